@@ -1,0 +1,45 @@
+import type { Writable } from 'node:stream';
+import type { RequestState } from './request-state.js';
+
+export interface AccessLogEntry {
+  readonly time: string;
+  readonly trace_id?: string;
+  readonly span_id?: string;
+  readonly sampled: boolean;
+  readonly method: string;
+  readonly route: string;
+  readonly path: string;
+  readonly status: number;
+  readonly upstream_status?: number;
+  readonly duration_ms: number;
+  readonly bytes_in: number;
+  readonly bytes_out: number;
+  readonly error_type?: string;
+  readonly client_aborted?: boolean;
+}
+
+/**
+ * One JSON line per request. Only the route template and the redacted path are logged: raw
+ * paths and query strings carry session hashes and file names (design §3, never exported).
+ */
+export function writeAccessLog(sink: Writable | undefined, s: RequestState, status: number, durationMs: number): void {
+  if (!sink) return;
+  const sc = s.serverSpan?.spanContext();
+  const entry: AccessLogEntry = {
+    time: new Date().toISOString(),
+    trace_id: sc?.traceId,
+    span_id: sc?.spanId,
+    sampled: sc ? (sc.traceFlags & 1) === 1 : false,
+    method: s.method,
+    route: s.route,
+    path: s.safePath,
+    status,
+    upstream_status: s.upstreamStatus,
+    duration_ms: Math.round(durationMs * 1000) / 1000,
+    bytes_in: s.requestBytes,
+    bytes_out: s.responseBytes,
+    error_type: s.errorType,
+    client_aborted: s.clientAborted || undefined,
+  };
+  sink.write(JSON.stringify(entry) + '\n');
+}

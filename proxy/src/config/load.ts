@@ -1,0 +1,133 @@
+// Precedence: defaults < environment < command-line flags. Parsed once at start-up, then frozen.
+import { OPTIONS, type OptionSpec, type LOG_LEVELS, type PROPAGATORS, type TRACES_EXPORTERS } from './schema.js';
+
+export interface Address { readonly host: string; readonly port: number }
+
+export interface ProxyConfig {
+  readonly upstream: URL;
+  readonly listen: Address;
+  readonly admin: Address;
+  readonly serviceName: string;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly tracesExporter: readonly (typeof TRACES_EXPORTERS)[number][];
+  readonly zipkinEndpoint: URL;
+  readonly propagators: readonly (typeof PROPAGATORS)[number][];
+  readonly bspScheduleDelayMs: number;
+  readonly bspMaxQueueSize: number;
+  readonly bspMaxExportBatchSize: number;
+  readonly bspExportTimeoutMs: number;
+  readonly upstreamIdleTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly accessLog: string;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'TTS_PROXY_ERR_CONFIG';
+}
+
+function parseAddress(raw: string, spec: OptionSpec): Address {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(raw) ?? /^()()(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`${describe(spec)}: expected host:port, got "${raw}"`);
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+function describe(spec: OptionSpec): string {
+  return [spec.flag, spec.env].filter(Boolean).join(' / ');
+}
+
+// OTEL_RESOURCE_ATTRIBUTES per the OTel spec: comma-separated key=value, values percent-encoded.
+export function parseResourceAttributes(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(',')) {
+    if (!pair.trim()) continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES: "${pair}" is not key=value`);
+    try {
+      out[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES: bad percent-encoding in "${pair}"`);
+    }
+  }
+  return out;
+}
+
+function convert(spec: OptionSpec, raw: string): unknown {
+  switch (spec.type) {
+    case 'string':
+      return raw;
+    case 'url': {
+      let u: URL;
+      try { u = new URL(raw); } catch { throw new ConfigError(`${describe(spec)}: not a URL: "${raw}"`); }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${describe(spec)}: only http(s) URLs are supported`);
+      return u;
+    }
+    case 'address':
+      return parseAddress(raw, spec);
+    case 'int':
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n))) {
+        throw new ConfigError(`${describe(spec)}: expected a${spec.type === 'int' ? 'n integer' : ' number'}, got "${raw}"`);
+      }
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        throw new ConfigError(`${describe(spec)}: ${n} is outside [${spec.min}, ${spec.max}]`);
+      }
+      return n;
+    }
+    case 'enum':
+      if (!spec.choices!.includes(raw)) throw new ConfigError(`${describe(spec)}: "${raw}" is not one of ${spec.choices!.join(', ')}`);
+      return raw;
+    case 'list': {
+      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const item of items) {
+        if (!spec.choices!.includes(item)) throw new ConfigError(`${describe(spec)}: "${item}" is not one of ${spec.choices!.join(', ')}`);
+      }
+      return [...new Set(items)].filter((i) => i !== 'none' || items.length === 1);
+    }
+    case 'bool':
+      if (!['true', 'false', '1', '0'].includes(raw)) throw new ConfigError(`${describe(spec)}: expected true or false`);
+      return raw === 'true' || raw === '1';
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !(o instanceof URL)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+export function loadConfig(flags: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): ProxyConfig {
+  const known = new Set(OPTIONS.map((o) => o.flag).filter(Boolean));
+  for (const f of Object.keys(flags)) if (!known.has(f)) throw new ConfigError(`unknown option ${f} (see --help)`);
+  const out: Record<string, unknown> = {};
+  for (const spec of OPTIONS) {
+    let raw = spec.default;
+    const fromEnv = spec.env ? env[spec.env] : undefined;
+    if (fromEnv !== undefined && fromEnv !== '') raw = fromEnv;
+    if (spec.flag && flags[spec.flag] !== undefined) raw = flags[spec.flag]!;
+    out[spec.key] = spec.key === 'resourceAttributes' ? parseResourceAttributes(raw) : convert(spec, raw);
+  }
+  return deepFreeze(out as unknown as ProxyConfig);
+}
+
+export function helpText(): string {
+  const lines = [
+    'Usage: tts-trace-proxy [options]',
+    '',
+    'A tracing reverse proxy for unmodified Gradio apps: W3C/B3 propagation, one span per request,',
+    'spans exported to Zipkin. Flags override environment variables, which override defaults.',
+    '',
+  ];
+  for (const o of OPTIONS) {
+    const names = [o.flag, o.env ? `$${o.env}` : undefined].filter(Boolean).join(', ');
+    lines.push(`  ${names}`);
+    lines.push(`      ${o.description}`);
+    lines.push(`      default: ${o.default === '' ? '(empty)' : o.default}${o.choices ? `; one of: ${o.choices.join(', ')}` : ''}`);
+  }
+  lines.push('  --help     print this text', '  --version  print the version');
+  return lines.join('\n');
+}

@@ -1,0 +1,67 @@
+// Ends a request exactly once: span statuses, metrics, access log. Runs from the response's
+// 'close' (or the websocket's), whichever way the exchange ended.
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { Writable } from 'node:stream';
+import { writeAccessLog } from './access-log.js';
+import type { Metrics } from './metrics.js';
+import { elapsedMs, type RequestState } from './request-state.js';
+import * as A from './spans/attributes.js';
+
+export interface FinishDeps {
+  readonly metrics: Metrics;
+  readonly accessLog: Writable | undefined;
+}
+
+/** Ends the CLIENT span; safe to call more than once. */
+export function endClientSpan(s: RequestState): void {
+  const span = s.clientSpan;
+  if (!span || !span.isRecording()) return;
+  if (s.upstreamStatus !== undefined) {
+    span.setAttribute(A.ATTR_HTTP_RESPONSE_STATUS_CODE, s.upstreamStatus);
+    // Semconv: for a CLIENT span every 4xx/5xx is an error.
+    if (s.upstreamStatus >= 400 && !s.errorType) {
+      span.setAttribute(A.ATTR_ERROR_TYPE, String(s.upstreamStatus));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+  }
+  if (s.errorType) {
+    span.setAttribute(A.ATTR_ERROR_TYPE, s.errorType);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: s.errorType });
+  }
+  span.end();
+}
+
+export function finishRequest(s: RequestState, status: number, deps: FinishDeps): void {
+  if (s.finished) return;
+  s.finished = true;
+  const end = process.hrtime.bigint();
+  const durationMs = elapsedMs(s.startNs, end);
+  endClientSpan(s);
+  const span = s.serverSpan;
+  if (span) {
+    span.setAttribute(A.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    span.setAttribute(A.ATTR_HTTP_REQUEST_BODY_SIZE, s.requestBytes);
+    span.setAttribute(A.ATTR_HTTP_RESPONSE_BODY_SIZE, s.responseBytes);
+    if (s.firstByteNs !== undefined) span.setAttribute(A.ATTR_PROXY_TIME_TO_FIRST_BYTE_MS, elapsedMs(s.startNs, s.firstByteNs));
+    if (s.clientAborted) span.setAttribute(A.ATTR_PROXY_CLIENT_ABORTED, true);
+    if (s.errorType) {
+      span.setAttribute(A.ATTR_ERROR_TYPE, s.errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: s.errorType });
+    } else if (status >= 500 && !s.clientAborted) {
+      // Semconv: for a SERVER span only 5xx is an error; 4xx is the client's.
+      span.setAttribute(A.ATTR_ERROR_TYPE, String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  }
+  const labels = {
+    http_request_method: s.method,
+    http_route: s.route,
+    http_response_status_code: String(status),
+    error_type: s.errorType ?? (status >= 500 ? String(status) : ''),
+  };
+  deps.metrics.requestDuration.observe(labels, durationMs / 1000);
+  deps.metrics.activeRequests.dec({ http_request_method: s.method });
+  if (s.clientAborted) deps.metrics.clientAborts.inc({ http_route: s.route });
+  writeAccessLog(deps.accessLog, s, status, durationMs);
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Entry point: parse config once, build, listen; SIGTERM/SIGINT drain, flush and exit 0.
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { parseArgs } from './cli.js';
+import { ConfigError, helpText, loadConfig, type Address } from './config/load.js';
+import { buildProxy } from './server.js';
+
+function listen(server: Server, addr: Address): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, addr.host, () => { server.off('error', reject); resolve(); });
+  });
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(): Promise<number> {
+  let args;
+  let config;
+  try {
+    args = parseArgs(process.argv.slice(2));
+    if (args.switches.has('--help')) { process.stdout.write(helpText() + '\n'); return 0; }
+    if (args.switches.has('--version')) { process.stdout.write(version() + '\n'); return 0; }
+    if (args.positional.length) throw new ConfigError(`unexpected argument "${args.positional[0]}" (see --help)`);
+    config = loadConfig(args.flags, process.env);
+  } catch (err) {
+    process.stderr.write(`tts-trace-proxy: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const app = buildProxy(config);
+  try {
+    await listen(app.server, config.listen);
+    await listen(app.admin, config.admin);
+  } catch (err) {
+    app.logger.log('error', 'cannot listen', { code: (err as NodeJS.ErrnoException).code, message: (err as Error).message });
+    return 1;
+  }
+  app.logger.log('info', 'listening', {
+    listen: `${config.listen.host}:${config.listen.port}`, admin: `${config.admin.host}:${config.admin.port}`,
+    upstream: config.upstream.origin, exporters: config.tracesExporter, propagators: config.propagators,
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.log('info', 'shutting down', { signal, deadline_ms: config.shutdownTimeoutMs });
+    app.shutdown(config.shutdownTimeoutMs).then(
+      () => { app.logger.log('info', 'stopped'); process.exit(0); },
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return -1;
+}
+
+main().then((code) => { if (code >= 0) process.exit(code); });

@@ -1,0 +1,97 @@
+// The ordered stages a request passes before its bytes are handed to http-proxy. Each stage
+// reads and writes the request's state only; I/O happens in server.ts (forward) and finish.ts.
+import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+import type { ProxyConfig } from './config/load.js';
+import type { Metrics } from './metrics.js';
+import { injectHeaders, removePropagationHeaders } from './propagation/inject.js';
+import type { Extracted } from './propagation/extract.js';
+import { newState, type RequestState } from './request-state.js';
+import * as A from './spans/attributes.js';
+import { clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
+import { matchRoute } from './spans/route.js';
+import { stripHopByHop } from './forwarding/hop-by-hop.js';
+
+export interface PipelineDeps {
+  readonly config: ProxyConfig;
+  readonly tracer: Tracer;
+  readonly extract: (headers: IncomingMessage['headers']) => Extracted;
+  readonly metrics: Metrics;
+}
+
+export interface StageInput {
+  readonly req: IncomingMessage;
+  readonly isUpgrade: boolean;
+  readonly deps: PipelineDeps;
+  state: RequestState;
+}
+
+export interface Stage {
+  readonly name: string;
+  run(input: StageInput): void;
+}
+
+/** Extract inbound context; malformed headers are counted and otherwise ignored. */
+const extractContext: Stage = {
+  name: 'extract',
+  run(i) {
+    const got = i.deps.extract(i.req.headers);
+    i.state.parentContext = got.context;
+    i.state.parentFormat = got.format;
+    i.state.invalidPropagation = got.invalid;
+    for (const f of got.invalid) i.deps.metrics.invalidPropagation.inc({ format: f });
+  },
+};
+
+/** SERVER span `{METHOD} {route}`, child of the inbound context when there is one. */
+const openServerSpan: Stage = {
+  name: 'server-span',
+  run(i) {
+    const s = i.state;
+    const attributes = serverAttributes(i.req, s.route, s.safePath);
+    if (s.parentFormat) attributes[A.ATTR_PROXY_PARENT_FORMAT] = s.parentFormat;
+    if (s.invalidPropagation.length) attributes[A.ATTR_PROXY_INVALID_PROPAGATION] = [...s.invalidPropagation];
+    const span = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.SERVER, attributes }, s.parentContext);
+    s.serverSpan = span;
+    s.serverContext = trace.setSpan(s.parentContext, span);
+  },
+};
+
+/** CLIENT span for the upstream exchange; the app sees it as its parent. */
+const openClientSpan: Stage = {
+  name: 'client-span',
+  run(i) {
+    const s = i.state;
+    const attributes = clientAttributes(s.method, i.deps.config.upstream, s.safePath, s.route);
+    s.clientSpan = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.CLIENT, attributes }, s.serverContext);
+  },
+};
+
+/** Replace the client's trace headers with ours (W3C and both B3 encodings) and drop hop-by-hop fields. */
+const prepareUpstreamHeaders: Stage = {
+  name: 'inject',
+  run(i) {
+    const s = i.state;
+    stripHopByHop(i.req.headers, i.isUpgrade);
+    removePropagationHeaders(i.req.headers);
+    s.upstreamHeaders = injectHeaders(trace.setSpan(s.serverContext!, s.clientSpan!));
+  },
+};
+
+export const STAGES: readonly Stage[] = [extractContext, openServerSpan, openClientSpan, prepareUpstreamHeaders];
+
+/** Creates the request's state and runs every stage in order. */
+export function runPipeline(req: IncomingMessage, isUpgrade: boolean, deps: PipelineDeps, onStageError: (stage: string, err: unknown) => void): RequestState {
+  const { route, safePath } = matchRoute((req.url ?? '/').split('?')[0]!);
+  const state = newState(req, route, safePath, normalizeMethod(req.method), ROOT_CONTEXT);
+  const input: StageInput = { req, isUpgrade, deps, state };
+  for (const stage of STAGES) {
+    try {
+      stage.run(input);
+    } catch (err) {
+      onStageError(stage.name, err);
+      break;
+    }
+  }
+  return state;
+}

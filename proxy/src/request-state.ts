@@ -1,0 +1,46 @@
+import type { Context, Span } from '@opentelemetry/api';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+
+/** Everything the proxy knows about one request while it is in flight. */
+export interface RequestState {
+  readonly startNs: bigint;
+  readonly method: string;
+  readonly route: string;
+  readonly safePath: string;
+  parentContext: Context;
+  parentFormat?: string;
+  invalidPropagation: readonly string[];
+  serverSpan?: Span;
+  serverContext?: Context;
+  clientSpan?: Span;
+  upstreamHeaders?: Record<string, string>;
+  proxyReq?: ClientRequest;
+  proxyRes?: IncomingMessage;
+  upstreamStatus?: number;
+  requestBytes: number;
+  responseBytes: number;
+  firstByteNs?: bigint;
+  errorType?: string;
+  timedOut: boolean;
+  clientAborted: boolean;
+  finished: boolean;
+}
+
+const states = new WeakMap<IncomingMessage, RequestState>();
+
+export function newState(req: IncomingMessage, route: string, safePath: string, method: string, parent: Context): RequestState {
+  const s: RequestState = {
+    startNs: process.hrtime.bigint(), method, route, safePath, parentContext: parent, invalidPropagation: [],
+    requestBytes: 0, responseBytes: 0, timedOut: false, clientAborted: false, finished: false,
+  };
+  states.set(req, s);
+  return s;
+}
+
+export function stateOf(req: IncomingMessage): RequestState | undefined {
+  return states.get(req);
+}
+
+export function elapsedMs(from: bigint, to: bigint = process.hrtime.bigint()): number {
+  return Number(to - from) / 1e6;
+}

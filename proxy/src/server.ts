@@ -1,0 +1,207 @@
+// Composition root: builds every part from the frozen config and wires them to http-proxy.
+import httpProxy from 'http-proxy';
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { buildAdminServer, type AdminState } from './admin.js';
+import type { ProxyConfig } from './config/load.js';
+import { classify } from './errors.js';
+import { buildTracing, type Tracing } from './export/exporters.js';
+import { endClientSpan, finishRequest, type FinishDeps } from './finish.js';
+import { isWebsocketUpgrade } from './forwarding/hop-by-hop.js';
+import { makeLogger, openSink, type Logger } from './logger.js';
+import { buildMetrics, type Metrics } from './metrics.js';
+import { runPipeline, type PipelineDeps } from './pipeline.js';
+import { makeExtractor } from './propagation/extract.js';
+import { stateOf, type RequestState } from './request-state.js';
+import { makeSafely } from './safely.js';
+import { Counter } from 'prom-client';
+
+export interface ProxyApp {
+  readonly server: Server;
+  readonly admin: Server;
+  readonly metrics: Metrics;
+  readonly tracing: Tracing;
+  readonly logger: Logger;
+  /** Stop accepting, let in-flight requests finish up to `deadlineMs`, cut the rest, flush spans. */
+  shutdown(deadlineMs: number): Promise<void>;
+}
+
+const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
+
+function traceHeaders(s: RequestState): Record<string, string> {
+  const sc = s.serverSpan?.spanContext();
+  if (!sc) return {};
+  const flags = (sc.traceFlags & 1) === 1 ? '01' : '00';
+  return { 'x-trace-id': sc.traceId, traceresponse: `00-${sc.traceId}-${sc.spanId}-${flags}` };
+}
+
+export function buildProxy(config: ProxyConfig): ProxyApp {
+  const logger = makeLogger(config.logLevel);
+  const metrics = buildMetrics();
+  const observationFailures = new Counter({
+    name: 'tts_proxy_observation_failures_total',
+    help: 'Failures inside tracing code; the request was forwarded regardless.',
+    labelNames: ['site'],
+    registers: [metrics.registry],
+  });
+  const safely = makeSafely(logger, (site) => observationFailures.inc({ site }));
+  const tracing = buildTracing(config);
+  const tracer = tracing.provider.getTracer('tts-trace-proxy');
+  const deps: PipelineDeps = { config, tracer, extract: makeExtractor(config.propagators), metrics };
+  const finishDeps: FinishDeps = { metrics, accessLog: openSink(config.accessLog) };
+  const adminState: AdminState = { draining: false };
+
+  const proxy = httpProxy.createProxyServer({
+    target: config.upstream.href,
+    xfwd: true,
+    ws: true,
+    // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
+    agent: new Agent({ keepAlive: true, maxSockets: Infinity }),
+    proxyTimeout: config.upstreamIdleTimeoutMs || undefined,
+    preserveHeaderKeyCase: true,
+  });
+
+  proxy.on('proxyReq', (proxyReq, req) => {
+    const s = stateOf(req);
+    if (!s) return;
+    s.proxyReq = proxyReq;
+    proxyReq.on('timeout', () => { s.timedOut = true; });
+  });
+
+  proxy.on('proxyRes', (proxyRes, req, res) => {
+    const s = stateOf(req);
+    if (!s) return;
+    s.proxyRes = proxyRes;
+    s.upstreamStatus = proxyRes.statusCode;
+    for (const h of HOP_BY_HOP_RESPONSE) delete proxyRes.headers[h];
+    safely('trace-headers', () => {
+      for (const [k, v] of Object.entries(traceHeaders(s))) res.setHeader(k, v);
+    });
+    // Observing 'data' alongside http-proxy's pipe neither consumes nor delays the bytes.
+    proxyRes.on('data', (chunk: Buffer) => {
+      if (s.firstByteNs === undefined) s.firstByteNs = process.hrtime.bigint();
+      s.responseBytes += chunk.length;
+    });
+    proxyRes.on('end', () => endClientSpan(s));
+    proxyRes.on('close', () => {
+      if (proxyRes.complete) return;
+      // The upstream died mid-body (or the idle timeout cut it): http-proxy's pipe would leave
+      // the client waiting forever, so close the client side too.
+      if (!s.clientAborted) {
+        s.errorType ??= classify({ code: 'ECONNRESET' }, s.timedOut).errorType;
+        (res as ServerResponse).destroy();
+      }
+    });
+  });
+
+  proxy.on('error', (err, req, resOrSocket) => {
+    const s = stateOf(req);
+    if (!s) {
+      resOrSocket.destroy();
+      return;
+    }
+    if (s.clientAborted) return;
+    const c = classify(err, s.timedOut);
+    s.errorType = c.errorType;
+    s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
+    if ('writeHead' in resOrSocket) {
+      const res = resOrSocket as ServerResponse;
+      if (!res.headersSent) {
+        const body = JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: s.serverSpan?.spanContext().traceId });
+        res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s) });
+        res.end(body);
+      } else {
+        res.destroy();
+      }
+    } else {
+      (resOrSocket as Socket).destroy();
+    }
+  });
+
+  // A reset seen after the client went away: a cancellation, not an upstream failure.
+  proxy.on('econnreset', (_err, req) => {
+    const s = stateOf(req);
+    if (s) s.clientAborted = true;
+  });
+
+  const onStageError = (stage: string) => observationFailures.inc({ site: `stage:${stage}` });
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    let s: RequestState;
+    try {
+      s = runPipeline(req, false, deps, onStageError);
+    } catch {
+      observationFailures.inc({ site: 'pipeline' });
+      proxy.web(req, res);
+      return;
+    }
+    metrics.activeRequests.inc({ http_request_method: s.method });
+    req.on('data', (chunk: Buffer) => { s.requestBytes += chunk.length; });
+    res.on('close', () => {
+      if (!res.writableFinished && !s.errorType) {
+        s.clientAborted = true;
+        // Tell the app promptly: Gradio cancels queued work when its SSE reader goes away.
+        s.proxyRes?.destroy();
+        s.proxyReq?.destroy();
+      }
+      safely('finish', () => finishRequest(s, res.statusCode, finishDeps));
+    });
+    proxy.web(req, res, { headers: s.upstreamHeaders ?? {} });
+  }
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!isWebsocketUpgrade(req.headers)) {
+      socket.destroy();
+      return;
+    }
+    let s: RequestState;
+    try {
+      s = runPipeline(req, true, deps, onStageError);
+    } catch {
+      proxy.ws(req, socket, head);
+      return;
+    }
+    metrics.activeRequests.inc({ http_request_method: s.method });
+    socket.on('close', () => safely('finish', () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
+    socket.on('error', () => undefined);
+    proxy.ws(req, socket, head, { headers: s.upstreamHeaders ?? {} });
+  }
+
+  proxy.on('proxyReqWs', (proxyReq, req) => {
+    const s = stateOf(req);
+    if (!s) return;
+    s.proxyReq = proxyReq;
+    proxyReq.on('upgrade', () => { s.upstreamStatus = 101; });
+    proxyReq.on('response', (r) => { s.upstreamStatus = r.statusCode; });
+  });
+
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handleRequest);
+  server.on('upgrade', handleUpgrade);
+  // Malformed HTTP from a client: answer 400 and drop the socket, never crash.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const admin = buildAdminServer(metrics, adminState);
+
+  async function shutdown(deadlineMs: number): Promise<void> {
+    const started = Date.now();
+    adminState.draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), deadlineMs).unref());
+    if ((await Promise.race([closed, timer])) === 'timeout') {
+      logger.log('warn', 'shutdown deadline reached; closing remaining connections');
+      server.closeAllConnections();
+      await closed;
+    }
+    // The last requests' spans end on their 'close' events; give those a tick before flushing.
+    await new Promise((r) => setImmediate(r));
+    await tracing.flush(Math.max(1000, deadlineMs - (Date.now() - started)));
+    await new Promise<void>((resolve) => admin.close(() => resolve()));
+  }
+
+  return { server, admin, metrics, tracing, logger, shutdown };
+}

@@ -1,0 +1,62 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+import * as A from './attributes.js';
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/** Semconv: unknown methods are reported as `_OTHER` so span names stay low-cardinality. */
+export function normalizeMethod(method: string | undefined): string {
+  const m = (method ?? 'GET').toUpperCase();
+  return KNOWN_METHODS.has(m) ? m : '_OTHER';
+}
+
+function firstValue(h: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (v === undefined) return undefined;
+  const first = v.split(',')[0]!.trim();
+  return first === '' ? undefined : first;
+}
+
+function splitHostPort(hostHeader: string): { host: string; port?: number } {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostHeader);
+  if (!m) return { host: hostHeader };
+  return m[2] ? { host: m[1]!, port: Number(m[2]) } : { host: m[1]! };
+}
+
+/** Attributes of the SERVER span, read before any header is rewritten for the upstream. */
+export function serverAttributes(req: IncomingMessage, route: string, safePath: string): Attributes {
+  const method = normalizeMethod(req.method);
+  const attrs: Attributes = {
+    [A.ATTR_HTTP_REQUEST_METHOD]: method,
+    [A.ATTR_URL_PATH]: safePath,
+    [A.ATTR_URL_SCHEME]: firstValue(req.headers['x-forwarded-proto']) ?? 'http',
+    [A.ATTR_HTTP_ROUTE]: route,
+    [A.ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+  };
+  if (method === '_OTHER' && req.method) attrs[A.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = req.method.slice(0, 32);
+  const host = firstValue(req.headers['x-forwarded-host']) ?? req.headers.host;
+  if (host) {
+    const hp = splitHostPort(host);
+    attrs[A.ATTR_SERVER_ADDRESS] = hp.host;
+    if (hp.port !== undefined) attrs[A.ATTR_SERVER_PORT] = hp.port;
+  }
+  const client = firstValue(req.headers['x-forwarded-for']) ?? req.socket.remoteAddress;
+  if (client) attrs[A.ATTR_CLIENT_ADDRESS] = client;
+  if (req.socket.remoteAddress) attrs[A.ATTR_NETWORK_PEER_ADDRESS] = req.socket.remoteAddress;
+  const ua = req.headers['user-agent'];
+  if (ua) attrs[A.ATTR_USER_AGENT_ORIGINAL] = ua.slice(0, 512);
+  const requestId = firstValue(req.headers['x-request-id']);
+  if (requestId && /^[A-Za-z0-9._-]{1,128}$/.test(requestId)) attrs[A.ATTR_HTTP_REQUEST_ID] = requestId;
+  return attrs;
+}
+
+/** Attributes of the CLIENT span toward the app. */
+export function clientAttributes(method: string, upstream: URL, safePath: string, route: string): Attributes {
+  return {
+    [A.ATTR_HTTP_REQUEST_METHOD]: method,
+    [A.ATTR_SERVER_ADDRESS]: upstream.hostname,
+    [A.ATTR_SERVER_PORT]: Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80)),
+    [A.ATTR_URL_FULL]: `${upstream.origin}${safePath}`,
+    [A.ATTR_HTTP_ROUTE]: route,
+  };
+}
