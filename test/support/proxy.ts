@@ -1,0 +1,71 @@
+// Starts the real CLI (`node dist/proxy/src/main.js`) as a child process on free ports.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
+
+export const MAIN = fileURLToPath(new URL('../../proxy/src/main.js', import.meta.url));
+
+export interface RunningProxy {
+  readonly url: string;
+  readonly port: number;
+  readonly adminUrl: string;
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface ProxyOptions {
+  readonly upstream: string;
+  readonly zipkinUrl?: string;
+  readonly env?: Record<string, string>;
+  readonly args?: readonly string[];
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+
+export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    OTEL_SERVICE_NAME: 'tts-trace-proxy-test',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+    OTEL_TRACES_EXPORTER: opts.zipkinUrl ? 'zipkin' : 'none',
+    ...(opts.zipkinUrl ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${opts.zipkinUrl}/api/v2/spans` } : {}),
+    ...opts.env,
+  };
+  const child = spawn(process.execPath, [MAIN, '--upstream', opts.upstream, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { live.delete(child); resolve(code); }));
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`proxy exited early (${child.exitCode}): ${err}`);
+    try {
+      const r = await fetch(`${adminUrl}/healthz`);
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`proxy did not become healthy: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`, port, adminUrl, child,
+    stdout: () => out, stderr: () => err,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Access-log lines (JSON) the proxy printed on stdout so far. */
+export function accessLog(p: RunningProxy): Record<string, unknown>[] {
+  return p.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
