@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs what it needs (downloads cached outside the
+# clone, see scripts/lib.sh), starts one shared Zipkin for all test files, runs every test.
+# Extra arguments go to ava (e.g. a file list). Exit code: ava's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+start=$(date +%s)
+log "node dependencies"
+# npm's cache lives with the other downloads, outside the clone.
+npm ci --no-audit --no-fund --loglevel=error --cache "$CACHE/npm" >/dev/null
+npm run --silent build
+log "test rig (Zipkin jar, nginx, Gradio virtualenv)"
+bash scripts/setup-zipkin.sh >/dev/null
+bash scripts/setup-nginx.sh >/dev/null
+bash scripts/setup-gradio.sh >/dev/null
+
+ZIPKIN_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+export ZIPKIN_PORT
+stop_zipkin() { ZIPKIN_PORT="$ZIPKIN_PORT" bash scripts/stop-zipkin.sh >/dev/null 2>&1 || true; }
+trap stop_zipkin EXIT
+ZIPKIN_URL="$(bash scripts/start-zipkin.sh)"
+export ZIPKIN_URL
+log "Zipkin at $ZIPKIN_URL; setup took $(( $(date +%s) - start )) s"
+
+npx ava "$@"
