@@ -5,6 +5,7 @@ export interface AccessLogEntry {
   readonly time: string;
   readonly trace_id?: string;
   readonly span_id?: string;
+  readonly request_id?: string;
   readonly sampled: boolean;
   readonly method: string;
   readonly route: string;
@@ -29,6 +30,7 @@ export function writeAccessLog(sink: Writable | undefined, s: RequestState, stat
     time: new Date().toISOString(),
     trace_id: sc?.traceId,
     span_id: sc?.spanId,
+    request_id: s.requestId,
     sampled: sc ? (sc.traceFlags & 1) === 1 : false,
     method: s.method,
     route: s.route,

@@ -49,6 +49,7 @@ const openServerSpan: Stage = {
   run(i) {
     const s = i.state;
     const attributes = serverAttributes(i.req, s.route, s.safePath);
+    s.requestId = attributes[A.ATTR_HTTP_REQUEST_ID] as string | undefined;
     if (s.parentFormat) attributes[A.ATTR_PROXY_PARENT_FORMAT] = s.parentFormat;
     if (s.invalidPropagation.length) attributes[A.ATTR_PROXY_INVALID_PROPAGATION] = [...s.invalidPropagation];
     const span = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.SERVER, attributes }, s.parentContext);

@@ -9,6 +9,8 @@ export interface RequestState {
   readonly safePath: string;
   parentContext: Context;
   parentFormat?: string;
+  /** nginx's X-Request-Id, when it looks like one. */
+  requestId?: string;
   invalidPropagation: readonly string[];
   serverSpan?: Span;
   serverContext?: Context;

@@ -45,9 +45,15 @@ export function serverAttributes(req: IncomingMessage, route: string, safePath: 
   if (req.socket.remoteAddress) attrs[A.ATTR_NETWORK_PEER_ADDRESS] = req.socket.remoteAddress;
   const ua = req.headers['user-agent'];
   if (ua) attrs[A.ATTR_USER_AGENT_ORIGINAL] = ua.slice(0, 512);
-  const requestId = firstValue(req.headers['x-request-id']);
-  if (requestId && /^[A-Za-z0-9._-]{1,128}$/.test(requestId)) attrs[A.ATTR_HTTP_REQUEST_ID] = requestId;
+  const requestId = requestIdOf(req);
+  if (requestId) attrs[A.ATTR_HTTP_REQUEST_ID] = requestId;
   return attrs;
+}
+
+/** The front's request id (nginx `$request_id`), only when it is a plain token. */
+export function requestIdOf(req: IncomingMessage): string | undefined {
+  const id = firstValue(req.headers['x-request-id']);
+  return id && /^[A-Za-z0-9._-]{1,128}$/.test(id) ? id : undefined;
 }
 
 /** Attributes of the CLIENT span toward the app. */
