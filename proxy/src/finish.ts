@@ -6,6 +6,7 @@ import { writeAccessLog } from './access-log.js';
 import type { Metrics } from './metrics.js';
 import { elapsedMs, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
+import { toHrTime } from './spans/time.js';
 
 export interface FinishDeps {
   readonly metrics: Metrics;
@@ -13,7 +14,7 @@ export interface FinishDeps {
 }
 
 /** Ends the CLIENT span; safe to call more than once. */
-export function endClientSpan(s: RequestState): void {
+export function endClientSpan(s: RequestState, at?: number): void {
   const span = s.clientSpan;
   if (!span || !span.isRecording()) return;
   if (s.upstreamStatus !== undefined) {
@@ -28,15 +29,22 @@ export function endClientSpan(s: RequestState): void {
     span.setAttribute(A.ATTR_ERROR_TYPE, s.errorType);
     span.setStatus({ code: SpanStatusCode.ERROR, message: s.errorType });
   }
-  span.end();
+  span.end(at === undefined ? undefined : toHrTime(at));
 }
 
-export function finishRequest(s: RequestState, status: number, deps: FinishDeps): void {
+/** When the exchange ended; observers may finish their work later, the span keeps this time. */
+export interface EndTime {
+  readonly ns: bigint;
+  readonly epochMs: number;
+}
+
+export const endTimeNow = (): EndTime => ({ ns: process.hrtime.bigint(), epochMs: performance.timeOrigin + performance.now() });
+
+export function finishRequest(s: RequestState, status: number, deps: FinishDeps, end: EndTime = endTimeNow()): void {
   if (s.finished) return;
   s.finished = true;
-  const end = process.hrtime.bigint();
-  const durationMs = elapsedMs(s.startNs, end);
-  endClientSpan(s);
+  const durationMs = elapsedMs(s.startNs, end.ns);
+  endClientSpan(s, end.epochMs);
   const span = s.serverSpan;
   if (span) {
     span.setAttribute(A.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
@@ -52,7 +60,7 @@ export function finishRequest(s: RequestState, status: number, deps: FinishDeps)
       span.setAttribute(A.ATTR_ERROR_TYPE, String(status));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    span.end();
+    span.end(toHrTime(end.epochMs));
   }
   const labels = {
     http_request_method: s.method,

@@ -1,9 +1,12 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Observer } from './gradio/observer.js';
 
 /** Everything the proxy knows about one request while it is in flight. */
 export interface RequestState {
   readonly startNs: bigint;
+  /** Epoch ms (fractional) at arrival, for spans that start here but are created later. */
+  readonly startedAt: number;
   readonly method: string;
   readonly route: string;
   readonly safePath: string;
@@ -26,13 +29,15 @@ export interface RequestState {
   timedOut: boolean;
   clientAborted: boolean;
   finished: boolean;
+  /** The Gradio parser watching this exchange, if its route has one. */
+  observer?: Observer;
 }
 
 const states = new WeakMap<IncomingMessage, RequestState>();
 
 export function newState(req: IncomingMessage, route: string, safePath: string, method: string, parent: Context): RequestState {
   const s: RequestState = {
-    startNs: process.hrtime.bigint(), method, route, safePath, parentContext: parent, invalidPropagation: [],
+    startNs: process.hrtime.bigint(), startedAt: performance.timeOrigin + performance.now(), method, route, safePath, parentContext: parent, invalidPropagation: [],
     requestBytes: 0, responseBytes: 0, timedOut: false, clientAborted: false, finished: false,
   };
   states.set(req, s);

@@ -7,7 +7,10 @@ import { buildAdminServer, type AdminState } from './admin.js';
 import type { ProxyConfig } from './config/load.js';
 import { classify } from './errors.js';
 import { buildTracing, type Tracing } from './export/exporters.js';
-import { endClientSpan, finishRequest, type FinishDeps } from './finish.js';
+import { endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
+import { SchemaStore } from './gradio/app-config.js';
+import { buildGradioContext, type GradioContext } from './gradio/context.js';
+import { observe } from './gradio/observe.js';
 import { isWebsocketUpgrade } from './forwarding/hop-by-hop.js';
 import { makeLogger, openSink, type Logger } from './logger.js';
 import { buildMetrics, type Metrics } from './metrics.js';
@@ -23,6 +26,7 @@ export interface ProxyApp {
   readonly metrics: Metrics;
   readonly tracing: Tracing;
   readonly logger: Logger;
+  readonly gradio?: GradioContext;
   /** Stop accepting, let in-flight requests finish up to `deadlineMs`, cut the rest, flush spans. */
   shutdown(deadlineMs: number): Promise<void>;
 }
@@ -51,6 +55,24 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const deps: PipelineDeps = { config, tracer, extract: makeExtractor(config.propagators), metrics };
   const finishDeps: FinishDeps = { metrics, accessLog: openSink(config.accessLog) };
   const adminState: AdminState = { draining: false };
+  const gradioParseErrors = new Counter({
+    name: 'tts_proxy_gradio_parse_errors_total', help: 'Gradio payloads that could not be parsed (the bytes were forwarded unchanged).',
+    labelNames: ['kind'], registers: [metrics.registry],
+  });
+  const evictions = new Counter({
+    name: 'tts_proxy_table_evictions_total', help: 'Entries dropped from bounded correlation tables.',
+    labelNames: ['table', 'reason'], registers: [metrics.registry],
+  });
+  const gradio = config.gradio ? buildGradioContext(tracer, {
+    upstream: config.upstream, sessionKey: config.sessionKey, probeOutputs: config.probeOutputs,
+    predictionTtlMs: config.predictionTtlMs, maxPredictions: config.maxPredictions, maxFiles: config.maxFiles,
+    fileTtlMs: 30 * 60_000, maxAudioS: config.ruleMaxAudioS, maxTextChars: config.ruleMaxTextChars,
+  }, new SchemaStore(), {
+    parseError: (kind) => gradioParseErrors.inc({ kind }),
+    evicted: (table, reason) => evictions.inc({ table, reason }),
+  }) : undefined;
+  // Expired predictions end as spans of their own; without traffic nobody would look at the table.
+  const sweeper = gradio ? setInterval(() => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000).unref() : undefined;
 
   const proxy = httpProxy.createProxyServer({
     target: config.upstream.href,
@@ -79,11 +101,17 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       for (const [k, v] of Object.entries(traceHeaders(s))) res.setHeader(k, v);
     });
     // Observing 'data' alongside http-proxy's pipe neither consumes nor delays the bytes.
+    const obs = s.observer;
+    if (obs?.onResponse) safely('gradio:response', () => obs.onResponse!(proxyRes));
     proxyRes.on('data', (chunk: Buffer) => {
       if (s.firstByteNs === undefined) s.firstByteNs = process.hrtime.bigint();
       s.responseBytes += chunk.length;
+      if (obs?.onResponseChunk) safely('gradio:response-chunk', () => obs.onResponseChunk!(chunk));
     });
-    proxyRes.on('end', () => endClientSpan(s));
+    proxyRes.on('end', () => {
+      endClientSpan(s);
+      if (obs?.onResponseEnd) safely('gradio:response-end', () => obs.onResponseEnd!());
+    });
     proxyRes.on('close', () => {
       if (proxyRes.complete) return;
       // The upstream died mid-body (or the idle timeout cut it): http-proxy's pipe would leave
@@ -137,15 +165,28 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       return;
     }
     metrics.activeRequests.inc({ http_request_method: s.method });
-    req.on('data', (chunk: Buffer) => { s.requestBytes += chunk.length; });
+    const obs = gradio ? safely('gradio:observe', () => observe(gradio, s, req, s.startedAt)) : undefined;
+    s.observer = obs;
+    req.on('data', (chunk: Buffer) => {
+      s.requestBytes += chunk.length;
+      if (obs?.onRequestChunk) safely('gradio:request-chunk', () => obs.onRequestChunk!(chunk));
+    });
+    if (obs?.onRequestEnd) req.on('end', () => safely('gradio:request-end', () => obs.onRequestEnd!()));
     res.on('close', () => {
-      if (!res.writableFinished && !s.errorType) {
+      const end = endTimeNow();
+      const aborted = !res.writableFinished && !s.errorType;
+      if (aborted) {
         s.clientAborted = true;
         // Tell the app promptly: Gradio cancels queued work when its SSE reader goes away.
         s.proxyRes?.destroy();
         s.proxyReq?.destroy();
       }
-      safely('finish', () => finishRequest(s, res.statusCode, finishDeps));
+      if (obs?.onClose) safely('gradio:close', () => obs.onClose!(aborted));
+      const done = () => safely('finish', () => finishRequest(s, res.statusCode, finishDeps, end));
+      if (!obs?.settled) return done();
+      // The SERVER span waits (bounded) for the parsers so it can carry their results.
+      const settled = safely('gradio:settled', () => obs.settled!()) ?? Promise.resolve();
+      Promise.race([settled, new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => observationFailures.inc({ site: 'gradio:settled' })).finally(done);
     });
     proxy.web(req, res, { headers: s.upstreamHeaders ?? {} });
   }
@@ -188,6 +229,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   async function shutdown(deadlineMs: number): Promise<void> {
     const started = Date.now();
+    if (sweeper) clearInterval(sweeper);
     adminState.draining = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
@@ -197,11 +239,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       server.closeAllConnections();
       await closed;
     }
-    // The last requests' spans end on their 'close' events; give those a tick before flushing.
-    await new Promise((r) => setImmediate(r));
+    // The last requests' spans end after their 'close' events and parsers; give those a moment.
+    await new Promise((r) => setTimeout(r, 100));
     await tracing.flush(Math.max(1000, deadlineMs - (Date.now() - started)));
     await new Promise<void>((resolve) => admin.close(() => resolve()));
   }
 
-  return { server, admin, metrics, tracing, logger, shutdown };
+  return { server, admin, metrics, tracing, logger, gradio, shutdown };
 }

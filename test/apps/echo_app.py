@@ -2,6 +2,8 @@
 
 /echo:       Textbox -> (reversed text, length)       one queued prediction
 /slow_count: Textbox -> Textbox, a generator that yields 3 values 0.3 s apart (SSE streaming)
+/fail:       raises gr.Error (an app error)
+/direct:     queue=False, answered by a direct POST
 
 Port from GRADIO_SERVER_PORT (default 7860), bound to GRADIO_SERVER_NAME (default 127.0.0.1).
 """
@@ -14,6 +16,14 @@ import gradio as gr
 
 def echo(text: str):
     return text[::-1], len(text)
+
+
+def fail(text: str):
+    raise gr.Error("this function always fails")
+
+
+def direct(text: str):
+    return text.upper()
 
 
 def slow_count(text: str):
@@ -29,6 +39,9 @@ with gr.Blocks(title="echo") as demo:
     count_out = gr.Textbox(label="count")
     gr.Button("echo").click(echo, inputs=text_in, outputs=[reversed_out, length_out], api_name="echo")
     gr.Button("count").click(slow_count, inputs=text_in, outputs=count_out, api_name="slow_count")
+    gr.Button("fail").click(fail, inputs=text_in, outputs=count_out, api_name="fail")
+    # queue=False: the browser and clients call it with a direct POST (/run/predict, /gradio_api/run/direct).
+    gr.Button("direct").click(direct, inputs=text_in, outputs=count_out, api_name="direct", queue=False)
 
 if __name__ == "__main__":
     demo.queue().launch(

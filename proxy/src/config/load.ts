@@ -20,6 +20,14 @@ export interface ProxyConfig {
   readonly shutdownTimeoutMs: number;
   readonly accessLog: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly gradio: boolean;
+  readonly sessionKey: string;
+  readonly probeOutputs: boolean;
+  readonly predictionTtlMs: number;
+  readonly maxPredictions: number;
+  readonly maxFiles: number;
+  readonly ruleMaxAudioS: number;
+  readonly ruleMaxTextChars: number;
 }
 
 export class ConfigError extends Error {

@@ -1,0 +1,79 @@
+// Everything the Gradio observers share, built once by the composition root.
+import type { Tracer } from '@opentelemetry/api';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { AudioMeta } from '../audio/probe.js';
+import type { SchemaStore } from './app-config.js';
+import { BoundedTable } from './correlate.js';
+import type { Prediction } from './prediction.js';
+import * as A from '../spans/attributes.js';
+
+export interface GradioOptions {
+  readonly upstream: URL;
+  /** Key for gradio.session (HMAC of session_hash); set the same on every replica to correlate. */
+  readonly sessionKey?: string;
+  readonly probeOutputs: boolean;
+  readonly predictionTtlMs: number;
+  readonly maxPredictions: number;
+  readonly maxFiles: number;
+  readonly fileTtlMs: number;
+  readonly maxAudioS: number;
+  readonly maxTextChars: number;
+}
+
+export interface GradioCounters {
+  parseError(kind: string): void;
+  evicted(table: string, reason: string): void;
+}
+
+/**
+ * A prediction known by its event_id. The span is created asynchronously (the request body and
+ * maybe the app schema are still being read), but the handle is registered synchronously the
+ * moment the event_id passes, so no message of the event can overtake it.
+ */
+export interface Handle {
+  readonly eventId: string;
+  readonly sessionKey?: string;
+  readonly ready: Promise<Prediction>;
+  prediction?: Prediction;
+}
+
+/** Messages for an event_id the proxy has not seen submitted yet (the app may announce an event on an open stream before the join response is out). */
+export interface EarlyMessages {
+  readonly messages: { readonly msg: Record<string, unknown>; readonly at: number }[];
+}
+
+export interface GradioContext {
+  readonly tracer: Tracer;
+  readonly options: GradioOptions;
+  readonly schemas: SchemaStore;
+  readonly files: BoundedTable<AudioMeta>;
+  readonly predictions: BoundedTable<Handle>;
+  readonly early: BoundedTable<EarlyMessages>;
+  readonly counters: GradioCounters;
+  /** The exported stand-in for a raw session_hash. */
+  session(raw: string): string;
+}
+
+export function buildGradioContext(tracer: Tracer, options: GradioOptions, schemas: SchemaStore, counters: GradioCounters): GradioContext {
+  const key = options.sessionKey || randomBytes(32).toString('hex');
+  return {
+    tracer, options, schemas, counters,
+    files: new BoundedTable<AudioMeta>({
+      maxEntries: options.maxFiles, ttlMs: options.fileTtlMs,
+      onEvict: (_k, _v, reason) => counters.evicted('files', reason),
+    }),
+    predictions: new BoundedTable<Handle>({
+      maxEntries: options.maxPredictions, ttlMs: options.predictionTtlMs,
+      // An abandoned prediction still becomes a span, saying why it ended.
+      onEvict: (_k, h, reason) => {
+        counters.evicted('predictions', reason);
+        void h.ready.then((p) => p.finish(reason === 'expired' ? A.EndReason.EXPIRED : A.EndReason.EVICTED, A.ErrorType.PREDICTION_ABANDONED));
+      },
+    }),
+    early: new BoundedTable<EarlyMessages>({
+      maxEntries: 1000, ttlMs: 30_000,
+      onEvict: (_k, _v, reason) => counters.evicted('early_messages', reason),
+    }),
+    session: (raw) => createHmac('sha256', key).update(raw).digest('hex').slice(0, 16),
+  };
+}

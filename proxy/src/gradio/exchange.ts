@@ -1,0 +1,187 @@
+// What every Gradio observer shares: the exchange record, schema learning, and the start and
+// completion of prediction spans.
+import { trace, type Attributes, type Span } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+import { request } from 'node:http';
+import { probeDataUrl } from '../audio/probe.js';
+import type { RequestState } from '../request-state.js';
+import * as A from '../spans/attributes.js';
+import type { Dependency } from './app-config.js';
+import type { GradioContext, Handle } from './context.js';
+import { describeInputs } from './inputs.js';
+import { isLongString, JsonCapture, type Captured, type CaptureResult } from './json-capture.js';
+import { decodingFeeder } from './observer.js';
+import { findOutputFiles, probeOutput } from './outputs.js';
+import { now, Prediction } from './prediction.js';
+
+type Obj = { [k: string]: Captured };
+export const isObj = (v: Captured | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLongString(v);
+
+export const CONFIG_LIMITS = { maxString: 4096, headChars: 256, maxNodes: 500_000 };
+
+/** Everything one observed request needs. */
+export interface Exchange {
+  readonly g: GradioContext;
+  readonly state: RequestState;
+  readonly req: IncomingMessage;
+  /** Route template without the /gradio_api prefix, e.g. `/queue/join`. */
+  readonly family: string;
+  readonly startedAt: number;
+}
+
+export function parseError(x: Exchange, kind: string): void {
+  x.g.counters.parseError(kind);
+  x.state.serverSpan?.setAttribute(A.ATTR_GRADIO_PARSE_ERROR, kind);
+}
+
+/** Captures a JSON request body. */
+export function requestJson(): { feed(c: Buffer): void; end(): void; peek(): Captured | undefined; result: Promise<CaptureResult> } {
+  const c = new JsonCapture();
+  let settled: Captured | undefined;
+  void c.result.then((r) => { settled = r.value; });
+  return { feed: (b) => c.feed(b), end: () => c.end(), peek: () => settled ?? c.partial(), result: c.result };
+}
+
+/** Captures a JSON response body, decoding Content-Encoding on the side. */
+export function responseJson(limits?: ConstructorParameters<typeof JsonCapture>[0]) {
+  const c = new JsonCapture(limits);
+  let feeder: { feed(c: Buffer): void; end(): void } | undefined;
+  return {
+    result: c.result,
+    start(res: IncomingMessage) { feeder = decodingFeeder(res.headers['content-encoding'] as string | undefined, (b) => c.feed(b), () => c.end()); },
+    feed(b: Buffer) { feeder?.feed(b); },
+    end() { if (feeder) feeder.end(); else c.end(); },
+  };
+}
+
+// ---- schema: learnt from /config and /info as they pass, fetched once when missing ----------
+
+let fetching: Promise<void> | undefined;
+let lastFetch = 0;
+
+function getJson(url: URL, timeoutMs: number): Promise<Captured | undefined> {
+  return new Promise((resolve) => {
+    const req = request(url, { timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
+      if (res.statusCode !== 200) { res.resume(); resolve(undefined); return; }
+      const c = new JsonCapture(CONFIG_LIMITS);
+      const f = decodingFeeder(res.headers['content-encoding'] as string | undefined, (b) => c.feed(b), () => c.end());
+      res.on('data', (b: Buffer) => f.feed(b));
+      res.on('end', () => f.end());
+      res.on('error', () => resolve(undefined));
+      c.result.then((r) => resolve(r.value), () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+/** Makes sure a schema is known, fetching /config and /info from the app at most every 30 s. */
+export function ensureSchema(g: GradioContext): Promise<void> {
+  if (g.schemas.get() && g.schemas.hasInfo()) return Promise.resolve();
+  if (fetching) return fetching;
+  if (Date.now() - lastFetch < 30_000) return Promise.resolve();
+  lastFetch = Date.now();
+  fetching = (async () => {
+    const config = await getJson(new URL('/config', g.options.upstream), 3000);
+    g.schemas.setConfig(config);
+    const prefix = g.schemas.get()?.apiPrefix ?? '';
+    g.schemas.setInfo(await getJson(new URL(`${prefix}/info`, g.options.upstream), 3000));
+  })().finally(() => { fetching = undefined; });
+  return fetching;
+}
+
+async function schemaSoon(g: GradioContext): Promise<void> {
+  await Promise.race([ensureSchema(g), new Promise((r) => setTimeout(r, 3000).unref())]);
+}
+
+// ---- predictions ----------------------------------------------------------------------------
+
+export interface Submission {
+  readonly apiName?: string;
+  readonly fnIndex?: number;
+  readonly data?: Captured;
+  readonly sessionHash?: string;
+  readonly eventId?: string;
+  readonly queued: boolean;
+  readonly transport: string;
+}
+
+/** Creates the gradio.predict span for a submission, with input attributes and rule checks. */
+export async function startPrediction(x: Exchange, sub: Submission): Promise<Prediction> {
+  const g = x.g;
+  await schemaSoon(g);
+  const schema = g.schemas.get();
+  const dep: Dependency | undefined = sub.fnIndex !== undefined ? schema?.byFnIndex.get(sub.fnIndex) : sub.apiName ? schema?.byApiName.get(sub.apiName) : undefined;
+  const apiName = sub.apiName ?? dep?.apiName;
+  const facts = await describeInputs(sub.data, dep, {
+    fileMeta: (path) => g.files.get(path),
+    dataUrlMeta: (head, length) => probeDataUrl(head, length),
+  });
+  const attributes: Attributes = { ...facts.attributes, [A.ATTR_GRADIO_TRANSPORT]: sub.transport };
+  if (schema?.version) attributes[A.ATTR_GRADIO_VERSION] = schema.version;
+  if (schema) attributes[A.ATTR_GRADIO_PROTOCOL] = schema.protocol;
+  if (apiName) attributes[A.ATTR_GRADIO_API_NAME] = apiName;
+  const fnIndex = sub.fnIndex ?? dep?.fnIndex;
+  if (fnIndex !== undefined) attributes[A.ATTR_GRADIO_FN_INDEX] = fnIndex;
+  if (sub.eventId) attributes[A.ATTR_GRADIO_EVENT_ID] = sub.eventId;
+  if (sub.sessionHash) attributes[A.ATTR_GRADIO_SESSION] = g.session(sub.sessionHash);
+  const violations: string[] = [];
+  if (g.options.maxAudioS > 0 && facts.audio.some((a) => (a.durationS ?? 0) > g.options.maxAudioS)) violations.push(A.ErrorType.INVALID_INPUT_DURATION);
+  if (g.options.maxTextChars > 0 && facts.textLengths.some((n) => n > g.options.maxTextChars)) violations.push(A.ErrorType.INVALID_TEXT_LENGTH);
+  if (violations.length) attributes[A.ATTR_TTS_RULE_VIOLATIONS] = violations;
+  return new Prediction({
+    tracer: g.tracer,
+    parent: x.state.serverContext ?? trace.setSpan(x.state.parentContext, x.state.serverSpan as Span),
+    startedAt: x.startedAt,
+    apiName,
+    attributes,
+    queued: sub.queued,
+    sessionKey: sub.sessionHash,
+    eventId: sub.eventId,
+  });
+}
+
+/** error.type for a submission the app refused with an HTTP status (gradio-protocol §6). */
+export function statusErrorType(status: number): string {
+  if (status === 503) return A.ErrorType.QUEUE_FULL;
+  if (status === 422 || status === 400) return A.ErrorType.VALIDATION_ERROR;
+  if (status === 404) return A.ErrorType.SESSION_NOT_FOUND;
+  return String(status);
+}
+
+/** Completion: output probes (awaited before the span ends), then the end itself. */
+export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success: boolean, output: Captured | undefined, errorType: string = A.ErrorType.APP_ERROR): void {
+  const at = now();
+  const data = isObj(output) ? output.data : output;
+  const files = findOutputFiles(data);
+  const schema = x.g.schemas.get();
+  if (success && files[0] && x.g.options.probeOutputs) {
+    const cookie = x.req.headers.cookie;
+    p.waitFor(probeOutput(files[0], {
+      upstream: x.g.options.upstream, apiPrefix: schema?.apiPrefix ?? '', timeoutMs: 3000,
+      headers: cookie ? { cookie } : {},
+    }).then((r) => {
+      if (!r) return;
+      p.set(r.attributes);
+      p.outputDurationS = r.durationS;
+    }));
+  }
+  void p.finish(success ? A.EndReason.COMPLETED : A.EndReason.FAILED, success ? undefined : errorType, undefined, at);
+}
+
+/**
+ * Registers an event_id synchronously, before its span exists; messages that arrived for it
+ * early are replayed in order once it does.
+ */
+export function register(x: Exchange, eventId: string, sessionHash: string | undefined, ready: Promise<Prediction>, replay: (p: Prediction, msg: Obj, at: number) => void): Handle {
+  const h: Handle = { eventId, sessionKey: sessionHash, ready };
+  x.g.predictions.set(eventId, h);
+  const early = x.g.early.delete(eventId);
+  void ready.then((p) => {
+    h.prediction = p;
+    for (const e of early?.messages ?? []) if (!p.isEnded) replay(p, e.msg as Obj, e.at);
+  }, () => x.g.predictions.delete(eventId));
+  return h;
+}
+

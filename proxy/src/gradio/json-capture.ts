@@ -1,0 +1,162 @@
+// Bounded JSON capture for request/response bodies seen by the tee. Bodies are usually small
+// (a queue/join references uploads by path), but Gradio 3.x inlines audio as multi-megabyte
+// base64 strings, so the body is tokenised as a stream (stream-json) and long strings are kept
+// only as their length plus a head — enough to read an audio header, never the whole payload.
+import StreamJson from 'stream-json';
+
+/** A string too long to keep: its length in characters and its first characters. */
+export interface LongString {
+  readonly kind: 'long-string';
+  readonly length: number;
+  readonly head: string;
+}
+
+export type Captured = null | boolean | number | string | LongString | Captured[] | { [key: string]: Captured };
+
+export interface CaptureLimits {
+  /** Strings up to this many characters are kept whole. */
+  readonly maxString: number;
+  /** Characters kept from the head of a longer string. */
+  readonly headChars: number;
+  /** Values (nodes) kept in total; past this the capture stops and is marked truncated. */
+  readonly maxNodes: number;
+}
+
+export const DEFAULT_LIMITS: CaptureLimits = { maxString: 16 * 1024, headChars: 64 * 1024, maxNodes: 20_000 };
+
+export interface CaptureResult {
+  readonly value?: Captured;
+  /** The body was not valid JSON. */
+  readonly invalid: boolean;
+  /** The capture stopped at a limit: the value is partial. */
+  readonly truncated: boolean;
+}
+
+type Token = { name: string; value?: string };
+
+export function isLongString(v: unknown): v is LongString {
+  return typeof v === 'object' && v !== null && (v as LongString).kind === 'long-string';
+}
+
+/**
+ * Feed it chunks; `result` resolves after `end()`. Never throws: a malformed body resolves with
+ * `invalid: true`. Memory is bounded by the limits, not by the body size.
+ */
+export class JsonCapture {
+  readonly result: Promise<CaptureResult>;
+  private readonly parser = StreamJson.parser({ packKeys: true, streamKeys: false, packStrings: false, packNumbers: true, streamNumbers: false });
+  private readonly stack: { container: Captured[] | Record<string, Captured>; key?: string }[] = [];
+  private root: Captured | undefined;
+  private hasRoot = false;
+  private nodes = 0;
+  private truncated = false;
+  private invalid = false;
+  private str: string[] = [];
+  private strLen = 0;
+  private strHeadLen = 0;
+  private done = false;
+
+  constructor(private readonly limits: CaptureLimits = DEFAULT_LIMITS) {
+    this.result = new Promise((resolve) => {
+      const finish = () => resolve({ value: this.hasRoot && !this.invalid ? this.root : undefined, invalid: this.invalid, truncated: this.truncated });
+      this.parser.on('data', (t: Token) => { if (!this.truncated && !this.invalid) this.token(t); });
+      this.parser.on('error', () => { this.invalid = true; finish(); });
+      this.parser.on('end', finish);
+    });
+  }
+
+  /** The value built so far (objects fill in as tokens arrive); undefined before the first token. */
+  partial(): Captured | undefined {
+    return this.invalid ? undefined : this.root;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.done || this.invalid) return;
+    this.parser.write(chunk);
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.parser.end();
+    this.parser.resume();
+  }
+
+  private add(v: Captured): void {
+    if (++this.nodes > this.limits.maxNodes) {
+      this.truncated = true;
+      return;
+    }
+    const top = this.stack.at(-1);
+    if (!top) {
+      this.root = v;
+      this.hasRoot = true;
+    } else if (Array.isArray(top.container)) {
+      top.container.push(v);
+    } else if (top.key !== undefined) {
+      top.container[top.key] = v;
+      top.key = undefined;
+    }
+  }
+
+  private token(t: Token): void {
+    switch (t.name) {
+      case 'startObject': {
+        const o: Record<string, Captured> = {};
+        this.add(o);
+        this.stack.push({ container: o });
+        return;
+      }
+      case 'startArray': {
+        const a: Captured[] = [];
+        this.add(a);
+        this.stack.push({ container: a });
+        return;
+      }
+      case 'endObject':
+      case 'endArray':
+        this.stack.pop();
+        return;
+      case 'keyValue': {
+        const top = this.stack.at(-1);
+        if (top) top.key = t.value;
+        return;
+      }
+      case 'startString':
+        this.str = [];
+        this.strLen = 0;
+        this.strHeadLen = 0;
+        return;
+      case 'stringChunk': {
+        const v = t.value ?? '';
+        this.strLen += v.length;
+        if (this.strHeadLen < this.limits.headChars) {
+          const take = v.slice(0, this.limits.headChars - this.strHeadLen);
+          this.str.push(take);
+          this.strHeadLen += take.length;
+        }
+        return;
+      }
+      case 'endString': {
+        const head = this.str.join('');
+        this.str = [];
+        this.add(this.strLen <= this.limits.maxString ? head : { kind: 'long-string', length: this.strLen, head });
+        return;
+      }
+      case 'numberValue':
+        this.add(Number(t.value));
+        return;
+      case 'nullValue':
+        this.add(null);
+        return;
+      case 'trueValue':
+        this.add(true);
+        return;
+      case 'falseValue':
+        this.add(false);
+        return;
+      default:
+        return;
+    }
+  }
+}

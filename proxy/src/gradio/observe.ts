@@ -1,0 +1,236 @@
+// Routes each request to the Gradio parser for its route family (design §3) and turns what the
+// parsers see into prediction spans and attributes. Bytes are observed, never held.
+import type { IncomingMessage } from 'node:http';
+import { probeDataUrl } from '../audio/probe.js';
+import type { RequestState } from '../request-state.js';
+import * as A from '../spans/attributes.js';
+import type { GradioContext } from './context.js';
+import {
+  CONFIG_LIMITS, complete, isObj, parseError, register, requestJson, responseJson, startPrediction, statusErrorType, type Exchange,
+} from './exchange.js';
+import { audioAttributes, describeInputs } from './inputs.js';
+import type { Observer } from './observer.js';
+import { now, type Prediction } from './prediction.js';
+import { applyQueueMessage, callStreamObserver, queueDataObserver } from './queue.js';
+import { UploadParser } from './upload.js';
+
+// ---- route families ---------------------------------------------------------------------------
+
+function schemaObserver(x: Exchange, kind: 'config' | 'info'): Observer {
+  const body = responseJson(CONFIG_LIMITS);
+  let ok = false;
+  return {
+    onResponse(res) { ok = res.statusCode === 200; body.start(res); },
+    onResponseChunk: (c) => body.feed(c),
+    onResponseEnd: () => body.end(),
+    settled: async () => {
+      if (!ok) return;
+      const r = await body.result;
+      if (r.invalid) return parseError(x, 'invalid_json');
+      if (kind === 'config') x.g.schemas.setConfig(r.value);
+      else x.g.schemas.setInfo(r.value);
+      const s = x.g.schemas.get();
+      if (kind === 'config' && s) {
+        x.state.serverSpan?.setAttributes({ [A.ATTR_GRADIO_VERSION]: s.version ?? 'unknown', [A.ATTR_GRADIO_PROTOCOL]: s.protocol });
+      }
+    },
+  };
+}
+
+function uploadObserver(x: Exchange): Observer {
+  const parser = new UploadParser(x.req.headers);
+  const body = responseJson();
+  let status = 0;
+  return {
+    onRequestChunk: (c) => parser.feed(c),
+    onRequestEnd: () => parser.end(),
+    onResponse(res) { status = res.statusCode ?? 0; body.start(res); },
+    onResponseChunk: (c) => body.feed(c),
+    onResponseEnd: () => body.end(),
+    onClose: (aborted) => { if (aborted) { parser.end(); body.end(); } },
+    settled: async () => {
+      const [{ parts, error }, paths] = await Promise.all([parser.result, body.result]);
+      if (error) parseError(x, error);
+      const span = x.state.serverSpan;
+      span?.setAttribute(A.ATTR_GRADIO_UPLOAD_FILES, parts.length);
+      if (status !== 200 || !Array.isArray(paths.value)) return;
+      paths.value.forEach((path, i) => {
+        const meta = parts[i]?.meta;
+        if (typeof path === 'string' && meta) x.g.files.set(path, meta);
+      });
+      const first = parts.find((p) => p.meta)?.meta;
+      if (first) span?.setAttributes(audioAttributes('audio.input', first));
+    },
+  };
+}
+
+/** Collects a small JSON response (a submission's `{"event_id": …}`) and parses it synchronously. */
+function smallJson(limit = 16 * 1024) {
+  const parts: Buffer[] = [];
+  let n = 0;
+  return {
+    feed(c: Buffer) { if (n < limit) { parts.push(c); n += c.length; } },
+    value(): unknown {
+      if (n >= limit) return undefined;
+      try { return JSON.parse(Buffer.concat(parts).toString('utf8')); } catch { return undefined; }
+    },
+  };
+}
+
+/** POST queue/join (4.9+), POST call/<api>, POST call/v2/<api>: submission → event_id. */
+function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): Observer {
+  const reqBody = requestJson();
+  const resBody = smallJson();
+  let status = 0;
+  let encoded = false;
+  let submitted: Promise<Prediction> | undefined;
+  const apiFromPath = transport === 'queue' ? undefined : /\/call\/(?:v2\/)?([^/?]+)/.exec(x.req.url ?? '')?.[1];
+
+  const start = (eventId: string | undefined): Promise<Prediction> => reqBody.result.then(async (rq) => {
+    if (rq.invalid) parseError(x, 'invalid_json');
+    else if (rq.truncated) parseError(x, 'truncated');
+    const body = isObj(rq.value) ? rq.value : {};
+    return startPrediction(x, {
+      apiName: apiFromPath ? `/${decodeURIComponent(apiFromPath)}` : undefined,
+      fnIndex: typeof body.fn_index === 'number' ? body.fn_index : undefined,
+      data: transport === 'call_v2' ? rq.value : body.data,
+      sessionHash: typeof body.session_hash === 'string' ? body.session_hash : undefined,
+      eventId,
+      queued: transport === 'queue',
+      transport,
+    });
+  });
+
+  return {
+    onRequestChunk: (c) => reqBody.feed(c),
+    onRequestEnd: () => reqBody.end(),
+    onResponse(res) {
+      status = res.statusCode ?? 0;
+      encoded = !!res.headers['content-encoding'] && res.headers['content-encoding'] !== 'identity';
+    },
+    onResponseChunk: (c) => resBody.feed(c),
+    onResponseEnd() {
+      const v = encoded ? undefined : resBody.value();
+      const eventId = v && typeof v === 'object' && typeof (v as { event_id?: unknown }).event_id === 'string' ? (v as { event_id: string }).event_id : undefined;
+      submitted = start(eventId);
+      if (status === 200 && eventId) {
+        // Registered now, synchronously: the event's messages may already be on their way.
+        register(x, eventId, sessionOf(reqBody), submitted, (p, m, at) => applyQueueMessage(x, p, m, at));
+      }
+    },
+    onClose: () => reqBody.end(),
+    settled: async () => {
+      if (!submitted) return;
+      const p = await submitted;
+      if (status !== 200 || p.eventId === undefined) {
+        const errorType = statusErrorType(status);
+        if (status >= 500 || status === 422 || status === 400) x.state.errorType ??= errorType;
+        await p.finish(A.EndReason.FAILED, errorType);
+      }
+    },
+  };
+}
+
+/**
+ * The session_hash, when the request body has been read by the time the response ends (it
+ * always has for a normal exchange: the app answers after reading the body).
+ */
+function sessionOf(body: { peek(): unknown }): string | undefined {
+  const v = body.peek();
+  return v && typeof v === 'object' && typeof (v as { session_hash?: unknown }).session_hash === 'string' ? (v as { session_hash: string }).session_hash : undefined;
+}
+
+/** POST run/<api> and api/<api> (direct, non-queued; 3.x legacy predict): one request = one prediction. */
+function directObserver(x: Exchange): Observer {
+  const reqBody = requestJson();
+  const resBody = responseJson();
+  let status = 0;
+  const apiFromPath = /\/(?:run|api)\/([^/?]+)/.exec(x.req.url ?? '')?.[1];
+  return {
+    onRequestChunk: (c) => reqBody.feed(c),
+    onRequestEnd: () => reqBody.end(),
+    onResponse(res) { status = res.statusCode ?? 0; resBody.start(res); },
+    onResponseChunk: (c) => resBody.feed(c),
+    onResponseEnd: () => resBody.end(),
+    onClose: () => { reqBody.end(); resBody.end(); },
+    settled: async () => {
+      const endAt = now();
+      const [rq, rs] = await Promise.all([reqBody.result, resBody.result]);
+      if (rq.invalid) parseError(x, 'invalid_json');
+      const body = isObj(rq.value) ? rq.value : {};
+      // `/run/predict` with fn_index is how the UI calls queue=False functions: the name is generic.
+      const fnIndex = typeof body.fn_index === 'number' ? body.fn_index : undefined;
+      const api = apiFromPath && !(apiFromPath === 'predict' && fnIndex !== undefined) ? `/${decodeURIComponent(apiFromPath)}` : undefined;
+      const p = await startPrediction(x, {
+        apiName: api, fnIndex, data: body.data,
+        sessionHash: typeof body.session_hash === 'string' ? body.session_hash : undefined,
+        queued: false, transport: 'direct',
+      });
+      const out = isObj(rs.value) ? rs.value : undefined;
+      const ok = status === 200 && !!out && !('error' in out);
+      if (status === 0) return void p.finish(A.EndReason.CANCELLED, undefined, undefined, endAt);
+      complete(x, p, ok, out, status === 200 || status === 500 ? A.ErrorType.APP_ERROR : statusErrorType(status));
+    },
+  };
+}
+
+/** 4.0–4.8 "sse": GET queue/join is itself the prediction's event stream. */
+function legacySseJoinObserver(x: Exchange): Observer {
+  const ready = startPrediction(x, { queued: true, transport: 'sse_v0' });
+  let registered = false;
+  return queueDataObserver(x, {
+    route: (msg) => {
+      if (msg.msg === 'send_data' && typeof msg.event_id === 'string' && !registered) {
+        // The inputs arrive later on POST queue/data, which finds the prediction by this id.
+        registered = true;
+        register(x, msg.event_id, undefined, ready, (p, m, at) => applyQueueMessage(x, p, m, at));
+      }
+      return ready;
+    },
+    onAbort: () => void ready.then((p) => (p.isEnded ? undefined : p.finish(A.EndReason.CANCELLED))),
+  });
+}
+
+/** 4.0–4.8 POST queue/data: the inputs of an event announced on its join stream. */
+function legacyDataPostObserver(x: Exchange): Observer {
+  const reqBody = requestJson();
+  return {
+    onRequestChunk: (c) => reqBody.feed(c),
+    onRequestEnd: () => reqBody.end(),
+    onClose: () => reqBody.end(),
+    settled: async () => {
+      const rq = await reqBody.result;
+      const body = isObj(rq.value) ? rq.value : {};
+      const h = typeof body.event_id === 'string' ? x.g.predictions.get(body.event_id) : undefined;
+      if (!h) return;
+      const p = await h.ready;
+      const dep = typeof body.fn_index === 'number' ? x.g.schemas.get()?.byFnIndex.get(body.fn_index) : undefined;
+      const facts = await describeInputs(body.data, dep, { fileMeta: (path) => x.g.files.get(path), dataUrlMeta: probeDataUrl });
+      p.set(facts.attributes);
+    },
+  };
+}
+
+export function observe(g: GradioContext, state: RequestState, req: IncomingMessage, startedAt: number): Observer | undefined {
+  const family = state.route.startsWith('/gradio_api/') ? state.route.slice('/gradio_api'.length) : state.route;
+  const x: Exchange = { g, state, req, family, startedAt };
+  const method = state.method;
+  switch (family) {
+    case '/config': return method === 'GET' ? schemaObserver(x, 'config') : undefined;
+    case '/info': return method === 'GET' ? schemaObserver(x, 'info') : undefined;
+    case '/upload': return method === 'POST' ? uploadObserver(x) : undefined;
+    case '/queue/join': return method === 'POST' ? submitObserver(x, 'queue') : method === 'GET' ? legacySseJoinObserver(x) : undefined;
+    case '/queue/data': return method === 'GET' ? queueDataObserver(x, {
+      route: (msg) => (typeof msg.event_id === 'string' ? g.predictions.get(msg.event_id)?.ready : undefined),
+      early: true,
+    }) : method === 'POST' ? legacyDataPostObserver(x) : undefined;
+    case '/call/{api_name}': return method === 'POST' ? submitObserver(x, 'call') : undefined;
+    case '/call/v2/{api_name}': return method === 'POST' ? submitObserver(x, 'call_v2') : undefined;
+    case '/call/{api_name}/{event_id}':
+    case '/call/v2/{api_name}/{event_id}': return method === 'GET' ? callStreamObserver(x) : undefined;
+    case '/run/{api_name}':
+    case '/api/{api_name}': return method === 'POST' ? directObserver(x) : undefined;
+    default: return undefined;
+  }
+}
+

@@ -1,0 +1,36 @@
+// The seam between the byte path and the Gradio parsers: the request and response tees call
+// these hooks; none of them may block, throw into, or alter the stream (server.ts guards them).
+import type { IncomingMessage } from 'node:http';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Transform } from 'node:stream';
+
+export interface Observer {
+  onRequestChunk?(chunk: Buffer): void;
+  onRequestEnd?(): void;
+  onResponse?(res: IncomingMessage): void;
+  onResponseChunk?(chunk: Buffer): void;
+  onResponseEnd?(): void;
+  /** The exchange is over; `aborted` when the client left before the response ended. */
+  onClose?(aborted: boolean): void;
+  /** Resolves when asynchronous parsing is done, so the SERVER span can carry its results. */
+  settled?(): Promise<void>;
+}
+
+/**
+ * Feeds `sink` the decoded bytes of a response that may be compressed (Gradio 5.36+ compresses
+ * some JSON); returns a feeder for the raw chunks. The original bytes are never touched.
+ */
+export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) => void, onEnd: () => void): { feed(c: Buffer): void; end(): void } {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  let z: Transform | undefined;
+  if (enc === 'gzip' || enc === 'x-gzip') z = createGunzip();
+  else if (enc === 'br') z = createBrotliDecompress();
+  else if (enc === 'deflate') z = createInflate();
+  else if (enc !== '' && enc !== 'identity') return { feed: () => undefined, end: onEnd };
+  if (!z) return { feed: sink, end: onEnd };
+  const dec = z;
+  dec.on('data', sink);
+  dec.on('end', onEnd);
+  dec.on('error', onEnd);
+  return { feed: (c) => dec.write(c), end: () => dec.end() };
+}

@@ -1,0 +1,111 @@
+// Output audio facts. Clients such as @gradio/client never download outputs, so the proxy
+// cannot wait to see the bytes go by: after completion it reads just enough from the app itself
+// — an HLS playlist (Gradio 5+/6 streaming audio; the sum of #EXTINF), or the first bytes of a
+// `file=` download (Range request) — and keeps only the numbers.
+import { request } from 'node:http';
+import type { Attributes } from '@opentelemetry/api';
+import { probeAudio, PROBE_HEAD_BYTES, type AudioMeta } from '../audio/probe.js';
+import * as A from '../spans/attributes.js';
+import { isLongString, type Captured } from './json-capture.js';
+
+type Obj = { [k: string]: Captured };
+const isObj = (v: Captured | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLongString(v);
+
+export interface OutputFile {
+  readonly path: string;
+  readonly isStream: boolean;
+  readonly size?: number;
+  readonly extension?: string;
+}
+
+/** FileData objects among the output values (depth-limited: outputs can be nested updates). */
+export function findOutputFiles(data: Captured | undefined, depth = 0, out: OutputFile[] = []): OutputFile[] {
+  if (depth > 4 || out.length >= 8) return out;
+  if (Array.isArray(data)) {
+    for (const v of data) findOutputFiles(v, depth + 1, out);
+  } else if (isObj(data)) {
+    const path = typeof data.path === 'string' ? data.path : typeof data.name === 'string' && data.is_file === true ? data.name : undefined;
+    if (path) {
+      const ext = /\.([A-Za-z0-9]{1,8})$/.exec(typeof data.orig_name === 'string' ? data.orig_name : path)?.[1]?.toLowerCase();
+      out.push({ path, isStream: data.is_stream === true, size: typeof data.size === 'number' ? data.size : undefined, extension: ext });
+    } else if ('value' in data) {
+      findOutputFiles(data.value, depth + 1, out);
+    }
+  }
+  return out;
+}
+
+/** Total duration and segment count of an HLS media playlist. */
+export function parseHlsPlaylist(text: string): { durationS: number; segments: number; ended: boolean } {
+  let durationS = 0;
+  let segments = 0;
+  for (const line of text.split('\n')) {
+    const m = /^#EXTINF:\s*([0-9.]+)/.exec(line.trim());
+    if (m) {
+      durationS += Number(m[1]);
+      segments++;
+    }
+  }
+  return { durationS, segments, ended: text.includes('#EXT-X-ENDLIST') };
+}
+
+interface FetchResult { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
+
+function fetchHead(url: URL, headers: Record<string, string>, maxBytes: number, timeoutMs: number): Promise<FetchResult | undefined> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, (res) => {
+      const parts: Buffer[] = [];
+      let n = 0;
+      res.on('data', (c: Buffer) => {
+        if (n < maxBytes) parts.push(c.subarray(0, maxBytes - n));
+        n += c.length;
+        if (n >= maxBytes) res.destroy();
+      });
+      const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) });
+      res.on('end', done);
+      res.on('close', done);
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+export interface ProbeTarget {
+  readonly upstream: URL;
+  readonly apiPrefix: string;
+  /** Headers the client sent that the app may need to serve the file (cookies for auth). */
+  readonly headers: Record<string, string>;
+  readonly timeoutMs: number;
+}
+
+/** Attributes for the first output audio file, or undefined when nothing could be learned. */
+export async function probeOutput(file: OutputFile, t: ProbeTarget): Promise<{ attributes: Attributes; durationS?: number } | undefined> {
+  if (file.isStream && file.path.endsWith('.m3u8')) {
+    const url = new URL(`${t.apiPrefix}/stream/${file.path}`, t.upstream);
+    const r = await fetchHead(url, t.headers, 1 << 20, t.timeoutMs);
+    if (!r || r.status !== 200) return undefined;
+    const p = parseHlsPlaylist(r.body.toString('utf8'));
+    return {
+      durationS: p.durationS,
+      attributes: {
+        [A.ATTR_AUDIO_OUTPUT_DURATION_S]: Math.round(p.durationS * 1000) / 1000,
+        [A.ATTR_AUDIO_OUTPUT_SEGMENTS]: p.segments,
+        [A.ATTR_AUDIO_OUTPUT_FORMAT]: 'hls',
+      },
+    };
+  }
+  if (file.isStream) return undefined;
+  const url = new URL(`${t.apiPrefix}/file=${file.path}`, t.upstream);
+  const r = await fetchHead(url, { ...t.headers, range: `bytes=0-${PROBE_HEAD_BYTES - 1}` }, PROBE_HEAD_BYTES, t.timeoutMs);
+  if (!r || (r.status !== 200 && r.status !== 206)) return undefined;
+  const range = /\/(\d+)$/.exec(String(r.headers['content-range'] ?? ''));
+  const total = range ? Number(range[1]) : Number(r.headers['content-length'] ?? r.body.length);
+  const meta: AudioMeta | undefined = await probeAudio(r.body, total);
+  if (!meta) return { attributes: { [A.ATTR_AUDIO_OUTPUT_BYTES]: total, ...(file.extension ? { [A.ATTR_AUDIO_OUTPUT_FORMAT]: file.extension } : {}) } };
+  const attributes: Attributes = { [A.ATTR_AUDIO_OUTPUT_FORMAT]: meta.format, [A.ATTR_AUDIO_OUTPUT_BYTES]: meta.bytes };
+  if (meta.durationS !== undefined) attributes[A.ATTR_AUDIO_OUTPUT_DURATION_S] = Math.round(meta.durationS * 1000) / 1000;
+  if (meta.sampleRate !== undefined) attributes[A.ATTR_AUDIO_OUTPUT_SAMPLE_RATE] = meta.sampleRate;
+  return { attributes, durationS: meta.durationS };
+}

@@ -1,0 +1,133 @@
+// One Gradio prediction = one `gradio.predict` span, child of the SERVER span of the request
+// that submitted it, living until the completion message arrives — usually on another HTTP
+// request (the session's queue/data stream or GET /call/<api>/<event_id>). Children:
+// gradio.queue (submit → process_starts) and gradio.process (process_starts → completion).
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import * as A from '../spans/attributes.js';
+import { toHrTime } from '../spans/time.js';
+
+export type Millis = number;
+
+export interface PredictionInit {
+  readonly tracer: Tracer;
+  readonly parent: Context;
+  /** Epoch ms (fractional) when the submitting request arrived. */
+  readonly startedAt: Millis;
+  readonly apiName?: string;
+  readonly attributes: Attributes;
+  /** Whether the transport reports process_starts (queue) or not (/call, direct predict). */
+  readonly queued: boolean;
+  readonly sessionKey?: string;
+  readonly eventId?: string;
+}
+
+export const now = (): Millis => performance.timeOrigin + performance.now();
+
+export class Prediction {
+  readonly span: Span;
+  readonly sessionKey?: string;
+  readonly eventId?: string;
+  private queueSpan?: Span;
+  private processSpan?: Span;
+  private processStartedAt?: Millis;
+  private firstChunkAt?: Millis;
+  private chunks = 0;
+  private ended = false;
+  /** Work (e.g. output probes) that must finish before the span ends. */
+  private readonly pending: Promise<unknown>[] = [];
+  private readonly startedAt: Millis;
+  outputDurationS?: number;
+
+  constructor(private readonly init: PredictionInit) {
+    this.startedAt = init.startedAt;
+    this.sessionKey = init.sessionKey;
+    this.eventId = init.eventId;
+    const name = init.apiName ? `${A.SPAN_GRADIO_PREDICT} ${init.apiName}` : A.SPAN_GRADIO_PREDICT;
+    this.span = init.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(init.startedAt), attributes: init.attributes }, init.parent);
+    if (init.queued) this.queueSpan = this.child(A.SPAN_GRADIO_QUEUE, init.startedAt);
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private child(name: string, start: Millis): Span {
+    return this.init.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(start) }, trace.setSpan(this.init.parent, this.span));
+  }
+
+  set(attrs: Attributes): void {
+    if (!this.ended) this.span.setAttributes(attrs);
+  }
+
+  estimation(rank: number | undefined, queueSize: number | undefined, etaS: number | undefined): void {
+    const attrs: Attributes = {};
+    if (rank !== undefined) attrs[A.ATTR_GRADIO_QUEUE_RANK] = rank;
+    if (queueSize !== undefined) attrs[A.ATTR_GRADIO_QUEUE_SIZE] = queueSize;
+    if (etaS !== undefined) attrs[A.ATTR_GRADIO_QUEUE_ETA_S] = etaS;
+    this.set(attrs);
+    if (!this.ended) this.span.addEvent(A.EVENT_GRADIO_ESTIMATION, attrs);
+  }
+
+  processStarts(at: Millis = now()): void {
+    if (this.ended || this.processSpan) return;
+    this.queueSpan?.end(toHrTime(at));
+    this.queueSpan = undefined;
+    this.processStartedAt = at;
+    this.processSpan = this.child(A.SPAN_GRADIO_PROCESS, at);
+  }
+
+  chunk(at: Millis = now()): void {
+    if (this.ended) return;
+    this.chunks++;
+    if (this.firstChunkAt === undefined) {
+      this.firstChunkAt = at;
+      this.span.addEvent(A.EVENT_GRADIO_FIRST_CHUNK, {}, toHrTime(at));
+      this.span.setAttribute(A.ATTR_TTS_TIME_TO_FIRST_CHUNK_MS, Math.round((at - this.startedAt) * 10) / 10);
+    }
+  }
+
+  log(level: string): void {
+    if (!this.ended) this.span.addEvent(A.EVENT_GRADIO_LOG, { [A.ATTR_GRADIO_LOG_LEVEL]: level });
+  }
+
+  event(name: string, attrs: Attributes = {}): void {
+    if (!this.ended) this.span.addEvent(name, attrs);
+  }
+
+  waitFor(p: Promise<unknown>): void {
+    this.pending.push(p.catch(() => undefined));
+  }
+
+  /**
+   * Ends every span. `errorType` marks it failed; cancellations and expiry say why in
+   * gradio.end_reason. Pending probes get their chance first, but the span's end time is the
+   * moment of completion, not of the probe.
+   */
+  async finish(reason: string, errorType?: string, message?: string, at: Millis = now()): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.pending.length) await Promise.all(this.pending);
+    // A completion without process_starts (e.g. /call, or a cached result) still closes the queue phase.
+    this.queueSpan?.end(toHrTime(at));
+    if (this.chunks === 0 && reason === A.EndReason.COMPLETED) this.chunks = 1;
+    const attrs: Attributes = { [A.ATTR_GRADIO_END_REASON]: reason, [A.ATTR_GRADIO_OUTPUT_CHUNKS]: this.chunks };
+    if (this.firstChunkAt === undefined && reason === A.EndReason.COMPLETED) {
+      // The only chunk is the final result: time to first chunk is time to completion.
+      attrs[A.ATTR_TTS_TIME_TO_FIRST_CHUNK_MS] = Math.round((at - this.startedAt) * 10) / 10;
+    }
+    const processMs = this.processStartedAt !== undefined ? at - this.processStartedAt : at - this.startedAt;
+    if (this.outputDurationS && this.outputDurationS > 0) {
+      attrs[A.ATTR_TTS_REALTIME_FACTOR] = Math.round((processMs / 1000 / this.outputDurationS) * 1000) / 1000;
+    }
+    this.span.setAttributes(attrs);
+    for (const s of [this.processSpan, this.span]) {
+      if (!s) continue;
+      if (errorType) {
+        s.setAttribute(A.ATTR_ERROR_TYPE, errorType);
+        s.setStatus({ code: SpanStatusCode.ERROR, message: message ?? errorType });
+      }
+    }
+    this.processSpan?.end(toHrTime(at));
+    this.span.end(toHrTime(at));
+  }
+}

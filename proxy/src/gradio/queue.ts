@@ -1,0 +1,188 @@
+// Event streams: the session's `queue/data` SSE (4.9+; one stream multiplexes every event of a
+// session by event_id), the 4.0–4.8 join stream, and `/call/<api>/<event_id>` (named events).
+import * as A from '../spans/attributes.js';
+import type { Observer } from './observer.js';
+import { complete, isObj, parseError, type Exchange } from './exchange.js';
+import { now, type Prediction } from './prediction.js';
+import { SseTokenizer } from './sse.js';
+import type { Captured } from './json-capture.js';
+
+type Msg = { [k: string]: Captured };
+
+const num = (v: Captured | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const KNOWN = new Set(['estimation', 'process_starts', 'progress', 'log', 'process_generating', 'process_streaming', 'process_completed',
+  'heartbeat', 'close_stream', 'unexpected_error', 'send_hash', 'send_data', 'queue_full']);
+
+function parseJson(data: string): Captured | undefined {
+  try {
+    return JSON.parse(data) as Captured;
+  } catch {
+    return undefined;
+  }
+}
+
+const isSessionNotFound = (m: Msg): boolean =>
+  m.session_not_found === true || (typeof m.message === 'string' && /session not found/i.test(m.message));
+
+/** Applies one queue message to its prediction. Unknown messages and fields are ignored (§8.10). */
+export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()): void {
+  switch (m.msg) {
+    case 'estimation':
+      p.estimation(num(m.rank), num(m.queue_size), num(m.rank_eta));
+      return;
+    case 'process_starts':
+      p.processStarts(at);
+      return;
+    case 'log':
+      p.log(typeof m.level === 'string' ? m.level.slice(0, 16) : 'info');
+      return;
+    case 'process_generating':
+    case 'process_streaming':
+      p.chunk(at);
+      return;
+    case 'process_completed':
+      complete(x, p, m.success !== false, m.output);
+      return;
+    case 'queue_full':
+      void p.finish(A.EndReason.FAILED, A.ErrorType.QUEUE_FULL, undefined, at);
+      return;
+    case 'unexpected_error': {
+      const type = isSessionNotFound(m) ? A.ErrorType.SESSION_NOT_FOUND : A.ErrorType.UNEXPECTED_ERROR;
+      p.event(A.EVENT_GRADIO_UNEXPECTED_ERROR, { [A.ATTR_ERROR_TYPE]: type });
+      void p.finish(A.EndReason.FAILED, type, undefined, at);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+export interface StreamRouting {
+  /** The prediction a message belongs to, if known (its span may still be in the making). */
+  route(msg: Msg): Promise<Prediction> | undefined;
+  /** Keep messages of unknown events for a while: their submission may not have passed yet. */
+  early?: boolean;
+  onAbort?(): void;
+}
+
+export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer {
+  const sse = new SseTokenizer();
+  const session = new URLSearchParams((x.req.url ?? '').split('?')[1] ?? '').get('session_hash') ?? undefined;
+  if (session) x.state.serverSpan?.setAttribute(A.ATTR_GRADIO_SESSION, x.g.session(session));
+  let messages = 0;
+  let sse200 = false;
+  let unknown = 0;
+  let chain: Promise<void> = Promise.resolve();
+
+  const handle = async (data: string) => {
+    const at = now();
+    const m = parseJson(data);
+    if (!isObj(m)) {
+      parseError(x, 'invalid_json');
+      return;
+    }
+    messages++;
+    if (typeof m.msg !== 'string' || !KNOWN.has(m.msg)) unknown++;
+    if (m.msg === 'close_stream') x.state.serverSpan?.addEvent(A.EVENT_GRADIO_CLOSE_STREAM);
+    if (m.msg === 'unexpected_error' && typeof m.event_id !== 'string') {
+      // Session-level failure (e.g. this replica never saw the session): every open prediction
+      // of the session fails with it, and so does this request.
+      const type = isSessionNotFound(m) ? A.ErrorType.SESSION_NOT_FOUND : A.ErrorType.UNEXPECTED_ERROR;
+      x.state.serverSpan?.addEvent(type === A.ErrorType.SESSION_NOT_FOUND ? A.EVENT_GRADIO_SESSION_NOT_FOUND : A.EVENT_GRADIO_UNEXPECTED_ERROR);
+      x.state.errorType = type;
+      const own = await routing.route(m);
+      if (own && !own.isEnded) applyQueueMessage(x, own, m, at);
+      for (const h of x.g.predictions.values()) {
+        if (session && h.sessionKey === session) void h.ready.then((p) => (p.isEnded ? undefined : p.finish(A.EndReason.FAILED, type, undefined, at)));
+      }
+      return;
+    }
+    const target = routing.route(m);
+    if (!target) {
+      if (routing.early && typeof m.event_id === 'string') {
+        const buf = x.g.early.get(m.event_id) ?? { messages: [] };
+        if (buf.messages.length < 64) buf.messages.push({ msg: m, at });
+        x.g.early.set(m.event_id, buf);
+      }
+      return;
+    }
+    const p = await target;
+    if (!p.isEnded) applyQueueMessage(x, p, m, at);
+    if (m.msg === 'process_completed' && typeof m.event_id === 'string') x.g.predictions.delete(m.event_id);
+  };
+
+  return {
+    onResponse(res) { sse200 = res.statusCode === 200 && /text\/event-stream/.test(String(res.headers['content-type'] ?? '')); },
+    onResponseChunk(c) {
+      if (!sse200) return;
+      const events = sse.feed(c);
+      // Keep message order even while the routing waits for its prediction.
+      for (const e of events) chain = chain.then(() => handle(e.data)).catch(() => undefined);
+    },
+    onResponseEnd() {
+      if (!sse200) return;
+      for (const e of sse.end()) chain = chain.then(() => handle(e.data)).catch(() => undefined);
+    },
+    onClose(aborted) {
+      if (!aborted) return;
+      chain = chain.then(() => {
+        // The client left: Gradio cancels the session's queued and running work (§5.2).
+        routing.onAbort?.();
+        if (!session) return;
+        for (const h of [...x.g.predictions.values()]) {
+          if (h.sessionKey !== session) continue;
+          x.g.predictions.delete(h.eventId);
+          void h.ready.then((p) => (p.isEnded ? undefined : p.finish(A.EndReason.CANCELLED)));
+        }
+      });
+    },
+    settled: async () => {
+      await chain;
+      x.state.serverSpan?.setAttribute(A.ATTR_GRADIO_SSE_MESSAGES, messages);
+      if (sse.oversized) parseError(x, 'oversized_event');
+      if (unknown) parseError(x, 'unknown_message');
+    },
+  };
+}
+
+/** GET call/<api>/<event_id>: `event: generating|complete|error|heartbeat` (§2.7). */
+export function callStreamObserver(x: Exchange): Observer {
+  const sse = new SseTokenizer();
+  const eventId = /\/call\/(?:v2\/)?[^/]+\/([^/?]+)/.exec(x.req.url ?? '')?.[1];
+  const handle0 = eventId ? x.g.predictions.get(eventId) : undefined;
+  let ok = false;
+  let done = false;
+  let chain: Promise<void> = Promise.resolve();
+  const handle = async (event: string, data: string) => {
+    const p = await handle0?.ready;
+    if (!p || p.isEnded) return;
+    const at = now();
+    if (event === 'generating') p.chunk(at);
+    else if (event === 'complete') {
+      done = true;
+      complete(x, p, true, parseJson(data));
+    } else if (event === 'error') {
+      done = true;
+      const payload = parseJson(data);
+      // A string payload is Gradio's unexpected_error text; null or an object is the function's error.
+      const type = typeof payload === 'string' ? (/session not found/i.test(payload) ? A.ErrorType.SESSION_NOT_FOUND : A.ErrorType.UNEXPECTED_ERROR) : A.ErrorType.APP_ERROR;
+      void p.finish(A.EndReason.FAILED, type, undefined, at);
+    }
+  };
+  return {
+    onResponse(res) { ok = res.statusCode === 200; },
+    onResponseChunk(c) { if (ok) for (const e of sse.feed(c)) chain = chain.then(() => handle(e.event, e.data)).catch(() => undefined); },
+    onResponseEnd() { if (ok) for (const e of sse.end()) chain = chain.then(() => handle(e.event, e.data)).catch(() => undefined); },
+    onClose(aborted) {
+      chain = chain.then(async () => {
+        const p = await handle0?.ready;
+        if (aborted && p && !done && !p.isEnded) void p.finish(A.EndReason.CANCELLED);
+        if (eventId && (done || aborted)) x.g.predictions.delete(eventId);
+      });
+    },
+    settled: async () => {
+      await chain;
+      if (sse.oversized) parseError(x, 'oversized_event');
+    },
+  };
+}

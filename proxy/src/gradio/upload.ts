@@ -1,0 +1,69 @@
+// Streaming multipart reader for Gradio's `/upload` (busboy), fed by the request tee. For each
+// file part it keeps the first bytes for an audio probe and counts the rest; the file name is
+// dropped (only its extension could matter, and the server path in the response identifies it).
+import busboy from 'busboy';
+import type { IncomingHttpHeaders } from 'node:http';
+import { probeAudio, PROBE_HEAD_BYTES, type AudioMeta } from '../audio/probe.js';
+
+export interface UploadedPart {
+  readonly bytes: number;
+  readonly meta?: AudioMeta;
+}
+
+export class UploadParser {
+  readonly result: Promise<{ parts: UploadedPart[]; error?: string }>;
+  private readonly bb?: busboy.Busboy;
+  private failed?: string;
+
+  constructor(headers: IncomingHttpHeaders) {
+    let resolve!: (r: { parts: UploadedPart[]; error?: string }) => void;
+    this.result = new Promise((r) => { resolve = r; });
+    const probes: Promise<UploadedPart>[] = [];
+    try {
+      this.bb = busboy({ headers, limits: { files: 1000, parts: 2000, fieldSize: 64 * 1024, headerPairs: 100 } });
+    } catch {
+      this.failed = 'invalid_multipart';
+      resolve({ parts: [], error: this.failed });
+      return;
+    }
+    this.bb.on('file', (_field, stream) => {
+      const head: Buffer[] = [];
+      let kept = 0;
+      let bytes = 0;
+      probes.push(new Promise((done) => {
+        stream.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (kept < PROBE_HEAD_BYTES) {
+            const take = c.subarray(0, PROBE_HEAD_BYTES - kept);
+            head.push(take);
+            kept += take.length;
+          }
+        });
+        stream.on('close', () => {
+          probeAudio(Buffer.concat(head), bytes).then((meta) => done({ bytes, meta }), () => done({ bytes }));
+        });
+      }));
+    });
+    const finish = () => { void Promise.all(probes).then((parts) => resolve({ parts, error: this.failed })); };
+    this.bb.on('close', finish);
+    this.bb.on('error', () => { this.failed = 'invalid_multipart'; finish(); });
+  }
+
+  feed(chunk: Buffer): void {
+    if (!this.bb || this.failed) return;
+    try {
+      this.bb.write(chunk);
+    } catch {
+      this.failed = 'invalid_multipart';
+    }
+  }
+
+  end(): void {
+    if (!this.bb) return;
+    try {
+      this.bb.end();
+    } catch {
+      this.failed = 'invalid_multipart';
+    }
+  }
+}
