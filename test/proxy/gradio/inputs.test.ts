@@ -1,0 +1,71 @@
+import test from 'ava';
+import { parseConfig, parseInfo } from '../../../proxy/src/gradio/app-config.js';
+import type { Captured } from '../../../proxy/src/gradio/json-capture.js';
+import { codePointLength, describeInputs, scriptClass } from '../../../proxy/src/gradio/inputs.js';
+
+// The shape of CosyVoice's generate_audio (gradio-protocol.md §7), as /config and /info give it.
+const config = {
+  version: '5.4.0', protocol: 'sse_v3', api_prefix: '/gradio_api',
+  components: [
+    { id: 3, type: 'textbox', props: { label: '输入合成文本' } },
+    { id: 5, type: 'radio', props: { label: '选择推理模式', choices: [['预训练音色', '预训练音色'], ['3s极速复刻', '3s极速复刻']] } },
+    { id: 7, type: 'dropdown', props: { label: '选择预训练音色', choices: [['中文女', '中文女']] } },
+    { id: 16, type: 'audio', props: { label: '选择prompt音频文件' } },
+    { id: 12, type: 'number', props: { label: '随机推理种子' } },
+    { id: 8, type: 'radio', props: { label: '是否流式推理', choices: [['否', false], ['是', true]] } },
+  ],
+  dependencies: [{ id: 1, api_name: 'generate_audio', inputs: [3, 5, 7, 16, 12, 8] }],
+};
+const info = { named_endpoints: { '/generate_audio': { parameters: [
+  { parameter_name: 'tts_text' }, { parameter_name: 'mode_checkbox_group' }, { parameter_name: 'sft_dropdown' },
+  { parameter_name: 'prompt_wav_upload' }, { parameter_name: 'seed' }, { parameter_name: 'stream' },
+] } } };
+
+const schema = parseConfig(config as unknown as Captured, parseInfo(info as unknown as Captured))!;
+const prompt = { format: 'wav', durationS: 3.5, sampleRate: 16000, channels: 1, bytes: 112044, codec: 'pcm' };
+const resolvers = { fileMeta: (p: string) => (p === '/tmp/gradio/abc/prompt.wav' ? prompt : undefined), dataUrlMeta: async () => undefined };
+
+test('the schema maps fn_index and api_name to named inputs', (t) => {
+  t.is(schema.apiPrefix, '/gradio_api');
+  t.is(schema.byFnIndex.get(1)?.apiName, '/generate_audio');
+  t.deepEqual(schema.byApiName.get('/generate_audio')?.inputs.map((i) => i.name), ['tts_text', 'mode_checkbox_group', 'sft_dropdown', 'prompt_wav_upload', 'seed', 'stream']);
+});
+
+test('inputs become metadata only: lengths, declared choices, numbers, audio facts', async (t) => {
+  const text = '我是通义实验室语音团队全新推出的生成式语音大模型';
+  const facts = await describeInputs([text, '3s极速复刻', 'not-a-declared-speaker', { path: '/tmp/gradio/abc/prompt.wav', meta: { _type: 'gradio.FileData' } }, 42, false], schema.byFnIndex.get(1), resolvers);
+  t.deepEqual(facts.attributes, {
+    'gradio.input.count': 6,
+    'gradio.input.tts_text.length': [...text].length,
+    'gradio.input.tts_text.script': 'han',
+    'gradio.input.mode_checkbox_group.value': '3s极速复刻',
+    'gradio.input.sft_dropdown.type': 'string',
+    'gradio.input.prompt_wav_upload.type': 'file',
+    'gradio.input.seed.value': 42,
+    'gradio.input.stream.value': false,
+    'audio.input.format': 'wav', 'audio.input.bytes': 112044, 'audio.input.duration_s': 3.5,
+    'audio.input.sample_rate': 16000, 'audio.input.channels': 1, 'audio.input.codec': 'pcm',
+  });
+  t.false(JSON.stringify(facts.attributes).includes(text));
+  t.false(JSON.stringify(facts.attributes).includes('not-a-declared-speaker'));
+});
+
+test('without a schema, names are positional and strings are treated as text', async (t) => {
+  const facts = await describeInputs(['hello', 3], undefined, resolvers);
+  t.is(facts.attributes['gradio.input.arg0.length'], 5);
+  t.is(facts.attributes['gradio.input.arg1.value'], 3);
+});
+
+test('/call/v2 keyword bodies map by parameter name', async (t) => {
+  const facts = await describeInputs({ tts_text: 'hi there', seed: 1 }, schema.byApiName.get('/generate_audio'), resolvers);
+  t.is(facts.attributes['gradio.input.tts_text.length'], 8);
+  t.is(facts.attributes['gradio.input.seed.value'], 1);
+});
+
+test('script classes and code-point lengths', (t) => {
+  t.is(scriptClass('Hello, world'), 'latin');
+  t.is(scriptClass('你好，世界'), 'han');
+  t.is(scriptClass('Hello 你好世界啊'), 'mixed');
+  t.is(scriptClass('12345 !!'), 'none');
+  t.is(codePointLength('😀a'), 2);
+});
