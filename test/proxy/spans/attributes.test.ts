@@ -1,6 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { ALL_ATTRIBUTE_KEYS, ErrorType } from '../../../proxy/src/spans/attributes.js';
+import { ALL_ATTRIBUTE_KEYS, ALL_EVENT_NAMES, ErrorType } from '../../../proxy/src/spans/attributes.js';
 
 const doc = readFileSync(new URL('../../../../docs/tracing-schema.md', import.meta.url), 'utf8');
 
@@ -28,4 +28,8 @@ test('every attribute key in the code is documented, and every documented key ex
 test('every error.type value is documented, and every documented value exists', (t) => {
   const documented = [...firstColumn('`error.type`')].filter((v) => !/^\d/.test(v) && v !== '…');
   t.deepEqual(documented.sort(), Object.values(ErrorType).sort());
+});
+
+test('every span event is documented, and every documented event exists', (t) => {
+  t.deepEqual([...firstColumn('Span events')].sort(), [...ALL_EVENT_NAMES].sort());
 });
