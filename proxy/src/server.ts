@@ -18,7 +18,7 @@ import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
 import { makeSafely } from './safely.js';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 
 export interface ProxyApp {
   readonly server: Server;
@@ -71,6 +71,17 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     parseError: (kind) => gradioParseErrors.inc({ kind }),
     evicted: (table, reason) => evictions.inc({ table, reason }),
   }) : undefined;
+  if (gradio) {
+    new Gauge({
+      name: 'tts_proxy_table_entries', help: 'Entries in the bounded correlation tables (each has a cap and a TTL).',
+      labelNames: ['table'], registers: [metrics.registry],
+      collect() {
+        this.set({ table: 'predictions' }, gradio.predictions.size);
+        this.set({ table: 'files' }, gradio.files.size);
+        this.set({ table: 'early_messages' }, gradio.early.size);
+      },
+    });
+  }
   // Expired predictions end as spans of their own; without traffic nobody would look at the table.
   const sweeper = gradio ? setInterval(() => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000).unref() : undefined;
 

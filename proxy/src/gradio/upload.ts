@@ -39,9 +39,15 @@ export class UploadParser {
             kept += take.length;
           }
         });
-        stream.on('close', () => {
+        let finished = false;
+        const finish = () => {
+          if (finished) return;
+          finished = true;
           probeAudio(Buffer.concat(head), bytes).then((meta) => done({ bytes, meta }), () => done({ bytes }));
-        });
+        };
+        stream.on('close', finish);
+        // A form cut short errors its open file stream; unhandled, that would kill the process.
+        stream.on('error', () => { this.failed = 'invalid_multipart'; finish(); });
       }));
     });
     const finish = () => { void Promise.all(probes).then((parts) => resolve({ parts, error: this.failed })); };

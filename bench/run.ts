@@ -1,0 +1,334 @@
+// `npm run bench`: throughput and latency of four ways to reach the same app, measured one after
+// another in ONE run on 127.0.0.1, so their ratios compare like with like:
+//   direct        load → upstream
+//   plain-proxy   load → bare http-proxy (keep-alive agent, nothing else) → upstream
+//   traced        load → tts-trace-proxy (real CLI, 100% sampled, Zipkin export) → upstream
+//   nginx+traced  load → nginx (repo template) → tts-trace-proxy → upstream
+// for two payloads: a ~200-byte JSON POST answered with a small JSON, and an SSE stream
+// (10 events 5 ms apart). Every box above is its own process; the load generator is autocannon
+// in a fresh child process per measurement (see load.ts for why). Nothing is asserted: the
+// numbers are printed, and written as JSON with --out PATH.
+//
+// usage: node dist/bench/run.js [--out PATH] [--duration S] [--warmup S] [--connections N]
+// env:   ZIPKIN_URL=http://host:9411   export to that Zipkin instead of the built-in span sink
+//        BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   node flags for the traced proxy
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import type { LoadResult, LoadSpec } from './load.js';
+import { startSink, type SpanSink } from './sink.js';
+import {
+  LOAD_JS, cpuSecondsOf, machineBusySeconds, spawnChild, startNginxFront, startPlainProxy, startTracedProxy, startUpstream,
+  stopAllChildren, type Target,
+} from './targets.js';
+
+// ---- configuration ----
+
+interface Options { out?: string; durationS: number; warmupS: number; connections: number }
+
+function parseOptions(argv: readonly string[]): Options {
+  const o: Options = { durationS: 8, warmupS: 2, connections: 16 };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    const num = (min: number, max: number): number => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${a}: expected a number in [${min}, ${max}], got "${v}"`);
+      i += 1;
+      return n;
+    };
+    if (a === '--out' && v) { o.out = v; i += 1; }
+    // Upper bounds keep a whole run within a few minutes whatever is passed.
+    else if (a === '--duration') o.durationS = num(1, 20);
+    else if (a === '--warmup') o.warmupS = num(0, 10);
+    else if (a === '--connections') o.connections = Math.round(num(1, 256));
+    else if (a === '--help') {
+      process.stdout.write('usage: node dist/bench/run.js [--out PATH] [--duration S (8)] [--warmup S (2)] [--connections N (16)]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument "${a}" (see --help)`);
+  }
+  return o;
+}
+
+const SSE_EVENTS = 10;
+const SSE_INTERVAL_MS = 5;
+
+// A Gradio /queue/join body padded to ~200 bytes.
+const JOIN_BODY = JSON.stringify({
+  data: ['Hello there, this is a short sentence for the speech model to read aloud.', 'en-US-neutral', 1.0],
+  event_data: null, fn_index: 0, trigger_id: 12, session_hash: 'k3j4h5g6f7d8',
+});
+
+interface Payload {
+  readonly name: 'json' | 'sse';
+  readonly spec: (url: string, o: Options) => LoadSpec;
+}
+
+const PAYLOADS: readonly Payload[] = [
+  {
+    name: 'json',
+    spec: (url, o) => ({
+      url: `${url}/gradio_api/queue/join`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JOIN_BODY,
+      connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: false, sseEvents: 0,
+    }),
+  },
+  {
+    name: 'sse',
+    spec: (url, o) => ({
+      url: `${url}/gradio_api/queue/data?session_hash=k3j4h5g6f7d8`, method: 'GET', headers: { accept: 'text/event-stream' },
+      connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: true, sseEvents: SSE_EVENTS,
+    }),
+  },
+];
+
+// ---- measurement ----
+
+/** Every process that could use CPU during a measurement, by role. */
+type Roles = Record<string, () => number[]>;
+const MACHINE = 'machine';
+/** Busy CPU not charged to any process above: the kernel's loopback networking (softirq) and other processes on the box. */
+const REST = 'rest';
+/** Above this, "rest" is more than loopback networking: another workload shared the cores. */
+const NOISY_REST_CORES = 0.3;
+
+interface Measurement {
+  target: string;
+  payload: string;
+  result: LoadResult;
+  /** Average cores used by each role during the measured window (the load generator's own figure included). */
+  cores: Record<string, number>;
+  /** Spans the sink received during the measured window (undefined with a real Zipkin). */
+  spansInWindow?: number;
+}
+
+function cpuSnapshot(roles: Roles): Record<string, number> {
+  const snap: Record<string, number> = {};
+  for (const [role, pids] of Object.entries(roles)) snap[role] = pids().reduce((s, pid) => s + cpuSecondsOf(pid), 0);
+  const self = process.cpuUsage();
+  snap['bench+sink'] = (self.user + self.system) / 1e6;
+  snap[MACHINE] = machineBusySeconds();
+  return snap;
+}
+
+async function measure(target: Target, payload: Payload, o: Options, roles: Roles, sink?: SpanSink): Promise<Measurement> {
+  let before: { cpu: Record<string, number>; at: bigint; spans: number } | undefined;
+  let after: { cpu: Record<string, number>; at: bigint; spans: number } | undefined;
+  let result: LoadResult | undefined;
+  const child = spawnChild(`load ${target.name}/${payload.name}`, process.execPath, [LOAD_JS, JSON.stringify(payload.spec(target.url, o))], {
+    onLine: (line) => {
+      if (line === 'main-start') before = { cpu: cpuSnapshot(roles), at: process.hrtime.bigint(), spans: sink?.spans() ?? 0 };
+      else if (line.startsWith('result ')) {
+        after = { cpu: cpuSnapshot(roles), at: process.hrtime.bigint(), spans: sink?.spans() ?? 0 };
+        result = JSON.parse(line.slice('result '.length)) as LoadResult;
+      }
+    },
+  });
+  const code = await child.exited;
+  if (code !== 0 || !result || !before || !after) throw new Error(`load generator for ${target.name}/${payload.name} failed (${code}):\n${child.output()}`);
+  const wallS = Number(after.at - before.at) / 1e9;
+  const cores: Record<string, number> = { load: result.cpuS / wallS };
+  for (const role of Object.keys(after.cpu)) if (role !== MACHINE) cores[role] = (after.cpu[role]! - before.cpu[role]!) / wallS;
+  const machine = (after.cpu[MACHINE]! - before.cpu[MACHINE]!) / wallS;
+  cores[REST] = Math.max(0, machine - Object.values(cores).reduce((a, b) => a + b, 0));
+  return { target: target.name, payload: payload.name, result, cores, spansInWindow: sink ? after.spans - before.spans : undefined };
+}
+
+/** One request per target and payload before measuring: a broken path must not become a fast number. */
+async function sanityCheck(targets: readonly Target[], traced: ReadonlySet<string>, o: Options): Promise<void> {
+  for (const t of targets) {
+    for (const p of PAYLOADS) {
+      const spec = p.spec(t.url, o);
+      const r = await fetch(spec.url, { method: spec.method, headers: spec.headers, body: spec.body, signal: AbortSignal.timeout(5000) });
+      const body = await r.text();
+      const ok = r.status === 200 && (spec.sseEvents ? body.split('\n\n').length - 1 === spec.sseEvents : body.includes('"event_id"'));
+      if (!ok) throw new Error(`sanity check failed: ${t.name} ${p.name} → HTTP ${r.status}: ${body.slice(0, 300)}`);
+      if (traced.has(t.name) && !r.headers.get('x-trace-id')) throw new Error(`sanity check failed: ${t.name} ${p.name} has no x-trace-id header`);
+    }
+  }
+}
+
+// ---- printing ----
+
+const f = (n: number | undefined, digits = 2): string => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[], leftCols = 2): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function resultsTable(ms: readonly Measurement[]): string {
+  const direct = new Map(ms.filter((m) => m.target === 'direct').map((m) => [m.payload, m.result]));
+  const rows = ms.map((m) => {
+    const r = m.result;
+    const d = direct.get(m.payload);
+    const problems = r.errors + r.timeouts + r.non2xx + r.mismatches;
+    return [
+      m.target, m.payload, f(r.rps, 0), f(r.latencyMs.p50), f(r.latencyMs.p99),
+      f(r.ttfeMs?.p50), f(r.ttfeMs?.p99),
+      d ? f(r.rps / d.rps) : '-', d ? f(r.latencyMs.p99 / d.latencyMs.p99) : '-',
+      String(r.requests), problems ? `${r.errors}e/${r.timeouts}t/${r.non2xx}n/${r.mismatches}m` : '0',
+    ];
+  });
+  return table(
+    ['target', 'payload', 'req/s', 'p50 ms', 'p99 ms', 'ttfe p50', 'ttfe p99', 'req/s÷direct', 'p99÷direct', 'responses', 'bad'],
+    rows,
+  );
+}
+
+function cpuTable(ms: readonly Measurement[]): string {
+  const roles = [...new Set(ms.flatMap((m) => Object.keys(m.cores)))];
+  const rows = ms.map((m) => [m.target, m.payload, ...roles.map((r) => f(m.cores[r])), f(Object.values(m.cores).reduce((a, b) => a + b, 0))]);
+  return table(['target', 'payload', ...roles, 'total'], rows);
+}
+
+async function proxyRequestsHandled(adminUrl: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    let n = 0;
+    for (const m of text.matchAll(/^http_server_request_duration_seconds_count(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+?\d+)?)$/gm)) n += Number(m[1]);
+    return n;
+  } catch {
+    return undefined;
+  }
+}
+
+async function zipkinTraceCount(zipkinUrl: string, service: string): Promise<string> {
+  try {
+    const r = await fetch(`${zipkinUrl}/api/v2/traces?serviceName=${encodeURIComponent(service)}&limit=1000&lookback=3600000`, { signal: AbortSignal.timeout(20_000) });
+    const traces = (await r.json()) as unknown[][];
+    const spans = traces.reduce((s, t) => s + t.length, 0);
+    return `Zipkin ${zipkinUrl} returns ${traces.length} traces (${spans} spans; query capped at 1000 traces) for service ${service}`;
+  } catch (err) {
+    return `could not query Zipkin ${zipkinUrl}: ${(err as Error).message}`;
+  }
+}
+
+// ---- orchestration ----
+
+async function main(): Promise<number> {
+  const startedAt = Date.now();
+  const o = parseOptions(process.argv.slice(2));
+  const zipkinUrl = process.env.ZIPKIN_URL?.replace(/\/+$/, '') || undefined;
+  const nodeArgs = (process.env.BENCH_PROXY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const serviceName = `tts-trace-proxy-bench-${startedAt}`;
+  const ncpu = availableParallelism();
+
+  const out = (s = ''): boolean => process.stdout.write(s + '\n');
+  out(`tts-trace-proxy bench — ${new Date(startedAt).toISOString()}, node ${process.version}`);
+  out(`machine: ${ncpu} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  out(`All processes (load generator, upstream app, proxies, nginx workers, span sink) run on 127.0.0.1 and share these ${ncpu} cores:`);
+  out('a hop costs CPU that the load generator and the app would otherwise get, so the ratios, not the absolute numbers, are the result.');
+  out(`load: autocannon in a child process, ${o.connections} connections, pipelining 1, ${o.warmupS} s warm-up (discarded) + ${o.durationS} s measured, per target and payload.`);
+  out(`payloads: json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end).`);
+  out(`traced proxy: real CLI, every request sampled (SERVER + CLIENT span), batch export with default settings to ${zipkinUrl ? `Zipkin at ${zipkinUrl}` : 'the bench\'s span sink'}; access log on (stdout → /dev/null).`);
+  out();
+
+  let sink: SpanSink | undefined;
+  const stoppers: (() => Promise<void>)[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      // nginx first (it holds connections to the proxy), then all node children, the sink last so
+      // the traced proxy's shutdown flush still has somewhere to go.
+      for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+      await stopAllChildren();
+      await sink?.close();
+    })());
+  let interrupted = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      interrupted = true;
+      process.stderr.write(`\n${sig}: stopping every process the bench started…\n`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    if (!zipkinUrl) sink = await startSink();
+    const spansUrl = `${zipkinUrl ?? sink!.url}/api/v2/spans`;
+
+    const upstream = await startUpstream(SSE_EVENTS, SSE_INTERVAL_MS);
+    stoppers.push(() => upstream.stop());
+    const plain = await startPlainProxy(upstream.url);
+    stoppers.push(() => plain.stop());
+    const traced = await startTracedProxy(upstream.url, spansUrl, serviceName, nodeArgs);
+    stoppers.push(() => traced.stop());
+    const front = await startNginxFront(traced.port);
+    stoppers.push(() => front.stop());
+
+    const targets: Target[] = [
+      { ...upstream, name: 'direct' },
+      { ...plain, name: 'plain-proxy' },
+      { ...traced, name: 'traced' },
+      { ...front, name: 'nginx+traced' },
+    ];
+    await sanityCheck(targets, new Set(['traced', 'nginx+traced']), o);
+
+    const roles: Roles = { upstream: upstream.pids, 'plain-proxy': plain.pids, 'trace-proxy': traced.pids, nginx: front.pids };
+    const measurements: Measurement[] = [];
+    for (const payload of PAYLOADS) {
+      for (const target of targets) {
+        process.stderr.write(`measuring ${target.name} / ${payload.name} …\n`);
+        measurements.push(await measure(target, payload, o, roles, sink));
+      }
+    }
+
+    // What the proxy says it handled, then a graceful stop (SIGTERM drains and flushes spans).
+    const handled = await proxyRequestsHandled(traced.adminUrl);
+    await front.stop();
+    await traced.stop();
+    const proxyExit = await traced.child.exited;
+
+    out(resultsTable(measurements));
+    out('ttfe = time to first SSE event (first body byte). bad = errors/timeouts/non-2xx/body mismatches.');
+    out('Ratios compare with "direct" for the same payload; req/s÷direct < 1 and p99÷direct > 1 mean overhead.');
+    out();
+    out(`CPU during each measured window, in cores (of ${ncpu}): "load" is the load generator, "bench+sink" this process, "rest" busy time`);
+  out('charged to none of them (kernel loopback networking, other processes on the machine), "total" the whole machine:');
+    out(cpuTable(measurements));
+    // A busy neighbour makes one window slower than the others; say so instead of hiding it.
+    const noisy = measurements.filter((m) => (m.cores[REST] ?? 0) > NOISY_REST_CORES);
+    if (noisy.length) {
+      out(`NOTE: more than ${NOISY_REST_CORES} cores of "rest" during ${noisy.map((m) => `${m.target}/${m.payload} (${f(m.cores[REST])})`).join(', ')}:`);
+      out('something outside the bench was busy then; those rows are disturbed; rerun on a quiet machine to compare them.');
+      if (zipkinUrl) out('(with ZIPKIN_URL, a Zipkin running on this machine is part of "rest": its CPU is taken from the targets.)');
+    }
+    out();
+    let spanSummary: Record<string, unknown>;
+    if (sink) {
+      const spans = sink.spans();
+      const perRequest = handled ? spans / handled : NaN;
+      out(`spans: the sink received ${spans} spans in ${sink.batches()} batches (${sink.rejected()} rejected); the proxy handled ${handled ?? '?'} requests` +
+        ` (incl. warm-ups and sanity checks) → ${f(perRequest)} spans/request (2 expected: SERVER + CLIENT). proxy exit: ${proxyExit}.`);
+      out(`spans received inside the measured windows: ${measurements.filter((m) => m.target !== 'direct' && m.target !== 'plain-proxy').map((m) => `${m.target}/${m.payload} ${m.spansInWindow}`).join(', ')}`);
+      spanSummary = { sink: true, spans, batches: sink.batches(), rejected: sink.rejected(), proxyRequestsHandled: handled, spansPerRequest: perRequest };
+    } else {
+      await new Promise((r) => setTimeout(r, 2000)); // Zipkin indexes asynchronously
+      const line = await zipkinTraceCount(zipkinUrl!, serviceName);
+      out(`spans: exported to a real Zipkin; the proxy handled ${handled ?? '?'} requests. ${line}. proxy exit: ${proxyExit}.`);
+      spanSummary = { sink: false, zipkinUrl, serviceName, proxyRequestsHandled: handled, zipkin: line };
+    }
+
+    await cleanup();
+    const totalS = (Date.now() - startedAt) / 1000;
+    out(`total run time: ${totalS.toFixed(1)} s`);
+    if (o.out) {
+      mkdirSync(dirname(o.out), { recursive: true });
+      writeFileSync(o.out, JSON.stringify({
+        startedAt: new Date(startedAt).toISOString(), node: process.version, cores: ncpu, cpuModel: cpus()[0]?.model.trim(),
+        options: { ...o, sseEvents: SSE_EVENTS, sseIntervalMs: SSE_INTERVAL_MS, jsonBodyBytes: Buffer.byteLength(JOIN_BODY) },
+        measurements, spans: spanSummary, totalRunS: totalS,
+      }, null, 2) + '\n');
+      out(`results written to ${o.out}`);
+    }
+    return 0;
+  } catch (err) {
+    if (!interrupted) process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    await cleanup();
+    return interrupted ? 130 : 1;
+  }
+}
+
+main().then((code) => process.exit(code));

@@ -1,0 +1,72 @@
+// Child-process script: the fake app every target forwards to. It runs in its own process so
+// its event loop never competes with the load generator's or the proxy's (they still share the
+// machine's cores). It mimics Gradio's two hot paths with fixed, tiny bodies so that the bench
+// measures the proxies, not the app:
+//   POST /gradio_api/queue/join   small JSON in, small JSON out ({"event_id": ...})
+//   GET  /gradio_api/queue/data   SSE: SSE_EVENTS events SSE_INTERVAL_MS apart, then the end
+// usage: node dist/bench/upstream.js --port N [--sse-events 10] [--sse-interval-ms 5]
+import { createServer } from 'node:http';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const n = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: expected a non-negative integer`);
+  return n;
+}
+
+const port = flag('--port', 0);
+const sseEvents = flag('--sse-events', 10);
+const sseIntervalMs = flag('--sse-interval-ms', 5);
+
+const EVENT_ID = 'a3f1c2d4e5b60718293a4b5c6d7e8f90';
+const JOIN_ANSWER = Buffer.from(JSON.stringify({ event_id: EVENT_ID }));
+
+// Gradio-shaped SSE messages of ~150 bytes; the last one is `process_completed`.
+function sseEvent(i: number): Buffer {
+  const last = i === sseEvents - 1;
+  const msg = last
+    ? { msg: 'process_completed', event_id: EVENT_ID, output: { data: [{ path: '/tmp/gradio/out.wav' }], is_generating: false }, success: true }
+    : { msg: 'process_generating', event_id: EVENT_ID, output: { data: [`chunk ${i}`], is_generating: true }, success: true };
+  return Buffer.from(`data: ${JSON.stringify(msg)}\n\n`);
+}
+const EVENTS = Array.from({ length: sseEvents }, (_, i) => sseEvent(i));
+
+const server = createServer((req, res) => {
+  const path = req.url ?? '/';
+  if (req.method === 'POST' && path.startsWith('/gradio_api/queue/join')) {
+    // Read the whole body before answering, as a real app must.
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': JOIN_ANSWER.length });
+      res.end(JOIN_ANSWER);
+    });
+    return;
+  }
+  if (req.method === 'GET' && path.startsWith('/gradio_api/queue/data')) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    let i = 0;
+    // The first event goes out at once (time-to-first-event then measures the path, not a
+    // timer); the rest follow on a timer, like a generator yielding chunks.
+    const send = (): void => {
+      if (res.destroyed) return;
+      res.write(EVENTS[i]);
+      i += 1;
+      if (i >= sseEvents) res.end();
+      else setTimeout(send, sseIntervalMs);
+    };
+    if (sseEvents === 0) res.end();
+    else send();
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain', 'content-length': 9 });
+  res.end('not found');
+});
+
+// Above every client's idle timeout, so an idle pooled connection is never closed under a proxy
+// between two measurements (that would show up as a 502 that is the bench's fault).
+server.keepAliveTimeout = 65_000;
+server.listen(port, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : port}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));
