@@ -42,9 +42,15 @@ export function isLongString(v: unknown): v is LongString {
  * Feed it chunks; `result` resolves after `end()`. Never throws: a malformed body resolves with
  * `invalid: true`. Memory is bounded by the limits, not by the body size.
  */
+/** Bodies up to this size are parsed with JSON.parse at the end: far cheaper than tokenising. */
+const FAST_PATH_BYTES = 64 * 1024;
+
 export class JsonCapture {
   readonly result: Promise<CaptureResult>;
-  private readonly parser = StreamJson.parser({ packKeys: true, streamKeys: false, packStrings: false, packNumbers: true, streamNumbers: false });
+  private parser?: ReturnType<typeof StreamJson.parser>;
+  private small: Buffer[] | undefined = [];
+  private smallBytes = 0;
+  private resolve!: (r: CaptureResult) => void;
   private readonly stack: { container: Captured[] | Record<string, Captured>; key?: string }[] = [];
   private root: Captured | undefined;
   private hasRoot = false;
@@ -57,12 +63,40 @@ export class JsonCapture {
   private done = false;
 
   constructor(private readonly limits: CaptureLimits = DEFAULT_LIMITS) {
-    this.result = new Promise((resolve) => {
-      const finish = () => resolve({ value: this.hasRoot && !this.invalid ? this.root : undefined, invalid: this.invalid, truncated: this.truncated });
-      this.parser.on('data', (t: Token) => { if (!this.truncated && !this.invalid) this.token(t); });
-      this.parser.on('error', () => { this.invalid = true; finish(); });
-      this.parser.on('end', finish);
-    });
+    this.result = new Promise((resolve) => { this.resolve = resolve; });
+  }
+
+  private startStreaming(): void {
+    const parser = StreamJson.parser({ packKeys: true, streamKeys: false, packStrings: false, packNumbers: true, streamNumbers: false });
+    const finish = () => this.resolve({ value: this.hasRoot && !this.invalid ? this.root : undefined, invalid: this.invalid, truncated: this.truncated });
+    parser.on('data', (t: Token) => { if (!this.truncated && !this.invalid) this.token(t); });
+    parser.on('error', () => { this.invalid = true; finish(); });
+    parser.on('end', finish);
+    this.parser = parser;
+    for (const c of this.small ?? []) parser.write(c);
+    this.small = undefined;
+  }
+
+  /** Applies the same limits as the streaming path to a value JSON.parse produced. */
+  private cap(v: unknown): Captured | undefined {
+    if (++this.nodes > this.limits.maxNodes) {
+      this.truncated = true;
+      return undefined;
+    }
+    if (typeof v === 'string') {
+      return v.length <= this.limits.maxString ? v : { kind: 'long-string', length: v.length, head: v.slice(0, this.limits.headChars) };
+    }
+    if (Array.isArray(v)) {
+      const out: Captured[] = [];
+      for (const x of v) { const c = this.cap(x); if (c === undefined) break; out.push(c); }
+      return out;
+    }
+    if (v && typeof v === 'object') {
+      const out: Record<string, Captured> = {};
+      for (const [k, x] of Object.entries(v)) { const c = this.cap(x); if (c === undefined) break; out[k] = c; }
+      return out;
+    }
+    return v as Captured;
   }
 
   /** The value built so far (objects fill in as tokens arrive); undefined before the first token. */
@@ -70,16 +104,42 @@ export class JsonCapture {
     return this.invalid ? undefined : this.root;
   }
 
+  /** Whether the body is parsed at the end (small) rather than token by token. */
+  get buffered(): boolean {
+    return this.small !== undefined;
+  }
+
   feed(chunk: Buffer): void {
     if (this.done || this.invalid) return;
-    this.parser.write(chunk);
+    if (this.small) {
+      this.small.push(chunk);
+      this.smallBytes += chunk.length;
+      if (this.smallBytes > FAST_PATH_BYTES) this.startStreaming();
+      return;
+    }
+    this.parser!.write(chunk);
   }
 
   end(): void {
     if (this.done) return;
     this.done = true;
-    this.parser.end();
-    this.parser.resume();
+    if (this.small) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(Buffer.concat(this.small, this.smallBytes).toString('utf8'));
+      } catch {
+        this.resolve({ invalid: true, truncated: false });
+        return;
+      }
+      this.small = undefined;
+      const value = this.cap(parsed) ?? null;
+      this.root = value;
+      this.hasRoot = true;
+      this.resolve({ value, invalid: false, truncated: this.truncated });
+      return;
+    }
+    this.parser!.end();
+    this.parser!.resume();
   }
 
   private add(v: Captured): void {

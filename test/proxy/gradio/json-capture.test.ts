@@ -37,3 +37,12 @@ test('node budget truncates instead of growing', async (t) => {
   t.true(r.truncated);
   t.true(((r.value as { data: unknown[] }).data).length < 50);
 });
+
+test('small bodies (parsed whole) follow the same limits as streamed ones', async (t) => {
+  const body = JSON.stringify({ data: ['short', 'x'.repeat(500)] });
+  const limits = { maxString: 100, headChars: 20, maxNodes: 100 };
+  const small = await capture(body, limits);
+  const streamed = await capture(body + ' '.repeat(70_000), limits);
+  t.deepEqual(small.value, streamed.value);
+  t.deepEqual((small.value as { data: unknown[] }).data[1], { kind: 'long-string', length: 500, head: 'x'.repeat(20) });
+});
