@@ -11,6 +11,7 @@ import { endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './fin
 import { SchemaStore } from './gradio/app-config.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
+import { gate, isGated } from './gradio/gate.js';
 import { isWebsocketUpgrade } from './forwarding/hop-by-hop.js';
 import { makeLogger, openSink, type Logger } from './logger.js';
 import { buildMetrics, type Metrics } from './metrics.js';
@@ -199,6 +200,18 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       const settled = safely('gradio:settled', () => obs.settled!()) ?? Promise.resolve();
       Promise.race([settled, new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => observationFailures.inc({ site: 'gradio:settled' })).finally(done);
     });
+    if (gradio && config.gate && isGated(s.route, s.method)) {
+      gate(gradio, req, config.gateMaxBodyBytes).then((g) => {
+        if (!g.violations.length) return void proxy.web(req, res, { headers: s.upstreamHeaders ?? {}, buffer: g.body });
+        s.errorType = g.violations[0]!.rule;
+        const body = JSON.stringify({
+          error: `rejected by tts-trace-proxy input rules: ${g.violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
+          error_type: s.errorType, violations: g.violations, trace_id: s.serverSpan?.spanContext().traceId,
+        });
+        res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s) }).end(body);
+      }, () => proxy.web(req, res, { headers: s.upstreamHeaders ?? {} }));
+      return;
+    }
     proxy.web(req, res, { headers: s.upstreamHeaders ?? {} });
   }
 

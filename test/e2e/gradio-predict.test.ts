@@ -149,3 +149,41 @@ test.serial('every tag key exported in these traces is in docs/tracing-schema.md
   t.true(keys.size > 20, `${keys.size} keys seen`);
   t.deepEqual([...keys].filter((k) => !isDocumented(k)), []);
 });
+
+test.serial('input rules: annotate by default; gate mode answers 422 with X-Trace-Id', async (t) => {
+  const long = 'this text is longer than twenty characters';
+  // Annotate only: the prediction runs and says which rule it broke.
+  const annotating = await startProxy({ upstream: app.url, zipkinUrl: await zipkinUrl(), args: ['--rule-max-text', '20'] });
+  try {
+    const client = await Client.connect(annotating.url);
+    const r = await client.predict('/echo', { text: long });
+    t.is((r.data as unknown[])[1], long.length);
+    client.close?.();
+    await new Promise((res) => setTimeout(res, 300));
+    const join = accessLog(annotating).find((l) => l.route === '/gradio_api/queue/join')!;
+    const spans = await predictionTrace(String(join.trace_id), 5);
+    const predict = byName(spans, 'gradio.predict /echo');
+    t.is(predict.tags!['tts.rule.violations'], 'invalid_text_length');
+    t.false('error.type' in predict.tags!, 'annotated, not failed');
+  } finally {
+    await annotating.stop();
+  }
+  // Gate mode: the submission never reaches the app.
+  const gated = await startProxy({ upstream: app.url, zipkinUrl: await zipkinUrl(), args: ['--rule-max-text', '20', '--gate', 'true'] });
+  try {
+    const res = await fetch(`${gated.url}/gradio_api/call/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: [long] }) });
+    t.is(res.status, 422);
+    const body = await res.json() as { error_type: string; trace_id: string; error: string };
+    t.is(body.error_type, 'invalid_text_length');
+    t.is(body.trace_id, res.headers.get('x-trace-id') ?? '');
+    t.regex(body.error, /invalid_text_length \(42 > 20\)/);
+    const spans = await getTrace(body.trace_id, { minSpans: 2 });
+    t.is(spans.find((s) => s.kind === 'SERVER')!.tags!['error.type'], 'invalid_text_length');
+    // Within the rules, the held body is forwarded byte for byte and the prediction works.
+    const ok = await fetch(`${gated.url}/gradio_api/call/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: ['short'] }) });
+    const { event_id: eventId } = await ok.json() as { event_id: string };
+    t.regex(await (await fetch(`${gated.url}/gradio_api/call/echo/${eventId}`)).text(), /event: complete\ndata: \["trohs", 5\]/);
+  } finally {
+    await gated.stop();
+  }
+});

@@ -28,6 +28,8 @@ export interface ProxyConfig {
   readonly maxFiles: number;
   readonly ruleMaxAudioS: number;
   readonly ruleMaxTextChars: number;
+  readonly gate: boolean;
+  readonly gateMaxBodyBytes: number;
 }
 
 export class ConfigError extends Error {

@@ -66,6 +66,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Input audio longer than this (s) is reported as invalid_input_duration in tts.rule.violations; 0 disables.' },
   { key: 'ruleMaxTextChars', type: 'int', flag: '--rule-max-text', env: 'TTS_PROXY_RULE_MAX_TEXT_CHARS', default: '0', min: 0, max: 10000000,
     description: 'Text input longer than this (characters) is reported as invalid_text_length; 0 disables.' },
+  { key: 'gate', type: 'bool', flag: '--gate', env: 'TTS_PROXY_GATE', default: 'false',
+    description: 'Gate mode: hold each submission until the input rules are checked and answer 422 (with X-Trace-Id) when one is violated, instead of only annotating.' },
+  { key: 'gateMaxBodyBytes', type: 'int', flag: '--gate-max-body', env: 'TTS_PROXY_GATE_MAX_BODY_BYTES', default: '1048576', min: 1024, max: 1073741824,
+    description: 'Largest submission body gate mode holds; a larger one is forwarded unchecked.' },
   { key: 'logLevel', type: 'enum', flag: '--log-level', env: 'TTS_PROXY_LOG_LEVEL', default: 'info', choices: LOG_LEVELS,
     description: 'Level of diagnostic logs on stderr.' },
 ];

@@ -8,7 +8,8 @@ import type { RequestState } from '../request-state.js';
 import * as A from '../spans/attributes.js';
 import type { Dependency } from './app-config.js';
 import type { GradioContext, Handle } from './context.js';
-import { describeInputs } from './inputs.js';
+import { describeInputs, type InputFacts } from './inputs.js';
+import { checkRules } from './rules.js';
 import { isLongString, JsonCapture, type Captured, type CaptureResult } from './json-capture.js';
 import { decodingFeeder } from './observer.js';
 import { findOutputFiles, probeOutput } from './outputs.js';
@@ -107,17 +108,24 @@ export interface Submission {
   readonly transport: string;
 }
 
-/** Creates the gradio.predict span for a submission, with input attributes and rule checks. */
-export async function startPrediction(x: Exchange, sub: Submission): Promise<Prediction> {
-  const g = x.g;
+/** The dependency a submission targets and what its inputs are, from the learnt schema. */
+export async function analyseSubmission(g: GradioContext, sub: Pick<Submission, 'fnIndex' | 'apiName' | 'data'>): Promise<{ dep?: Dependency; facts: InputFacts }> {
   await schemaSoon(g);
   const schema = g.schemas.get();
   const dep: Dependency | undefined = sub.fnIndex !== undefined ? schema?.byFnIndex.get(sub.fnIndex) : sub.apiName ? schema?.byApiName.get(sub.apiName) : undefined;
-  const apiName = sub.apiName ?? dep?.apiName;
   const facts = await describeInputs(sub.data, dep, {
     fileMeta: (path) => g.files.get(path),
     dataUrlMeta: (head, length) => probeDataUrl(head, length),
   });
+  return { dep, facts };
+}
+
+/** Creates the gradio.predict span for a submission, with input attributes and rule checks. */
+export async function startPrediction(x: Exchange, sub: Submission): Promise<Prediction> {
+  const g = x.g;
+  const { dep, facts } = await analyseSubmission(g, sub);
+  const schema = g.schemas.get();
+  const apiName = sub.apiName ?? dep?.apiName;
   const attributes: Attributes = { ...facts.attributes, [A.ATTR_GRADIO_TRANSPORT]: sub.transport };
   if (schema?.version) attributes[A.ATTR_GRADIO_VERSION] = schema.version;
   if (schema) attributes[A.ATTR_GRADIO_PROTOCOL] = schema.protocol;
@@ -126,10 +134,8 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
   if (fnIndex !== undefined) attributes[A.ATTR_GRADIO_FN_INDEX] = fnIndex;
   if (sub.eventId) attributes[A.ATTR_GRADIO_EVENT_ID] = sub.eventId;
   if (sub.sessionHash) attributes[A.ATTR_GRADIO_SESSION] = g.session(sub.sessionHash);
-  const violations: string[] = [];
-  if (g.options.maxAudioS > 0 && facts.audio.some((a) => (a.durationS ?? 0) > g.options.maxAudioS)) violations.push(A.ErrorType.INVALID_INPUT_DURATION);
-  if (g.options.maxTextChars > 0 && facts.textLengths.some((n) => n > g.options.maxTextChars)) violations.push(A.ErrorType.INVALID_TEXT_LENGTH);
-  if (violations.length) attributes[A.ATTR_TTS_RULE_VIOLATIONS] = violations;
+  const violations = checkRules(facts, g.options);
+  if (violations.length) attributes[A.ATTR_TTS_RULE_VIOLATIONS] = violations.map((v) => v.rule);
   return new Prediction({
     tracer: g.tracer,
     parent: x.state.serverContext ?? trace.setSpan(x.state.parentContext, x.state.serverSpan as Span),
