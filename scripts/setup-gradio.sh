@@ -46,8 +46,17 @@ rm -rf "$venv"
 export PIP_CACHE_DIR="$CACHE/pip"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 "$py" -m pip install -q --upgrade pip >/dev/null || die "pip upgrade failed"
-"$py" -m pip install -q "gradio==$version" gradio_client >/dev/null \
-  || die "pip install gradio==$version gradio_client failed (rerun without -q to see why)"
+# Older releases declare open-ended dependency ranges that today's PyPI resolves to versions they
+# cannot run with; pin the set that works (checked with 4.44.1 and 5.4.0):
+#   huggingface_hub 1.x dropped HfFolder: `import gradio` fails          -> 0.26.5
+#   pydantic >= 2.11 schemas crash gradio_client's /info (so GET / 500s)  -> 2.7.0 (CosyVoice's pin)
+#   fastapi 0.115.6 (starlette 0.41.3) and numpy 1.26.4                  -> CosyVoice's pins
+compat=()
+case "$version" in
+  4.*|5.[0-4].*) compat=("huggingface_hub==0.26.5" "pydantic==2.7.0" "fastapi==0.115.6" "numpy==1.26.4") ;;
+esac
+"$py" -m pip install -q "gradio==$version" gradio_client "${compat[@]}" >/dev/null \
+  || die "pip install gradio==$version gradio_client ${compat[*]} failed (rerun without -q to see why)"
 "$py" -c 'import gradio, gradio_client' || die "gradio does not import in $venv"
 "$py" -m pip freeze >"$stamp"
 

@@ -38,7 +38,7 @@ export interface RunningCosyVoice extends RunningGradioApp {
  * scripts/setup-example.sh (ffmpeg, piper-tts in that venv) and scripts/setup-voice.sh first.
  */
 export async function startCosyVoiceExample(options: CosyVoiceOptions = {}): Promise<RunningCosyVoice> {
-  const version = options.version ?? (await runScript('setup-gradio.sh').then(versionOfVenv));
+  const version: string = options.version ?? versionOfVenv(await runScript('setup-gradio.sh'));
   await runScript('setup-example.sh', [version]);
   const voice = await runScript('setup-voice.sh');
   const app = await startGradioApp(COSYVOICE_APP, {
@@ -50,8 +50,8 @@ export async function startCosyVoiceExample(options: CosyVoiceOptions = {}): Pro
 
 function versionOfVenv(python: string): string {
   const m = /venv-gradio-([0-9.]+)\//.exec(python);
-  if (!m) throw new Error(`cannot tell the Gradio version of ${python}`);
-  return m[1]!;
+  if (!m?.[1]) throw new Error(`cannot tell the Gradio version of ${python}`);
+  return m[1];
 }
 
 /**
@@ -256,11 +256,22 @@ export async function predictWithJsClient(url: string, input: PredictInput & { t
   } catch (err) {
     out.error = err instanceof Error ? err.message : JSON.stringify(err);
   } finally {
-    client?.close();
+    if (client) await closeQuietly(client);
     globalThis.fetch = realFetch;
     out.timings.wall_ms = Date.now() - t0;
   }
   return out;
+}
+
+/**
+ * Client.close() aborts the session's SSE fetch even when the server already ended it, and the
+ * client then prints that AbortError. Give the server a moment to end queue/data (sse_v3 sends
+ * close_stream and ends the response) and close only a stream that is still open.
+ */
+async function closeQuietly(client: Client): Promise<void> {
+  const instance = (client as unknown as { stream_instance?: { readyState?: number } }).stream_instance;
+  for (let i = 0; i < 20 && instance && instance.readyState !== 2; i++) await new Promise((r) => setTimeout(r, 50));
+  if (!instance || instance.readyState !== 2) client.close();
 }
 
 let jsVersion: string | undefined;
@@ -281,7 +292,11 @@ export interface BrowserPrediction {
   audioSrc?: string;
   /** Requests the page made to the app (method, path, status), in order. */
   requests: ClientRequest[];
-  timings: { launch_ms: number; page_ready_ms: number; click_to_audio_src_ms?: number; wall_ms: number };
+  /** The page's console errors and warnings, and uncaught exceptions. */
+  console: string[];
+  timings: { launch_ms: number; page_ready_ms: number; click_to_audio_src_ms?: number; click_to_audio_loaded_ms?: number; wall_ms: number };
+  /** The output <audio>'s duration once the player loaded it (may be missing or partial while streaming). */
+  audioDurationS?: number;
   sent: { text: string; mode: string; promptWav?: string; promptText?: string };
 }
 
@@ -291,7 +306,10 @@ export interface BrowserPrediction {
  * With `promptWav`, it first picks 3s极速复刻, uploads the file and types `promptText`. Requests
  * to any other host are aborted (the page would otherwise try web fonts).
  */
-export async function predictWithBrowser(url: string, input: { text: string; promptWav?: string; promptText?: string; timeoutMs?: number }): Promise<BrowserPrediction> {
+export async function predictWithBrowser(
+  url: string,
+  input: { text: string; promptWav?: string; promptText?: string; timeoutMs?: number; settleMs?: number },
+): Promise<BrowserPrediction> {
   const t0 = Date.now();
   const executablePath = await runScript('setup-chromium.sh');
   const { chromium } = await import('playwright-core');
@@ -300,7 +318,7 @@ export async function predictWithBrowser(url: string, input: { text: string; pro
   const requests: ClientRequest[] = [];
   const mode = input.promptWav ? ZERO_SHOT : SFT;
   const out: BrowserPrediction = {
-    client: 'browser', browser_version: '', ok: false, requests,
+    client: 'browser', browser_version: '', ok: false, requests, console: [],
     timings: { launch_ms: 0, page_ready_ms: 0, wall_ms: 0 },
     sent: { text: input.text, mode, promptWav: input.promptWav, promptText: input.promptText },
   };
@@ -312,6 +330,8 @@ export async function predictWithBrowser(url: string, input: { text: string; pro
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
+      // a fake microphone: Gradio 5.4's microphone component (prompt_wav_record) opens it on load
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     ],
   });
   try {
@@ -320,11 +340,15 @@ export async function predictWithBrowser(url: string, input: { text: string; pro
     await context.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('request', (r) => {
+      if (!/^https?:/.test(r.url())) return; // blob:/data: URLs are the page's own
       const u = new URL(r.url());
       if (u.origin !== origin) return;
       requests.push({ method: r.method(), path: u.pathname + u.search, start_ms: Date.now() - t0 });
     });
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') out.console.push(`${m.type()}: ${m.text().slice(0, 500)}`); });
+    page.on('pageerror', (e) => out.console.push(`pageerror: ${e.message.slice(0, 500)}`));
     page.on('response', (r) => {
+      if (!/^https?:/.test(r.url())) return;
       const u = new URL(r.url());
       const path = u.pathname + u.search;
       const entry = [...requests].reverse().find((e) => e.path === path && e.method === r.request().method() && e.status === undefined);
@@ -336,18 +360,24 @@ export async function predictWithBrowser(url: string, input: { text: string; pro
     out.timings.page_ready_ms = Date.now() - t0;
     if (input.promptWav) {
       await page.getByText(ZERO_SHOT, { exact: true }).first().click({ timeout });
+      // The component's value is set once the upload answered and its player fetched the file
+      // back (GET file=<path>); clicking earlier sends prompt_wav_upload = null (seen on 4.44.1).
+      const uploaded = page.waitForResponse((r) => r.request().method() === 'POST' && /\/upload$/.test(new URL(r.url()).pathname), { timeout });
+      const fetchedBack = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname.includes('/file='), { timeout });
       await page.locator('input[type=file]').first().setInputFiles(input.promptWav, { timeout });
-      // the uploaded file shows up as a player in the prompt component
-      await page.locator('audio, .waveform-container, [data-testid="waveform-x"]').first().waitFor({ state: 'attached', timeout });
+      await uploaded;
+      await fetchedBack;
+      await page.waitForTimeout(200);
       if (input.promptText) await page.getByLabel('输入prompt文本').fill(input.promptText, { timeout });
     }
     await textbox.fill(input.text, { timeout });
+    // <audio> elements that already have a source (e.g. the uploaded prompt's player)
+    const before = await page.evaluate(() => [...document.querySelectorAll('audio')].filter((a) => (a.getAttribute('src') ?? '') !== '').length);
     const clicked = Date.now();
     await page.getByRole('button', { name: '生成音频' }).click({ timeout });
-    const prompts = input.promptWav ? await page.locator('audio[src]').count() : 0;
     await page.waitForFunction(
-      (before: number) => [...document.querySelectorAll('audio')].filter((a) => (a.getAttribute('src') ?? '') !== '').length > before,
-      prompts,
+      (n: number) => [...document.querySelectorAll('audio')].filter((a) => (a.getAttribute('src') ?? '') !== '').length > n,
+      before,
       { timeout, polling: 50 },
     );
     out.timings.click_to_audio_src_ms = Date.now() - clicked;
@@ -356,6 +386,16 @@ export async function predictWithBrowser(url: string, input: { text: string; pro
       return all[all.length - 1]?.getAttribute('src') ?? undefined;
     });
     out.ok = true;
+    // Let the player load what it plays (hls.js: playlist + segments; 4.x: the byte stream) so the
+    // run shows the media requests a user's page makes; not required for `ok`.
+    const loaded = await page
+      .waitForFunction(() => { const a = [...document.querySelectorAll('audio')].filter((x) => (x.getAttribute('src') ?? '') !== '').pop(); return !!a && a.readyState >= 2 && Number.isFinite(a.duration) && a.duration > 0; }, undefined, { timeout: 5_000, polling: 50 })
+      .then(() => true, () => false);
+    if (loaded) {
+      out.timings.click_to_audio_loaded_ms = Date.now() - clicked;
+      out.audioDurationS = await page.evaluate(() => [...document.querySelectorAll('audio')].filter((x) => (x.getAttribute('src') ?? '') !== '').pop()?.duration);
+    }
+    await new Promise((r) => setTimeout(r, input.settleMs ?? 500));
   } catch (err) {
     out.error = err instanceof Error ? err.message.slice(0, 2000) : String(err);
   } finally {
@@ -448,4 +488,31 @@ export function joinTraceIds(lines: readonly AccessLine[]): string[] {
 /** `METHOD route status` for each line, e.g. `POST /gradio_api/queue/join 200` (for reports and diffs). */
 export function routeSequence(lines: readonly AccessLine[]): string[] {
   return lines.map((l) => `${l.method} ${l.route} ${l.status}`);
+}
+
+/**
+ * A client's requests as `METHOD path status`, with what differs between two identical
+ * predictions (session hash, run id, event/segment/upload ids, temp dirs) replaced by
+ * placeholders, so a run through the chain can be compared with a direct one.
+ */
+export function wireSequence(requests: readonly ClientRequest[]): string[] {
+  const hashes = new Set<string>();
+  for (const r of requests) {
+    const sh = (r.body as { session_hash?: unknown } | undefined)?.session_hash;
+    if (typeof sh === 'string' && sh !== '') hashes.add(sh);
+    const q = /[?&]session_hash=([^&]+)/.exec(r.path);
+    if (q?.[1]) hashes.add(decodeURIComponent(q[1]));
+  }
+  return requests.map((r) => {
+    let p = r.path;
+    for (const h of hashes) p = p.split(h).join('{session_hash}');
+    p = p
+      .replace(/upload_id=[0-9a-z]+/g, 'upload_id={upload_id}')
+      .replace(/\/file=[^?]*/g, (m) => (/\{session_hash\}/.test(m) ? m : '/file={path}'))
+      .replace(/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.[a-z0-9]+)?(?=\/|$)/g, '/{uuid}$1')
+      .replace(/\/(\d{6,}|[0-9a-f]{32})(?=\/)/g, '/{run}')
+      .replace(/(\/theme\.css)\?v=[0-9a-f]+/, '$1?v={hash}')
+      .replace(/\/assets\/[^?]+/, '/assets/*');
+    return `${r.method} ${p} ${r.status ?? '-'}`;
+  });
 }

@@ -1,7 +1,7 @@
 // Routes each request to the Gradio parser for its route family (design §3) and turns what the
 // parsers see into prediction spans and attributes. Bytes are observed, never held.
 import type { IncomingMessage } from 'node:http';
-import { probeDataUrl } from '../audio/probe.js';
+import { PROBE_HEAD_BYTES, probeAudio, probeDataUrl } from '../audio/probe.js';
 import type { RequestState } from '../request-state.js';
 import * as A from '../spans/attributes.js';
 import type { GradioContext } from './context.js';
@@ -211,6 +211,30 @@ function legacyDataPostObserver(x: Exchange): Observer {
   };
 }
 
+/**
+ * GET stream/<session>/<run>/<component> (3.x/4.x streaming output): raw audio chunks that
+ * Gradio hands out once, so the proxy cannot probe them itself; when a client downloads them,
+ * their header and byte count give the output audio facts on this request's span.
+ */
+function rawStreamObserver(x: Exchange): Observer {
+  const head: Buffer[] = [];
+  let kept = 0;
+  let bytes = 0;
+  let ok = false;
+  return {
+    onResponse(res) { ok = res.statusCode === 200; },
+    onResponseChunk(c) {
+      bytes += c.length;
+      if (kept < PROBE_HEAD_BYTES) { head.push(c.subarray(0, PROBE_HEAD_BYTES - kept)); kept += Math.min(c.length, PROBE_HEAD_BYTES - kept); }
+    },
+    settled: async () => {
+      if (!ok || !bytes) return;
+      const meta = await probeAudio(Buffer.concat(head), bytes);
+      if (meta) x.state.serverSpan?.setAttributes(audioAttributes('audio.output', meta));
+    },
+  };
+}
+
 export function observe(g: GradioContext, state: RequestState, req: IncomingMessage, startedAt: number): Observer | undefined {
   const family = state.route.startsWith('/gradio_api/') ? state.route.slice('/gradio_api'.length) : state.route;
   const x: Exchange = { g, state, req, family, startedAt };
@@ -228,6 +252,7 @@ export function observe(g: GradioContext, state: RequestState, req: IncomingMess
     case '/call/v2/{api_name}': return method === 'POST' ? submitObserver(x, 'call_v2') : undefined;
     case '/call/{api_name}/{event_id}':
     case '/call/v2/{api_name}/{event_id}': return method === 'GET' ? callStreamObserver(x) : undefined;
+    case '/stream/{session_hash}/{run}/{component_id}': return method === 'GET' ? rawStreamObserver(x) : undefined;
     case '/run/{api_name}':
     case '/api/{api_name}': return method === 'POST' ? directObserver(x) : undefined;
     default: return undefined;

@@ -32,6 +32,9 @@ export class Prediction {
   private processStartedAt?: Millis;
   private firstChunkAt?: Millis;
   private chunks = 0;
+  /** No more messages are applied once finishing starts… */
+  private closing = false;
+  /** …but attributes may still be set until the span has really ended (probes land late). */
   private ended = false;
   /** Work (e.g. output probes) that must finish before the span ends. */
   private readonly pending: Promise<unknown>[] = [];
@@ -48,7 +51,7 @@ export class Prediction {
   }
 
   get isEnded(): boolean {
-    return this.ended;
+    return this.closing;
   }
 
   private child(name: string, start: Millis): Span {
@@ -65,11 +68,11 @@ export class Prediction {
     if (queueSize !== undefined) attrs[A.ATTR_GRADIO_QUEUE_SIZE] = queueSize;
     if (etaS !== undefined) attrs[A.ATTR_GRADIO_QUEUE_ETA_S] = etaS;
     this.set(attrs);
-    if (!this.ended) this.span.addEvent(A.EVENT_GRADIO_ESTIMATION, attrs);
+    if (!this.closing) this.span.addEvent(A.EVENT_GRADIO_ESTIMATION, attrs);
   }
 
   processStarts(at: Millis = now()): void {
-    if (this.ended || this.processSpan) return;
+    if (this.closing || this.processSpan) return;
     this.queueSpan?.end(toHrTime(at));
     this.queueSpan = undefined;
     this.processStartedAt = at;
@@ -77,7 +80,7 @@ export class Prediction {
   }
 
   chunk(at: Millis = now()): void {
-    if (this.ended) return;
+    if (this.closing) return;
     this.chunks++;
     if (this.firstChunkAt === undefined) {
       this.firstChunkAt = at;
@@ -87,11 +90,11 @@ export class Prediction {
   }
 
   log(level: string): void {
-    if (!this.ended) this.span.addEvent(A.EVENT_GRADIO_LOG, { [A.ATTR_GRADIO_LOG_LEVEL]: level });
+    if (!this.closing) this.span.addEvent(A.EVENT_GRADIO_LOG, { [A.ATTR_GRADIO_LOG_LEVEL]: level });
   }
 
   event(name: string, attrs: Attributes = {}): void {
-    if (!this.ended) this.span.addEvent(name, attrs);
+    if (!this.closing) this.span.addEvent(name, attrs);
   }
 
   waitFor(p: Promise<unknown>): void {
@@ -104,8 +107,8 @@ export class Prediction {
    * moment of completion, not of the probe.
    */
   async finish(reason: string, errorType?: string, message?: string, at: Millis = now()): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.closing) return;
+    this.closing = true;
     if (this.pending.length) await Promise.all(this.pending);
     // A completion without process_starts (e.g. /call, or a cached result) still closes the queue phase.
     this.queueSpan?.end(toHrTime(at));
@@ -127,6 +130,7 @@ export class Prediction {
         s.setStatus({ code: SpanStatusCode.ERROR, message: message ?? errorType });
       }
     }
+    this.ended = true;
     this.processSpan?.end(toHrTime(at));
     this.span.end(toHrTime(at));
   }

@@ -43,6 +43,8 @@ const API_RULES: readonly Rule[] = [
   rule('/stream/([^/]+)/?', '/stream/{event_id}', ['event_id']),
   rule('/stream/([^/]+)/close/?', '/stream/{event_id}/close', ['event_id']),
   rule('/stream/([^/]+)/([^/]+)/([^/]+)/(.*)', '/stream/{session_hash}/{run}/{component_id}/*', ['session_hash', 'keep', 'keep', 'rest']),
+  // 3.x/4.x streaming output: raw chunked bytes, no playlist.
+  rule('/stream/([^/]+)/([^/]+)/([^/]+)/?', '/stream/{session_hash}/{run}/{component_id}', ['session_hash', 'keep', 'keep']),
   rule('/cancel/?', '/cancel'),
   rule('/reset/?', '/reset'),
   rule('/info/?', '/info'),

@@ -14,6 +14,7 @@ const cases: [string, string, string][] = [
   ['/file=/tmp/gradio/abc/prompt', '/file={path}', '/file={path}'],
   ['/gradio_api/heartbeat/sess1on', '/gradio_api/heartbeat/{session_hash}', '/gradio_api/heartbeat/{session_hash}'],
   ['/gradio_api/stream/sess/0/12/playlist.m3u8', '/gradio_api/stream/{session_hash}/{run}/{component_id}/*', '/gradio_api/stream/{session_hash}/0/12/*.m3u8'],
+  ['/stream/sess/140234/21', '/stream/{session_hash}/{run}/{component_id}', '/stream/{session_hash}/140234/21'],
   ['/assets/index-abc.js', '/assets/*', '/assets/*.js'],
   ['/gradio_api/upload', '/gradio_api/upload', '/gradio_api/upload'],
   ['/run/predict', '/run/{api_name}', '/run/predict'],
