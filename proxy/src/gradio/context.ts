@@ -50,6 +50,8 @@ export interface GradioContext {
   readonly predictions: BoundedTable<Handle>;
   readonly early: BoundedTable<EarlyMessages>;
   readonly counters: GradioCounters;
+  /** State of fetching the schema from the app when it has not passed by (one fetch at a time, at most every 30 s). */
+  readonly schemaFetch: { inflight?: Promise<void>; last: number };
   /** The exported stand-in for a raw session_hash. */
   session(raw: string): string;
 }
@@ -58,6 +60,7 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, schem
   const key = options.sessionKey || randomBytes(32).toString('hex');
   return {
     tracer, options, schemas, counters,
+    schemaFetch: { last: 0 },
     files: new BoundedTable<AudioMeta>({
       maxEntries: options.maxFiles, ttlMs: options.fileTtlMs,
       onEvict: (_k, _v, reason) => counters.evicted('files', reason),

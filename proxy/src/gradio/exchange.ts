@@ -57,9 +57,6 @@ export function responseJson(limits?: ConstructorParameters<typeof JsonCapture>[
 
 // ---- schema: learnt from /config and /info as they pass, fetched once when missing ----------
 
-let fetching: Promise<void> | undefined;
-let lastFetch = 0;
-
 function getJson(url: URL, timeoutMs: number): Promise<Captured | undefined> {
   return new Promise((resolve) => {
     const req = request(url, { timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
@@ -79,17 +76,18 @@ function getJson(url: URL, timeoutMs: number): Promise<Captured | undefined> {
 
 /** Makes sure a schema is known, fetching /config and /info from the app at most every 30 s. */
 export function ensureSchema(g: GradioContext): Promise<void> {
+  const f = g.schemaFetch;
   if (g.schemas.get() && g.schemas.hasInfo()) return Promise.resolve();
-  if (fetching) return fetching;
-  if (Date.now() - lastFetch < 30_000) return Promise.resolve();
-  lastFetch = Date.now();
-  fetching = (async () => {
+  if (f.inflight) return f.inflight;
+  if (Date.now() - f.last < 30_000) return Promise.resolve();
+  f.last = Date.now();
+  f.inflight = (async () => {
     const config = await getJson(new URL('/config', g.options.upstream), 3000);
     g.schemas.setConfig(config);
     const prefix = g.schemas.get()?.apiPrefix ?? '';
     g.schemas.setInfo(await getJson(new URL(`${prefix}/info`, g.options.upstream), 3000));
-  })().finally(() => { fetching = undefined; });
-  return fetching;
+  })().finally(() => { f.inflight = undefined; });
+  return f.inflight;
 }
 
 async function schemaSoon(g: GradioContext): Promise<void> {
