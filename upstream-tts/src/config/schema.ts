@@ -1,0 +1,76 @@
+// Every option of the worker, declared once: the loader validates against this table and
+// `--help` is generated from it. OTEL_* variables mean what they mean for the proxy.
+import { EXECUTION_PROVIDER_MODES } from '../pool/execution-provider.js';
+
+export type OptionType = 'string' | 'path' | 'url' | 'address' | 'int' | 'number' | 'list' | 'enum';
+
+export interface OptionSpec {
+  readonly key: string;
+  readonly type: OptionType;
+  /** Default as text; `''` means "computed at load time" for the options that say so. */
+  readonly default: string;
+  readonly description: string;
+  readonly flag?: string;
+  readonly env?: string;
+  readonly choices?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export const TRACES_EXPORTERS = ['zipkin', 'console', 'none'] as const;
+export const PROPAGATORS = ['tracecontext', 'b3', 'b3multi', 'baggage', 'none'] as const;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'voice', type: 'path', flag: '--voice', env: 'TTS_WORKER_VOICE', default: '',
+    description: 'Piper voice model (.onnx); its config is <voice>.json. Default: the en_US-joe-medium voice that scripts/setup-voice.sh caches.' },
+  { key: 'listen', type: 'address', flag: '--listen', env: 'TTS_WORKER_LISTEN', default: '127.0.0.1:7860',
+    description: 'host:port to serve the Gradio-compatible API and the page on.' },
+  { key: 'workers', type: 'int', flag: '--workers', env: 'TTS_WORKER_POOL_SIZE', default: '', min: 1, max: 256,
+    description: 'Inference threads, one ORT session (and one copy of the voice in memory) each. Default: the number of cores.' },
+  { key: 'threads', type: 'int', flag: '--threads', env: 'TTS_WORKER_INTRA_OP_THREADS', default: '', min: 1, max: 256,
+    description: 'ORT intra-op threads per inference thread. Default: cores / workers, at least 1.' },
+  { key: 'executionProvider', type: 'enum', flag: '--execution-provider', env: 'TTS_WORKER_EXECUTION_PROVIDER', default: 'auto',
+    choices: EXECUTION_PROVIDER_MODES,
+    description: 'auto: CUDA when its provider library is installed and loads, else CPU. cuda: try CUDA, warn and use CPU when it cannot load. cpu: CPU only.' },
+  { key: 'inferenceNice', type: 'int', flag: '--inference-nice', env: 'TTS_WORKER_INFERENCE_NICE', default: '10', min: 0, max: 19,
+    description: 'Niceness of the inference threads (Linux), so the HTTP thread gets the CPU first; 0 disables.' },
+  { key: 'concurrency', type: 'int', flag: '--concurrency', env: 'TTS_WORKER_CONCURRENCY', default: '', min: 1, max: 1024,
+    description: 'Events processed at once (Gradio concurrency_limit). Default: the number of workers.' },
+  { key: 'maxQueueSize', type: 'int', flag: '--max-queue-size', env: 'TTS_WORKER_MAX_QUEUE_SIZE', default: '32', min: 0, max: 100000,
+    description: 'Events allowed to wait (Gradio max_size); a join beyond it gets HTTP 503.' },
+  { key: 'maxTextChars', type: 'int', flag: '--max-text-chars', env: 'TTS_WORKER_MAX_TEXT_CHARS', default: '5000', min: 1, max: 1000000,
+    description: 'Longest accepted text, in characters (Unicode codepoints).' },
+  { key: 'heartbeatIntervalS', type: 'number', flag: '--heartbeat-interval', env: 'GRADIO_HEARTBEAT_INTERVAL', default: '15', min: 0.05, max: 3600,
+    description: 'Seconds between heartbeat messages on open SSE streams (Gradio 6 reads the same variable).' },
+  { key: 'sentenceSilenceS', type: 'number', flag: '--sentence-silence', env: 'TTS_WORKER_SENTENCE_SILENCE', default: '0', min: 0, max: 10,
+    description: 'Seconds of silence between sentences in the final WAV (piper-tts default: 0).' },
+  { key: 'filesDir', type: 'path', flag: '--files-dir', env: 'TTS_WORKER_FILES_DIR', default: '',
+    description: 'Where generated WAVs are kept for /gradio_api/file=. Default: a new temporary directory, removed at exit.' },
+  { key: 'maxFiles', type: 'int', flag: '--max-files', env: 'TTS_WORKER_MAX_FILES', default: '1000', min: 1, max: 10000000,
+    description: 'Generated files kept; the oldest is deleted beyond this.' },
+  { key: 'fileTtlS', type: 'int', flag: '--file-ttl', env: 'TTS_WORKER_FILE_TTL', default: '3600', min: 1, max: 31536000,
+    description: 'Seconds a generated file stays downloadable.' },
+  { key: 'rootPath', type: 'string', flag: '--root-path', env: 'GRADIO_ROOT_PATH', default: '',
+    description: 'Path prefix the app is served under behind a reverse proxy (Gradio root_path); used in file URLs.' },
+  { key: 'serviceName', type: 'string', env: 'OTEL_SERVICE_NAME', default: 'upstream-tts',
+    description: 'service.name of the exported spans.' },
+  { key: 'resourceAttributes', type: 'string', env: 'OTEL_RESOURCE_ATTRIBUTES', default: '',
+    description: 'Extra resource attributes, key=value pairs separated by commas (values percent-encoded).' },
+  { key: 'tracesExporter', type: 'list', env: 'OTEL_TRACES_EXPORTER', default: 'zipkin', choices: TRACES_EXPORTERS,
+    description: 'Span exporters, comma separated: zipkin, console, none.' },
+  { key: 'zipkinEndpoint', type: 'url', env: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', default: 'http://localhost:9411/api/v2/spans',
+    description: 'Zipkin v2 JSON span endpoint.' },
+  { key: 'propagators', type: 'list', env: 'OTEL_PROPAGATORS', default: 'tracecontext,b3,b3multi', choices: PROPAGATORS,
+    description: 'Inbound context formats, in the order they are tried on queue/join and call/ requests.' },
+  { key: 'bspScheduleDelayMs', type: 'int', env: 'OTEL_BSP_SCHEDULE_DELAY', default: '1000', min: 0, max: 600000,
+    description: 'Delay between two span exports, in ms.' },
+  { key: 'bspMaxQueueSize', type: 'int', env: 'OTEL_BSP_MAX_QUEUE_SIZE', default: '2048', min: 1, max: 1000000,
+    description: 'Spans kept waiting for export; beyond this new spans are dropped.' },
+  { key: 'bspMaxExportBatchSize', type: 'int', env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', default: '512', min: 1, max: 100000,
+    description: 'Spans sent in one export call.' },
+  { key: 'bspExportTimeoutMs', type: 'int', env: 'OTEL_BSP_EXPORT_TIMEOUT', default: '10000', min: 1, max: 600000,
+    description: 'Time one export call may take, in ms.' },
+  { key: 'logLevel', type: 'enum', flag: '--log-level', env: 'TTS_WORKER_LOG_LEVEL', default: 'info', choices: LOG_LEVELS,
+    description: 'Level of diagnostic logs (JSON lines on stderr).' },
+];
