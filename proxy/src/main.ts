@@ -19,6 +19,8 @@ function version(): string {
 }
 
 async function main(): Promise<number> {
+  // Subcommand: `report` reads traces back from Zipkin (proxy/src/report/); loaded only when asked.
+  if (process.argv[2] === 'report') return (await import('./report/cli.js')).runReport(process.argv.slice(3));
   let args;
   let config;
   try {
