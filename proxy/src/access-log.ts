@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { formatRecord, type LogFormat } from './logger.js';
 import type { RequestState } from './request-state.js';
 
 export interface AccessLogEntry {
@@ -20,10 +21,12 @@ export interface AccessLogEntry {
 }
 
 /**
- * One JSON line per request. Only the route template and the redacted path are logged: raw
- * paths and query strings carry session hashes and file names (design §3, never exported).
+ * One line per request (JSON by default, logfmt with --log-format text). Only the route template
+ * and the redacted path are logged: raw paths and query strings carry session hashes and file
+ * names (design §3, never exported). `sampled` is the head decision, the flag the app was sent;
+ * a trace the proxy keeps for an error or slowness is in the backend all the same.
  */
-export function writeAccessLog(sink: Writable | undefined, s: RequestState, status: number, durationMs: number): void {
+export function writeAccessLog(sink: Writable | undefined, s: RequestState, status: number, durationMs: number, format: LogFormat = 'json'): void {
   if (!sink) return;
   const sc = s.serverSpan?.spanContext();
   const entry: AccessLogEntry = {
@@ -43,5 +46,5 @@ export function writeAccessLog(sink: Writable | undefined, s: RequestState, stat
     error_type: s.errorType,
     client_aborted: s.clientAborted || undefined,
   };
-  sink.write(JSON.stringify(entry) + '\n');
+  sink.write(formatRecord(format, entry as unknown as Record<string, unknown>) + '\n');
 }

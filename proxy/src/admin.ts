@@ -1,30 +1,108 @@
-import { createServer, type Server } from 'node:http';
+// The admin port (design §1): /healthz, /metrics and /admin/*, never routed through nginx.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { OPENMETRICS_TYPE, PROMETHEUS_TYPE, toPrometheusText, wantsOpenMetrics } from './exposition.js';
 import type { Metrics } from './metrics.js';
+import type { RatioControl, RatioOverride } from './sampling/head.js';
 
 export interface AdminState {
   draining: boolean;
 }
 
-/** /healthz and /metrics on a separate port: never routed through nginx (design §1). */
-export function buildAdminServer(metrics: Metrics, state: AdminState): Server {
+export interface AdminDeps {
+  readonly metrics: Metrics;
+  readonly state: AdminState;
+  /** Head-sampling ratio control, for POST /admin/sampling. */
+  readonly ratio?: RatioControl;
+  readonly sampler?: string;
+}
+
+/** A temporary raise is for diagnosis: at most a day, then it reverts by itself. */
+export const MAX_OVERRIDE_S = 86_400;
+const MAX_BODY = 4096;
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > MAX_BODY) { resolve(undefined); req.destroy(); return; }
+      parts.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+function samplingView(ratio: RatioControl, sampler: string | undefined) {
+  const o: RatioOverride | undefined = ratio.override;
+  return {
+    sampler,
+    configured_ratio: ratio.base,
+    effective_ratio: ratio.ratio,
+    override: o ? { ratio: o.ratio, expires_at: new Date(o.until).toISOString(), remaining_s: Math.max(0, Math.round((o.until - Date.now()) / 1000)) } : null,
+  };
+}
+
+/**
+ * POST /admin/sampling {"ratio": 0.5, "duration_s": 600}: raise (or set) the head ratio for new
+ * traces for a while; it reverts by itself. DELETE reverts now; GET shows the state.
+ */
+async function sampling(req: IncomingMessage, res: ServerResponse, deps: AdminDeps): Promise<void> {
+  const ratio = deps.ratio;
+  if (!ratio) return json(res, 404, { error: 'sampling control not available' });
+  if (req.method === 'GET' || req.method === 'HEAD') return json(res, 200, samplingView(ratio, deps.sampler));
+  if (req.method === 'DELETE') {
+    ratio.clear();
+    return json(res, 200, samplingView(ratio, deps.sampler));
+  }
+  if (req.method !== 'POST') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST, DELETE' });
+  const raw = await readBody(req);
+  if (raw === undefined) return json(res, 413, { error: `body over ${MAX_BODY} bytes` });
+  let body: { ratio?: unknown; duration_s?: unknown };
+  try {
+    body = JSON.parse(raw) as typeof body;
+  } catch {
+    return json(res, 400, { error: 'expected a JSON object {"ratio": 0..1, "duration_s": 1..86400}' });
+  }
+  const r = body?.ratio;
+  const d = body?.duration_s;
+  if (typeof r !== 'number' || !(r >= 0 && r <= 1)) return json(res, 400, { error: 'ratio must be a number within [0, 1]' });
+  if (typeof d !== 'number' || !(d > 0 && d <= MAX_OVERRIDE_S)) return json(res, 400, { error: `duration_s must be a number within (0, ${MAX_OVERRIDE_S}]` });
+  ratio.set(r, d * 1000);
+  return json(res, 200, samplingView(ratio, deps.sampler));
+}
+
+export function buildAdminServer(deps: AdminDeps): Server {
+  const { metrics, state } = deps;
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/admin/sampling') {
+      sampling(req, res, deps).catch(() => { if (!res.headersSent) json(res, 500, { error: 'internal error' }); });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
     if (path === '/healthz') {
       const code = state.draining ? 503 : 200;
-      res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify({ status: state.draining ? 'draining' : 'ok' }));
+      json(res, code, { status: state.draining ? 'draining' : 'ok' });
       return;
     }
     if (path === '/metrics') {
+      const om = wantsOpenMetrics(req.headers.accept);
       metrics.registry.metrics().then(
-        (body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body),
+        (body) => res.writeHead(200, { 'content-type': om ? OPENMETRICS_TYPE : PROMETHEUS_TYPE }).end(om ? body : toPrometheusText(body)),
         () => res.writeHead(500).end(),
       );
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+    json(res, 404, { error: 'not found' });
   });
 }

@@ -3,7 +3,8 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Writable } from 'node:stream';
 import { writeAccessLog } from './access-log.js';
-import type { Metrics } from './metrics.js';
+import type { LogFormat } from './logger.js';
+import { exemplarLabels, statusClass, type Metrics } from './metrics.js';
 import { elapsedMs, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
 import { toHrTime } from './spans/time.js';
@@ -11,6 +12,9 @@ import { toHrTime } from './spans/time.js';
 export interface FinishDeps {
   readonly metrics: Metrics;
   readonly accessLog: Writable | undefined;
+  readonly accessLogFormat?: LogFormat;
+  /** Whether the trace will be in the backend (head-sampled or kept by the tail): exemplars name only those. */
+  readonly willKeep?: (traceId: string, sampled: boolean) => boolean;
 }
 
 /** Ends the CLIENT span; safe to call more than once. */
@@ -66,10 +70,17 @@ export function finishRequest(s: RequestState, status: number, deps: FinishDeps,
     http_request_method: s.method,
     http_route: s.route,
     http_response_status_code: String(status),
+    http_response_status_class: statusClass(status),
     error_type: s.errorType ?? (status >= 500 ? String(status) : ''),
+    // Canary routing (design §6) records the arm on the request state once it exists.
+    tts_upstream_arm: (s as { arm?: string }).arm ?? 'default',
   };
-  deps.metrics.requestDuration.observe(labels, durationMs / 1000);
+  // After span.end(): the tail sampler has seen the SERVER span's status and duration.
+  const sc = span?.spanContext();
+  const kept = !!sc && (deps.willKeep?.(sc.traceId, (sc.traceFlags & 1) === 1) ?? (sc.traceFlags & 1) === 1);
+  deps.metrics.requestDuration.observe({ labels, value: durationMs / 1000, exemplarLabels: exemplarLabels(kept, sc?.traceId, sc?.spanId) });
   deps.metrics.activeRequests.dec({ http_request_method: s.method });
+  deps.metrics.streamClosed(s);
   if (s.clientAborted) deps.metrics.clientAborts.inc({ http_route: s.route });
-  writeAccessLog(deps.accessLog, s, status, durationMs);
+  writeAccessLog(deps.accessLog, s, status, durationMs, deps.accessLogFormat);
 }

@@ -19,6 +19,7 @@ import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
 import { makeSafely } from './safely.js';
+import { forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { Counter, Gauge } from 'prom-client';
 
 export interface ProxyApp {
@@ -42,7 +43,7 @@ function traceHeaders(s: RequestState): Record<string, string> {
 }
 
 export function buildProxy(config: ProxyConfig): ProxyApp {
-  const logger = makeLogger(config.logLevel);
+  const logger = makeLogger(config.logLevel, process.stderr, config.logFormat);
   const metrics = buildMetrics();
   const observationFailures = new Counter({
     name: 'tts_proxy_observation_failures_total',
@@ -51,10 +52,18 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     registers: [metrics.registry],
   });
   const safely = makeSafely(logger, (site) => observationFailures.inc({ site }));
-  const tracing = buildTracing(config);
+  const tracing = buildTracing(config, { metrics, logger });
   const tracer = tracing.provider.getTracer('tts-trace-proxy');
-  const deps: PipelineDeps = { config, tracer, extract: makeExtractor(config.propagators), metrics };
-  const finishDeps: FinishDeps = { metrics, accessLog: openSink(config.accessLog) };
+  // Forced sampling (B3 debug, X-Debug-Tracing) rides in the extracted context to the head sampler.
+  const extract = forcingExtractor(makeExtractor(config.propagators), makeForceDecider({
+    token: config.debugToken, b3Debug: config.forceB3Debug, maxPerSecond: config.forceMaxPerSecond,
+    b3Single: config.propagators.includes('b3'), b3Multi: config.propagators.includes('b3multi'),
+  }), {
+    refused: (reason) => metrics.forceRefused.inc({ reason }),
+    oversize: (header) => metrics.oversizePropagation.inc({ header }),
+  });
+  const deps: PipelineDeps = { config, tracer, extract, metrics };
+  const finishDeps: FinishDeps = { metrics, accessLog: openSink(config.accessLog), accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
   const adminState: AdminState = { draining: false };
   const gradioParseErrors = new Counter({
     name: 'tts_proxy_gradio_parse_errors_total', help: 'Gradio payloads that could not be parsed (the bytes were forwarded unchanged).',
@@ -108,6 +117,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     if (!s) return;
     s.proxyRes = proxyRes;
     s.upstreamStatus = proxyRes.statusCode;
+    if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) metrics.streamOpened(s, 'sse');
     for (const h of HOP_BY_HOP_RESPONSE) delete proxyRes.headers[h];
     safely('trace-headers', () => {
       for (const [k, v] of Object.entries(traceHeaders(s))) res.setHeader(k, v);
@@ -237,7 +247,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     const s = stateOf(req);
     if (!s) return;
     s.proxyReq = proxyReq;
-    proxyReq.on('upgrade', () => { s.upstreamStatus = 101; });
+    proxyReq.on('upgrade', () => { s.upstreamStatus = 101; metrics.streamOpened(s, 'websocket'); });
     proxyReq.on('response', (r) => { s.upstreamStatus = r.statusCode; });
   });
 
@@ -249,7 +259,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     else socket.destroy();
   });
 
-  const admin = buildAdminServer(metrics, adminState);
+  const admin = buildAdminServer({ metrics, state: adminState, ratio: tracing.ratio, sampler: config.tracesSampler });
 
   async function shutdown(deadlineMs: number): Promise<void> {
     const started = Date.now();

@@ -1,5 +1,7 @@
 // Precedence: defaults < environment < command-line flags. Parsed once at start-up, then frozen.
-import { OPTIONS, type OptionSpec, type LOG_LEVELS, type PROPAGATORS, type TRACES_EXPORTERS } from './schema.js';
+import {
+  OPTIONS, type OptionSpec, type LOG_FORMATS, type LOG_LEVELS, type OTLP_PROTOCOLS, type PROPAGATORS, type SAMPLERS, type TRACES_EXPORTERS,
+} from './schema.js';
 
 export interface Address { readonly host: string; readonly port: number }
 
@@ -16,10 +18,32 @@ export interface ProxyConfig {
   readonly bspMaxQueueSize: number;
   readonly bspMaxExportBatchSize: number;
   readonly bspExportTimeoutMs: number;
+  readonly otlpEndpoint: URL;
+  /** Empty: derived from otlpEndpoint (see otlpTracesUrl). */
+  readonly otlpTracesEndpoint: string;
+  readonly otlpProtocol: (typeof OTLP_PROTOCOLS)[number];
+  readonly otlpTracesProtocol: '' | (typeof OTLP_PROTOCOLS)[number];
+  readonly otlpHeaders: Readonly<Record<string, string>>;
+  readonly tracesSampler: (typeof SAMPLERS)[number];
+  readonly tracesSamplerArg: number;
+  readonly tailSlowMs: number;
+  readonly tailMaxWaitMs: number;
+  readonly tailMaxTraces: number;
+  readonly tailMaxSpans: number;
+  readonly tailMaxSpansPerTrace: number;
+  readonly debugToken: string;
+  readonly forceB3Debug: boolean;
+  readonly forceMaxPerSecond: number;
+  readonly exportRetryInitialMs: number;
+  readonly exportRetryMaxMs: number;
+  readonly exportMaxAttempts: number;
+  readonly spoolDir: string;
+  readonly spoolMaxBytes: number;
   readonly upstreamIdleTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly accessLog: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly logFormat: (typeof LOG_FORMATS)[number];
   readonly gradio: boolean;
   readonly sessionKey: string;
   readonly probeOutputs: boolean;
@@ -47,20 +71,35 @@ function describe(spec: OptionSpec): string {
   return [spec.flag, spec.env].filter(Boolean).join(' / ');
 }
 
-// OTEL_RESOURCE_ATTRIBUTES per the OTel spec: comma-separated key=value, values percent-encoded.
-export function parseResourceAttributes(raw: string): Record<string, string> {
+// OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS per the OTel spec: comma-separated
+// key=value, values percent-encoded.
+export function parseResourceAttributes(raw: string, name = 'OTEL_RESOURCE_ATTRIBUTES'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of raw.split(',')) {
     if (!pair.trim()) continue;
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES: "${pair}" is not key=value`);
+    if (eq <= 0) throw new ConfigError(`${name}: "${pair}" is not key=value`);
     try {
       out[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim());
     } catch {
-      throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES: bad percent-encoding in "${pair}"`);
+      throw new ConfigError(`${name}: bad percent-encoding in "${pair}"`);
     }
   }
   return out;
+}
+
+/** Options whose raw text needs more than their type's conversion. */
+const CUSTOM: Readonly<Record<string, (raw: string, spec: OptionSpec) => unknown>> = {
+  resourceAttributes: (raw) => parseResourceAttributes(raw),
+  otlpHeaders: (raw, spec) => parseResourceAttributes(raw, spec.env),
+  otlpTracesEndpoint: (raw, spec) => (raw === '' ? '' : (convert({ ...spec, type: 'url' }, raw) as URL).href),
+};
+
+/** Where OTLP spans go: the traces endpoint as given, else `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces` (OTLP exporter spec). */
+export function otlpTracesUrl(c: Pick<ProxyConfig, 'otlpEndpoint' | 'otlpTracesEndpoint'>): URL {
+  if (c.otlpTracesEndpoint) return new URL(c.otlpTracesEndpoint);
+  const base = c.otlpEndpoint.href.endsWith('/') ? c.otlpEndpoint.href : `${c.otlpEndpoint.href}/`;
+  return new URL('v1/traces', base);
 }
 
 function convert(spec: OptionSpec, raw: string): unknown {
@@ -119,7 +158,8 @@ export function loadConfig(flags: Readonly<Record<string, string>>, env: NodeJS.
     const fromEnv = spec.env ? env[spec.env] : undefined;
     if (fromEnv !== undefined && fromEnv !== '') raw = fromEnv;
     if (spec.flag && flags[spec.flag] !== undefined) raw = flags[spec.flag]!;
-    out[spec.key] = spec.key === 'resourceAttributes' ? parseResourceAttributes(raw) : convert(spec, raw);
+    const custom = CUSTOM[spec.key];
+    out[spec.key] = custom ? custom(raw, spec) : convert(spec, raw);
   }
   return deepFreeze(out as unknown as ProxyConfig);
 }

@@ -26,6 +26,12 @@ export const ATTR_PROXY_PARENT_FORMAT = 'tts.proxy.parent_format';
 export const ATTR_PROXY_TIME_TO_FIRST_BYTE_MS = 'tts.proxy.time_to_first_byte_ms';
 export const ATTR_HTTP_REQUEST_ID = 'http.request.header.x-request-id';
 
+// Sampling (design §4): why a trace was kept when the head sampler alone would not have.
+export const ATTR_TTS_SAMPLING_FORCED = 'tts.sampling.forced';
+export const ATTR_TTS_SAMPLING_TAIL_REASON = 'tts.sampling.tail_reason';
+// Canary routing (design §6); read by the metrics when present.
+export const ATTR_TTS_UPSTREAM_ARM = 'tts.upstream.arm';
+
 // Gradio (design §3). Dynamic keys: `gradio.input.<name>.{length,script,value,type}`.
 export const ATTR_GRADIO_VERSION = 'gradio.version';
 export const ATTR_GRADIO_PROTOCOL = 'gradio.protocol';
@@ -106,6 +112,7 @@ export const ALL_ATTRIBUTE_KEYS: readonly string[] = [
   ATTR_NETWORK_PEER_ADDRESS, ATTR_USER_AGENT_ORIGINAL, ATTR_NETWORK_PROTOCOL_VERSION, ATTR_HTTP_REQUEST_BODY_SIZE,
   ATTR_HTTP_RESPONSE_BODY_SIZE, ATTR_ERROR_TYPE, ATTR_PROXY_CLIENT_ABORTED, ATTR_PROXY_INVALID_PROPAGATION,
   ATTR_PROXY_PARENT_FORMAT, ATTR_PROXY_TIME_TO_FIRST_BYTE_MS, ATTR_HTTP_REQUEST_ID,
+  ATTR_TTS_SAMPLING_FORCED, ATTR_TTS_SAMPLING_TAIL_REASON, ATTR_TTS_UPSTREAM_ARM,
   ATTR_GRADIO_VERSION, ATTR_GRADIO_PROTOCOL, ATTR_GRADIO_API_NAME, ATTR_GRADIO_FN_INDEX, ATTR_GRADIO_EVENT_ID,
   ATTR_GRADIO_SESSION, ATTR_GRADIO_TRANSPORT, ATTR_GRADIO_QUEUE_RANK, ATTR_GRADIO_QUEUE_SIZE, ATTR_GRADIO_QUEUE_ETA_S,
   ATTR_GRADIO_OUTPUT_CHUNKS, ATTR_GRADIO_END_REASON, ATTR_GRADIO_PARSE_ERROR, ATTR_GRADIO_INPUT_COUNT,

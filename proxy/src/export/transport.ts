@@ -1,0 +1,73 @@
+// One POST of one batch, classified for the retry policy. Its own agent, separate from the one
+// that carries user traffic, with few sockets: a slow backend can never take the proxy's sockets.
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export type FailureKind = 'network' | 'timeout' | 'http_5xx' | 'http_429' | 'http_4xx';
+
+export type SendOutcome =
+  | { readonly ok: true; readonly status: number }
+  | { readonly ok: false; readonly retryable: boolean; readonly kind: FailureKind; readonly status?: number; readonly retryAfterMs?: number };
+
+export interface Transport {
+  send(body: Uint8Array, contentType: string): Promise<SendOutcome>;
+  close(): void;
+}
+
+export interface TransportOptions {
+  readonly url: URL;
+  readonly timeoutMs: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Retry-After in seconds or an HTTP date (RFC 9110 §10.2.3), capped by the caller. */
+export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+export function classifyStatus(status: number, retryAfter?: string): SendOutcome {
+  if (status >= 200 && status < 300) return { ok: true, status };
+  // OTLP/HTTP spec: 429, 502, 503, 504 are retryable; we retry every 5xx, as Zipkin answers 500
+  // when its storage is down. Other 4xx (400, 413, 415…) would fail the same way again.
+  if (status === 429) return { ok: false, retryable: true, kind: 'http_429', status, retryAfterMs: parseRetryAfter(retryAfter) };
+  if (status >= 500) return { ok: false, retryable: true, kind: 'http_5xx', status, retryAfterMs: parseRetryAfter(retryAfter) };
+  return { ok: false, retryable: false, kind: 'http_4xx', status };
+}
+
+export function httpTransport(opts: TransportOptions): Transport {
+  const https = opts.url.protocol === 'https:';
+  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
+  const request = https ? httpsRequest : httpRequest;
+  return {
+    send(body, contentType) {
+      return new Promise<SendOutcome>((resolve) => {
+        let done = false;
+        const finish = (o: SendOutcome) => { if (!done) { done = true; resolve(o); } };
+        const req = request(opts.url, {
+          method: 'POST', agent,
+          headers: { ...opts.headers, 'content-type': contentType, 'content-length': body.byteLength },
+        }, (res: IncomingMessage) => {
+          // Drain the body: the socket goes back to the pool only once it is read.
+          res.resume();
+          res.on('end', () => finish(classifyStatus(res.statusCode ?? 0, res.headers['retry-after'] as string | undefined)));
+          res.on('error', () => finish({ ok: false, retryable: true, kind: 'network' }));
+        });
+        // A backend that accepts the connection and never answers: give up on this attempt.
+        const timer = setTimeout(() => {
+          finish({ ok: false, retryable: true, kind: 'timeout' });
+          req.destroy();
+        }, opts.timeoutMs);
+        timer.unref();
+        req.on('close', () => clearTimeout(timer));
+        req.on('error', () => finish({ ok: false, retryable: true, kind: 'network' }));
+        req.end(body);
+      });
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}

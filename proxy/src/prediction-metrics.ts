@@ -1,0 +1,72 @@
+// Prediction metrics from prediction spans. The Gradio code already measures everything in its
+// spans (gradio.predict, gradio.queue, gradio.process and their attributes), so the metrics are
+// read from the spans as they end: one source of truth, and gradio/ never touches prom-client.
+// This is a span processor: it sees every span, sampled or not (the proxy records all of them).
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Histogram } from 'prom-client';
+import { exemplarLabels, LabelLimiter, type Metrics } from './metrics.js';
+import * as A from './spans/attributes.js';
+
+interface Children {
+  queueS?: number;
+  processS?: number;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export class PredictionMetrics implements SpanProcessor {
+  // gradio.queue/process end just before their gradio.predict (prediction.ts ends children
+  // first); their durations wait here, keyed by the predict span id, for the predict's labels.
+  private readonly children = new Map<string, Children>();
+  private readonly apiNames = new LabelLimiter(100);
+
+  constructor(
+    private readonly metrics: Metrics,
+    /** Whether the trace will reach the backend (see TailSampler.willKeep). */
+    private readonly willKeep: (traceId: string, sampled: boolean) => boolean,
+    private readonly maxPending = 10_000,
+  ) {}
+
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (span.name === A.SPAN_GRADIO_QUEUE || span.name === A.SPAN_GRADIO_PROCESS) {
+      const parent = span.parentSpanContext?.spanId;
+      if (!parent) return;
+      const c = this.children.get(parent) ?? {};
+      const s = hrTimeToMilliseconds(span.duration) / 1000;
+      if (span.name === A.SPAN_GRADIO_QUEUE) c.queueS = s;
+      else c.processS = s;
+      this.children.set(parent, c);
+      if (this.children.size > this.maxPending) this.children.delete(this.children.keys().next().value as string);
+      return;
+    }
+    if (span.name !== A.SPAN_GRADIO_PREDICT && !span.name.startsWith(`${A.SPAN_GRADIO_PREDICT} `)) return;
+    const sc = span.spanContext();
+    const c = this.children.get(sc.spanId);
+    this.children.delete(sc.spanId);
+    const a = span.attributes;
+    const labels = {
+      gradio_api_name: this.apiNames.value(str(a[A.ATTR_GRADIO_API_NAME])),
+      tts_upstream_arm: str(a[A.ATTR_TTS_UPSTREAM_ARM]) ?? 'default',
+    };
+    const outcome = str(a[A.ATTR_GRADIO_END_REASON]) ?? 'unknown';
+    const exemplar = exemplarLabels(this.willKeep(sc.traceId, (sc.traceFlags & 1) === 1), sc.traceId, sc.spanId);
+    const observe = (h: Histogram<string>, value: number | undefined, extra: Record<string, string> = {}) => {
+      if (value === undefined || value < 0) return;
+      h.observe({ labels: { ...labels, ...extra }, value, exemplarLabels: exemplar });
+    };
+    observe(this.metrics.predictionDuration, hrTimeToMilliseconds(span.duration) / 1000, { outcome, error_type: str(a[A.ATTR_ERROR_TYPE]) ?? '' });
+    observe(this.metrics.queueWait, c?.queueS);
+    observe(this.metrics.processingDuration, c?.processS, { outcome });
+    const ttfc = num(a[A.ATTR_TTS_TIME_TO_FIRST_CHUNK_MS]);
+    observe(this.metrics.timeToFirstChunk, ttfc === undefined ? undefined : ttfc / 1000);
+    observe(this.metrics.inputAudioDuration, num(a[A.ATTR_AUDIO_INPUT_DURATION_S]));
+    observe(this.metrics.realtimeFactor, num(a[A.ATTR_TTS_REALTIME_FACTOR]));
+  }
+
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}

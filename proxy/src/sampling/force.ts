@@ -1,0 +1,125 @@
+// Forced sampling (design §4): a request can ask for its trace to be kept, by B3 debug
+// (`X-B3-Flags: 1`, or `d` as the sampling state of a `b3` header; Zipkin's "debug implies
+// accept") or by `X-Debug-Tracing: <token>` when a token is configured. Without a token the
+// header forces nothing, so strangers cannot make the proxy keep 100% of their traffic; with one,
+// a wrong token forces nothing either. Forced traces are rate-limited per process.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Context } from '@opentelemetry/api';
+import { withForce, type ForceReason } from './head.js';
+
+export const DEBUG_TRACING_HEADER = 'x-debug-tracing';
+
+export type Refusal = 'no_token_configured' | 'bad_token' | 'rate_limited';
+
+export interface ForceVerdict {
+  readonly forced?: ForceReason;
+  readonly refused?: Refusal;
+}
+
+export interface ForceOptions {
+  /** Empty: X-Debug-Tracing is ignored (and counted as refused). */
+  readonly token: string;
+  /** Honour B3 debug. */
+  readonly b3Debug: boolean;
+  /** Which B3 encodings are read at all (OTEL_PROPAGATORS): a disabled format forces nothing. */
+  readonly b3Single: boolean;
+  readonly b3Multi: boolean;
+  /** Forced traces per second; 0 = unlimited. */
+  readonly maxPerSecond: number;
+  readonly now?: () => number;
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** `b3: d`, or `b3: {trace}-{span}-d[-{parent}]`. */
+export function b3SingleDebug(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const v = value.trim();
+  if (v === 'd') return true;
+  return v.split('-')[2] === 'd';
+}
+
+export function b3MultiDebug(value: string | undefined): boolean {
+  return value?.trim() === '1';
+}
+
+// Digests first: timingSafeEqual needs equal lengths, and comparing fixed-size digests does not
+// reveal the token's length either.
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+export function tokenMatches(given: string, expected: string): boolean {
+  if (!expected) return false;
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** A token bucket holding one second's worth of forced traces. */
+class Bucket {
+  private tokens: number;
+  private last: number;
+  constructor(private readonly perSecond: number, private readonly now: () => number) {
+    this.tokens = Math.max(1, perSecond);
+    this.last = now();
+  }
+  take(): boolean {
+    const t = this.now();
+    const cap = Math.max(1, this.perSecond);
+    this.tokens = Math.min(cap, this.tokens + ((t - this.last) / 1000) * this.perSecond);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export type ForceDecider = (headers: IncomingHttpHeaders) => ForceVerdict;
+
+export function makeForceDecider(opts: ForceOptions): ForceDecider {
+  const bucket = opts.maxPerSecond > 0 ? new Bucket(opts.maxPerSecond, opts.now ?? Date.now) : undefined;
+  const token = opts.token;
+  return (headers) => {
+    let reason: ForceReason | undefined;
+    let refused: Refusal | undefined;
+    const debugHeader = first(headers[DEBUG_TRACING_HEADER]);
+    if (debugHeader !== undefined) {
+      if (!token) refused = 'no_token_configured';
+      else if (tokenMatches(debugHeader.trim(), token)) reason = 'token';
+      else refused = 'bad_token';
+    }
+    if (!reason && opts.b3Debug
+      && ((opts.b3Multi && b3MultiDebug(first(headers['x-b3-flags']))) || (opts.b3Single && b3SingleDebug(first(headers.b3))))) {
+      reason = 'b3_debug';
+    }
+    if (reason && bucket && !bucket.take()) return { refused: 'rate_limited' };
+    return reason ? { forced: reason, refused } : { refused };
+  };
+}
+
+/** What the extraction stage needs from the inbound headers (propagation/extract.ts). */
+export interface ExtractedLike {
+  readonly context: Context;
+}
+
+// W3C Trace Context caps tracestate at 512 bytes (OTel's TraceState drops the excess silently).
+const TRACESTATE_MAX = 512;
+
+/**
+ * Wraps the propagation extractor: a request that forces sampling gets the reason in its context,
+ * where the head sampler finds it; refusals and oversize headers are reported for counting.
+ */
+export function forcingExtractor<E extends ExtractedLike>(
+  extract: (headers: IncomingHttpHeaders) => E,
+  decide: ForceDecider,
+  report: { refused(r: Refusal): void; oversize(header: string): void },
+): (headers: IncomingHttpHeaders) => E {
+  return (headers) => {
+    const got = extract(headers);
+    const ts = headers.tracestate;
+    if (ts !== undefined && (Array.isArray(ts) ? ts.join(',') : ts).length > TRACESTATE_MAX) report.oversize('tracestate');
+    const v = decide(headers);
+    if (v.refused) report.refused(v.refused);
+    return v.forced ? { ...got, context: withForce(got.context, v.forced) } : got;
+  };
+}

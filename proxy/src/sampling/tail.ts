@@ -1,0 +1,197 @@
+// Local tail keep (design §4). The proxy sees each of its requests whole, so for a trace the head
+// sampler dropped it holds the ended spans until every span it opened in that trace has ended,
+// then keeps the trace if any span failed or a request was slow. Head-sampled (and forced) spans
+// pass straight through. A Gradio prediction's spans end on a later request than their SERVER
+// span (design §3), so "ended" means the trace's local open-span count reached zero, with a
+// maximum wait. Memory is capped three ways (traces, spans, spans per trace); every overflow is
+// counted, and an evicted trace is decided at once on what has ended so far.
+import { SpanKind, SpanStatusCode, type Context } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import * as A from '../spans/attributes.js';
+
+export type KeepReason = 'head' | 'forced' | 'error' | 'slow';
+export type DecideCause = 'complete' | 'timeout' | 'evicted' | 'flush';
+export type OverflowLimit = 'traces' | 'spans' | 'spans_per_trace';
+
+export interface TailCounters {
+  /** One per trace: kept (why) or dropped. */
+  decided(kept: boolean, reason: KeepReason | 'unsampled'): void;
+  /** A trace decided before all its spans ended. */
+  early(cause: Exclude<DecideCause, 'complete'>): void;
+  /** A cap was hit; `spans` is the number of spans it cost (0 for an early decision). */
+  overflow(limit: OverflowLimit, spans: number): void;
+  /** A span that ended after its trace was decided. */
+  late(outcome: 'kept' | 'dropped' | 'error_kept'): void;
+}
+
+export interface TailOptions {
+  /** SERVER or gradio.predict spans at least this long keep their trace; 0 disables. */
+  readonly slowMs: number;
+  readonly maxWaitMs: number;
+  readonly maxTraces: number;
+  readonly maxSpans: number;
+  readonly maxSpansPerTrace: number;
+  readonly now?: () => number;
+  /** How often held traces are checked against maxWaitMs (default 1 s). */
+  readonly sweepMs?: number;
+}
+
+export type SpanSink = (spans: ReadableSpan[]) => void;
+
+interface Pending {
+  open: number;
+  readonly spans: ReadableSpan[];
+  error: boolean;
+  slow: boolean;
+  readonly createdAt: number;
+}
+
+const isSampled = (s: { spanContext(): { traceFlags: number } }) => (s.spanContext().traceFlags & 1) === 1;
+const isLocalRoot = (s: ReadableSpan) => !s.parentSpanContext || s.parentSpanContext.isRemote === true;
+const isError = (s: ReadableSpan) => s.status.code === SpanStatusCode.ERROR;
+
+/**
+ * A kept trace's local root says why it was kept, so a reader knows why the app's spans are
+ * missing (the app was told "not sampled"). The span has ended, so this is a view over it.
+ */
+function withReason(span: ReadableSpan, reason: KeepReason): ReadableSpan {
+  return Object.create(span, { attributes: { value: { ...span.attributes, [A.ATTR_TTS_SAMPLING_TAIL_REASON]: reason }, enumerable: true } }) as ReadableSpan;
+}
+
+export class TailSampler implements SpanProcessor {
+  private readonly pending = new Map<string, Pending>();
+  /** Traces kept by the tail: their late spans are kept too. Insertion order = expiry order. */
+  private readonly kept = new Map<string, number>();
+  private held = 0;
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly opts: TailOptions, private readonly sink: SpanSink, private readonly counters: TailCounters) {
+    this.now = opts.now ?? Date.now;
+    this.sweeper = setInterval(() => this.sweep(), opts.sweepMs ?? 1000).unref();
+  }
+
+  /** Traces and spans held right now (gauges). */
+  get heldTraces(): number { return this.pending.size; }
+  get heldSpans(): number { return this.held; }
+
+  /**
+   * Whether a trace is, as far as is known now, going to be exported: head-sampled, kept by the
+   * tail, or held with a reason to keep it. Metrics use it so that an exemplar only ever names a
+   * trace that the backend will have.
+   */
+  willKeep(traceId: string, sampledFlag: boolean): boolean {
+    if (sampledFlag) return true;
+    if (this.isKept(traceId)) return true;
+    const p = this.pending.get(traceId);
+    return !!p && (p.error || p.slow);
+  }
+
+  onStart(span: Span, _ctx: Context): void {
+    if (isSampled(span)) return;
+    const id = span.spanContext().traceId;
+    if (this.isKept(id)) return;
+    let p = this.pending.get(id);
+    if (!p) {
+      p = { open: 0, spans: [], error: false, slow: false, createdAt: this.now() };
+      this.pending.set(id, p);
+      if (this.pending.size > this.opts.maxTraces) this.evictOldest('traces');
+    }
+    p.open++;
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (isSampled(span)) {
+      if (isLocalRoot(span)) this.counters.decided(true, span.attributes[A.ATTR_TTS_SAMPLING_FORCED] ? 'forced' : 'head');
+      this.sink([span]);
+      return;
+    }
+    const id = span.spanContext().traceId;
+    if (this.isKept(id)) {
+      this.counters.late('kept');
+      this.sink([span]);
+      return;
+    }
+    const p = this.pending.get(id);
+    if (!p) {
+      // Its trace was decided (dropped) before this span ended. A failure is still worth having,
+      // even without the spans that were dropped: a failed prediction must never be lost.
+      if (isError(span)) {
+        this.counters.late('error_kept');
+        this.sink([span]);
+      } else {
+        this.counters.late('dropped');
+      }
+      return;
+    }
+    if (isError(span)) p.error = true;
+    if (this.isSlow(span)) p.slow = true;
+    if (p.spans.length < this.opts.maxSpansPerTrace) {
+      p.spans.push(span);
+      this.held++;
+    } else {
+      this.counters.overflow('spans_per_trace', 1);
+    }
+    p.open--;
+    if (p.open <= 0) this.decide(id, p, 'complete');
+    while (this.held > this.opts.maxSpans && this.pending.size > 0) this.evictOldest('spans');
+  }
+
+  private isSlow(span: ReadableSpan): boolean {
+    if (this.opts.slowMs <= 0) return false;
+    if (span.kind !== SpanKind.SERVER && !span.name.startsWith(A.SPAN_GRADIO_PREDICT)) return false;
+    return hrTimeToMilliseconds(span.duration) >= this.opts.slowMs;
+  }
+
+  private isKept(traceId: string): boolean {
+    const until = this.kept.get(traceId);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.kept.delete(traceId);
+    return false;
+  }
+
+  private evictOldest(limit: OverflowLimit): void {
+    const first = this.pending.entries().next();
+    if (first.done) return;
+    const [id, p] = first.value;
+    this.counters.overflow(limit, 0);
+    this.decide(id, p, 'evicted');
+  }
+
+  private decide(id: string, p: Pending, cause: DecideCause): void {
+    this.pending.delete(id);
+    this.held -= p.spans.length;
+    if (cause !== 'complete') this.counters.early(cause);
+    const reason: KeepReason | undefined = p.error ? 'error' : p.slow ? 'slow' : undefined;
+    this.counters.decided(reason !== undefined, reason ?? 'unsampled');
+    if (!reason) return;
+    this.kept.set(id, this.now() + this.opts.maxWaitMs);
+    if (this.kept.size > this.opts.maxTraces) this.kept.delete(this.kept.keys().next().value as string);
+    if (p.spans.length) this.sink(p.spans.map((s) => (isLocalRoot(s) ? withReason(s, reason) : s)));
+  }
+
+  /** Decides traces held longer than maxWaitMs; forgets expired "kept" marks. */
+  sweep(): void {
+    const t = this.now();
+    for (const [id, p] of this.pending) {
+      if (t - p.createdAt < this.opts.maxWaitMs) break;
+      this.decide(id, p, 'timeout');
+    }
+    for (const [id, until] of this.kept) {
+      if (until > t) break;
+      this.kept.delete(id);
+    }
+  }
+
+  /** Decides every held trace now, on what has ended (shutdown: nothing more will end). */
+  async forceFlush(): Promise<void> {
+    for (const [id, p] of [...this.pending]) this.decide(id, p, 'flush');
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.forceFlush();
+  }
+}

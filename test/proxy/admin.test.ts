@@ -1,0 +1,55 @@
+import test from 'ava';
+import type { AddressInfo } from 'node:net';
+import { buildAdminServer, type AdminState } from '../../proxy/src/admin.js';
+import { buildMetrics } from '../../proxy/src/metrics.js';
+import { RatioControl } from '../../proxy/src/sampling/head.js';
+
+async function admin() {
+  const ratio = new RatioControl(0.1);
+  const state: AdminState = { draining: false };
+  const server = buildAdminServer({ metrics: buildMetrics(), state, ratio, sampler: 'parentbased_traceidratio' });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { ratio, state, server, url };
+}
+
+const post = (url: string, body: string) => fetch(`${url}/admin/sampling`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+
+test('POST /admin/sampling raises the ratio for a while; GET shows it; DELETE reverts', async (t) => {
+  const a = await admin();
+  const r = await post(a.url, JSON.stringify({ ratio: 1, duration_s: 600 }));
+  t.is(r.status, 200);
+  const body = await r.json() as { effective_ratio: number; configured_ratio: number; override: { ratio: number; remaining_s: number } };
+  t.is(body.effective_ratio, 1);
+  t.is(body.configured_ratio, 0.1);
+  t.true(body.override.remaining_s > 590);
+  t.is(a.ratio.ratio, 1);
+  t.like(await (await fetch(`${a.url}/admin/sampling`)).json(), { effective_ratio: 1, sampler: 'parentbased_traceidratio' });
+  t.like(await (await fetch(`${a.url}/admin/sampling`, { method: 'DELETE' })).json(), { effective_ratio: 0.1, override: null });
+  a.server.close();
+});
+
+test('bad requests are refused and change nothing', async (t) => {
+  const a = await admin();
+  for (const b of ['', 'nope', '{}', '{"ratio":2,"duration_s":60}', '{"ratio":0.5}', '{"ratio":0.5,"duration_s":0}', '{"ratio":0.5,"duration_s":86401}', '{"ratio":"1","duration_s":60}']) {
+    t.is((await post(a.url, b)).status, 400, b);
+  }
+  t.is((await post(a.url, 'x'.repeat(10_000)).catch(() => ({ status: 413 }))).status, 413);
+  t.is((await fetch(`${a.url}/admin/sampling`, { method: 'PUT' })).status, 405);
+  t.is(a.ratio.ratio, 0.1);
+  a.server.close();
+});
+
+test('/metrics: OpenMetrics with exemplars for Prometheus, classic text otherwise; /healthz follows draining', async (t) => {
+  const a = await admin();
+  const om = await fetch(`${a.url}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;q=0.5' } });
+  t.regex(om.headers.get('content-type')!, /^application\/openmetrics-text/);
+  t.regex(await om.text(), /# EOF\n$/);
+  const text = await fetch(`${a.url}/metrics`);
+  t.regex(text.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
+  t.notRegex(await text.text(), /# EOF/);
+  t.is((await fetch(`${a.url}/healthz`)).status, 200);
+  a.state.draining = true;
+  t.is((await fetch(`${a.url}/healthz`)).status, 503);
+  a.server.close();
+});

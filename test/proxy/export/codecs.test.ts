@@ -1,0 +1,44 @@
+import test from 'ava';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+// The stock exporter's own transform, as the oracle: traces must look the same as before.
+import { toZipkinSpan } from '@opentelemetry/exporter-zipkin/build/src/transform.js';
+import { contentTypeOfExt, otlpCodec, zipkinCodec } from '../../../proxy/src/export/codecs.js';
+
+function spans() {
+  const mem = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'svc', 'deployment.environment': 'test' }), spanProcessors: [new SimpleSpanProcessor(mem)] });
+  const tracer = provider.getTracer('t');
+  const a = tracer.startSpan('GET /x', { kind: SpanKind.SERVER, attributes: { 'http.route': '/x', 'http.response.status_code': 502, list: ['a', 'b'] } });
+  a.addEvent('gradio.first_chunk');
+  a.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream_unavailable' });
+  a.end();
+  const b = tracer.startSpan('gradio.predict /tts');
+  b.setStatus({ code: SpanStatusCode.OK });
+  b.end();
+  return mem.getFinishedSpans();
+}
+
+test('Zipkin JSON equals what the stock exporter sends', (t) => {
+  const s = spans();
+  const ours = JSON.parse(Buffer.from(zipkinCodec('fallback').encode(s)).toString());
+  const stock = JSON.parse(JSON.stringify(s.map((x) => toZipkinSpan(x, 'svc', 'otel.status_code', 'error'))));
+  t.deepEqual(ours, stock);
+  t.is(ours[0].tags.error, 'upstream_unavailable');
+  t.is(ours[0].kind, 'SERVER');
+});
+
+test('OTLP encodings carry the trace ids; spool extensions map back to content types', (t) => {
+  const s = spans();
+  const json = JSON.parse(Buffer.from(otlpCodec('http/json').encode(s)).toString());
+  const otlpSpans = json.resourceSpans[0].scopeSpans[0].spans;
+  t.is(otlpSpans[0].traceId, s[0]!.spanContext().traceId, 'OTLP/JSON ids are hex');
+  const pb = otlpCodec('http/protobuf');
+  t.is(pb.contentType, 'application/x-protobuf');
+  const bytes = Buffer.from(pb.encode(s));
+  t.true(bytes.includes(Buffer.from(s[0]!.spanContext().traceId, 'hex')), 'protobuf carries the 16 id bytes');
+  t.is(contentTypeOfExt(pb.ext), 'application/x-protobuf');
+  t.is(contentTypeOfExt(zipkinCodec('x').ext), 'application/json');
+  t.is(contentTypeOfExt('nope'), undefined);
+});

@@ -1,0 +1,249 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Codec } from '../../../proxy/src/export/codecs.js';
+import { backoffMs, ExportQueue, type QueueOptions } from '../../../proxy/src/export/queue.js';
+import { Spool } from '../../../proxy/src/export/spool.js';
+import type { SendOutcome, Transport } from '../../../proxy/src/export/transport.js';
+
+type Mode = 'up' | 'down' | '500' | '429' | '400' | 'hang';
+
+const dirs: string[] = [];
+const tempDir = (prefix: string) => { const d = mkdtempSync(join(tmpdir(), prefix)); dirs.push(d); return d; };
+test.after.always(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+/** A backend whose answer the test decides; it records the span ids it accepted. */
+function fakeBackend() {
+  const state = { mode: 'up' as Mode, delivered: [] as number[], attempts: 0, batches: [] as number[] };
+  const transport: Transport = {
+    async send(body): Promise<SendOutcome> {
+      state.attempts++;
+      await new Promise((r) => setImmediate(r));
+      switch (state.mode) {
+        case 'up': {
+          const ids = JSON.parse(Buffer.from(body).toString()) as number[];
+          state.delivered.push(...ids);
+          state.batches.push(ids.length);
+          return { ok: true, status: 202 };
+        }
+        case 'down': return { ok: false, retryable: true, kind: 'network' };
+        case 'hang': await new Promise((r) => setTimeout(r, 20)); return { ok: false, retryable: true, kind: 'timeout' };
+        case '500': return { ok: false, retryable: true, kind: 'http_5xx', status: 500 };
+        case '429': return { ok: false, retryable: true, kind: 'http_429', status: 429 };
+        case '400': return { ok: false, retryable: false, kind: 'http_4xx', status: 400 };
+      }
+    },
+    close() {},
+  };
+  return { state, transport };
+}
+
+const codec: Codec = { contentType: 'application/json', ext: 'zipkin.json', encode: (spans) => Buffer.from(JSON.stringify(spans.map((s) => (s as unknown as { id: number }).id))) };
+const spans = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: from + i }) as unknown as ReadableSpan);
+
+function counting() {
+  const c = { exported: 0, retried: 0, spooled: 0, replayed: 0, dropped: {} as Record<string, number>, ok: 0, failed: 0 };
+  return {
+    c,
+    counters: {
+      exported: (n: number) => { c.exported += n; },
+      retried: (n: number) => { c.retried += n; },
+      spooled: (n: number) => { c.spooled += n; },
+      replayed: (n: number) => { c.replayed += n; },
+      dropped: (n: number, r: string) => { c.dropped[r] = (c.dropped[r] ?? 0) + n; },
+      attempt: (ok: boolean) => { if (ok) c.ok++; else c.failed++; },
+    },
+  };
+}
+
+const fast: QueueOptions = { maxQueueSpans: 100, maxBatchSpans: 10, scheduleDelayMs: 5, retryInitialMs: 2, retryMaxMs: 10, maxAttempts: 1000 };
+const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('backoff doubles per failure, jittered within [step/2, step], capped, and honours Retry-After', (t) => {
+  t.is(backoffMs(1, 100, 10_000, () => 0), 50);
+  t.is(backoffMs(1, 100, 10_000, () => 1), 100);
+  t.is(backoffMs(4, 100, 10_000, () => 1), 800);
+  t.is(backoffMs(40, 100, 10_000, () => 1), 10_000);
+  t.is(backoffMs(1, 100, 10_000, () => 0, 3000), 3000);
+  t.is(backoffMs(1, 100, 10_000, () => 0, 60_000), 10_000);
+});
+
+test('healthy backend: everything exported, in batches no larger than the batch size', async (t) => {
+  const b = fakeBackend();
+  const { c, counters } = counting();
+  const q = new ExportQueue('zipkin', codec, b.transport, { ...fast, maxQueueSpans: 1000 }, counters);
+  for (let i = 0; i < 50; i++) q.add(spans(i * 7, 7));
+  await until(() => c.exported === 350);
+  t.deepEqual([...b.state.delivered].sort((x, y) => x - y), Array.from({ length: 350 }, (_, i) => i));
+  t.true(b.state.batches.every((n) => n <= 10));
+  t.deepEqual(c.dropped, {});
+  await q.drain(100);
+});
+
+for (const mode of ['down', '500', '429', 'hang'] as const) {
+  test(`backend ${mode}, no spool: retried; the oldest spans over the memory bound are dropped and counted; the rest arrive after recovery`, async (t) => {
+    const b = fakeBackend();
+    b.state.mode = mode;
+    const { c, counters } = counting();
+    const q = new ExportQueue('zipkin', codec, b.transport, fast, counters);
+    for (let i = 0; i < 30; i++) q.add(spans(i * 10, 10));
+    await until(() => c.retried > 0);
+    b.state.mode = 'up';
+    await until(() => c.exported + sum(c.dropped) === 300);
+    t.is(c.exported, b.state.delivered.length);
+    t.is(c.dropped.queue_full, 300 - b.state.delivered.length);
+    t.true(c.dropped.queue_full! >= 190, `dropped ${c.dropped.queue_full}`);
+    // What was kept is the newest (oldest-first drop), plus possibly the batch that was being retried.
+    t.true(b.state.delivered.filter((id) => id >= 200).length >= 90);
+    t.true(c.retried > 0);
+    await q.drain(100);
+  });
+}
+
+test('backend down with a spool: nothing is lost; spooled batches are replayed after recovery', async (t) => {
+  const b = fakeBackend();
+  b.state.mode = 'down';
+  const { c, counters } = counting();
+  const spool = new Spool(tempDir('q-spool-'), 1 << 20, (n, r) => counters.dropped(n, r));
+  const q = new ExportQueue('zipkin', codec, b.transport, fast, counters, spool);
+  // Spans end over time, not all in one tick: the disk keeps up.
+  for (let i = 0; i < 50; i++) { q.add(spans(i * 10, 10)); await new Promise((r) => setTimeout(r, 1)); }
+  await until(() => c.spooled >= 390);
+  b.state.mode = 'up';
+  await until(() => c.exported === 500);
+  t.deepEqual([...new Set(b.state.delivered)].length, 500);
+  t.deepEqual(c.dropped, {});
+  t.is(c.replayed, c.spooled);
+  t.is(spool.size, 0);
+  await q.drain(100);
+});
+
+test('a full spool drops its oldest batches, counted; dropped equals what never arrived', async (t) => {
+  const b = fakeBackend();
+  b.state.mode = 'down';
+  const { c, counters } = counting();
+  // Room for about 5 batches of 10 ids.
+  const spool = new Spool(tempDir('q-spool-'), 200, (n, r) => counters.dropped(n, r));
+  const q = new ExportQueue('zipkin', codec, b.transport, fast, counters, spool);
+  // Spans end over time, not all in one tick: the disk keeps up.
+  for (let i = 0; i < 50; i++) { q.add(spans(i * 10, 10)); await new Promise((r) => setTimeout(r, 1)); }
+  await until(() => c.spooled >= 390);
+  b.state.mode = 'up';
+  await until(() => c.exported + sum(c.dropped) === 500);
+  t.true((c.dropped.spool_full ?? 0) > 0);
+  t.is(sum(c.dropped), 500 - new Set(b.state.delivered).size);
+  await q.drain(100);
+});
+
+test('4xx is final: dropped as rejected, never retried', async (t) => {
+  const b = fakeBackend();
+  b.state.mode = '400';
+  const { c, counters } = counting();
+  const q = new ExportQueue('zipkin', codec, b.transport, fast, counters);
+  q.add(spans(0, 25));
+  await until(() => sum(c.dropped) === 25);
+  t.deepEqual(c.dropped, { rejected: 25 });
+  t.is(c.retried, 0);
+  t.is(b.state.attempts, 3);
+  await q.drain(100);
+});
+
+test('a disk that cannot keep up holds at most one queue of spans; the rest is dropped as queue_full', async (t) => {
+  const b = fakeBackend();
+  b.state.mode = 'down';
+  const { c, counters } = counting();
+  const spool = new Spool(tempDir('q-spool-'), 1 << 20, () => undefined);
+  const q = new ExportQueue('zipkin', codec, b.transport, fast, counters, spool);
+  for (let i = 0; i < 50; i++) q.add(spans(i * 10, 10));
+  await until(() => c.spooled + (c.dropped.queue_full ?? 0) === 400);
+  t.true(c.spooled <= 100);
+  await q.drain(100);
+});
+
+test('out of attempts: to the spool if there is one, else dropped', async (t) => {
+  const b = fakeBackend();
+  b.state.mode = '500';
+  const noSpool = counting();
+  const q1 = new ExportQueue('zipkin', codec, b.transport, { ...fast, maxAttempts: 3 }, noSpool.counters);
+  q1.add(spans(0, 10));
+  await until(() => sum(noSpool.c.dropped) === 10);
+  t.deepEqual(noSpool.c.dropped, { retries_exhausted: 10 });
+  t.is(noSpool.c.retried, 30);
+  await q1.drain(50);
+
+  const withSpool = counting();
+  const spool = new Spool(tempDir('q-spool-'), 1 << 20, () => undefined);
+  const q2 = new ExportQueue('zipkin', codec, b.transport, { ...fast, maxAttempts: 3 }, withSpool.counters, spool);
+  q2.add(spans(0, 10));
+  await until(() => withSpool.c.spooled === 10);
+  b.state.mode = 'up';
+  await until(() => withSpool.c.exported === 10);
+  t.is(withSpool.c.replayed, 10);
+  await q2.drain(50);
+});
+
+test('shutdown drain: sends what it can; with the backend down, the rest goes to the spool and the next run replays it', async (t) => {
+  const dir = tempDir('q-spool-');
+  const b = fakeBackend();
+  const first = counting();
+  const q = new ExportQueue('zipkin', codec, b.transport, { ...fast, scheduleDelayMs: 60_000 }, first.counters);
+  q.add(spans(0, 5));
+  await q.drain(1000);
+  t.is(first.c.exported, 5, 'a partial batch is sealed and sent at shutdown');
+  q.add(spans(5, 1));
+  t.is(first.c.dropped.shutdown, 1, 'after shutdown, spans are counted as dropped');
+
+  b.state.mode = 'down';
+  const second = counting();
+  const q2 = new ExportQueue('zipkin', codec, b.transport, { ...fast, scheduleDelayMs: 60_000 }, second.counters, new Spool(dir, 1 << 20, () => undefined));
+  q2.add(spans(100, 25));
+  const started = Date.now();
+  await q2.drain(2000);
+  t.true(Date.now() - started < 1000, 'no backoff while draining');
+  t.is(second.c.spooled, 25);
+  t.is(second.c.exported, 0);
+
+  b.state.mode = 'up';
+  const third = counting();
+  const q3 = new ExportQueue('zipkin', codec, b.transport, fast, third.counters, new Spool(dir, 1 << 20, () => undefined));
+  await until(() => third.c.replayed === 25);
+  t.true([...Array(25).keys()].every((i) => b.state.delivered.includes(100 + i)));
+  await q3.drain(100);
+});
+
+test('property: whatever the backend does, every span is exported or dropped exactly once', async (t) => {
+  await fc.assert(fc.asyncProperty(
+    fc.array(fc.record({ n: fc.integer({ min: 1, max: 40 }), mode: fc.constantFrom<Mode>('up', 'down', '500', '429', '400') }), { minLength: 1, maxLength: 12 }),
+    fc.boolean(),
+    async (steps, withSpool) => {
+      const b = fakeBackend();
+      const { c, counters } = counting();
+      const spool = withSpool ? new Spool(tempDir('q-prop-'), 600, (n, r) => counters.dropped(n, r)) : undefined;
+      const q = new ExportQueue('zipkin', codec, b.transport, { ...fast, maxQueueSpans: 30, maxAttempts: 4 }, counters, spool);
+      let next = 0;
+      for (const s of steps) {
+        b.state.mode = s.mode;
+        q.add(spans(next, s.n));
+        next += s.n;
+        await new Promise((r) => setTimeout(r, 3));
+      }
+      b.state.mode = 'up';
+      await until(() => c.exported + sum(c.dropped) >= next, 10_000);
+      await q.drain(200);
+      const delivered = new Set(b.state.delivered);
+      return c.exported + sum(c.dropped) === next && delivered.size === c.exported && b.state.delivered.length === c.exported;
+    },
+  ), { numRuns: 40 });
+  t.pass();
+});

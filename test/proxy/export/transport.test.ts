@@ -1,0 +1,54 @@
+import test from 'ava';
+import { createServer, type Server } from 'node:http';
+import { classifyStatus, httpTransport, parseRetryAfter } from '../../../proxy/src/export/transport.js';
+import { freePort } from '../../support/ports.js';
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: URL; server: Server }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: new URL(`http://127.0.0.1:${port}/api/v2/spans`), server };
+}
+
+test('status classes: 2xx ok, 429 and 5xx retryable, other 4xx final', (t) => {
+  t.true(classifyStatus(202).ok);
+  t.like(classifyStatus(500), { ok: false, retryable: true, kind: 'http_5xx' });
+  t.like(classifyStatus(503, '7'), { ok: false, retryable: true, kind: 'http_5xx', retryAfterMs: 7000 });
+  t.like(classifyStatus(429), { ok: false, retryable: true, kind: 'http_429' });
+  t.like(classifyStatus(400), { ok: false, retryable: false, kind: 'http_4xx' });
+  t.like(classifyStatus(415), { ok: false, retryable: false });
+  t.is(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6_000);
+  t.is(parseRetryAfter('soon'), undefined);
+});
+
+test('posts the body with its content type and headers', async (t) => {
+  let got: { ct?: string; auth?: string; body: string } | undefined;
+  const { url, server } = await serve((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { got = { ct: req.headers['content-type'], auth: req.headers.authorization, body }; res.writeHead(202).end(); });
+  });
+  const tr = httpTransport({ url, timeoutMs: 2000, headers: { authorization: 'Bearer x' } });
+  t.like(await tr.send(Buffer.from('[1]'), 'application/json'), { ok: true, status: 202 });
+  t.deepEqual(got, { ct: 'application/json', auth: 'Bearer x', body: '[1]' });
+  tr.close();
+  server.close();
+});
+
+test('connection refused is a retryable network failure', async (t) => {
+  const port = await freePort();
+  const tr = httpTransport({ url: new URL(`http://127.0.0.1:${port}/`), timeoutMs: 2000 });
+  t.like(await tr.send(Buffer.from('x'), 'application/json'), { ok: false, retryable: true, kind: 'network' });
+  tr.close();
+});
+
+test('a backend that accepts and never answers times out', async (t) => {
+  const { url, server } = await serve(() => undefined);
+  const tr = httpTransport({ url, timeoutMs: 300 });
+  const started = Date.now();
+  t.like(await tr.send(Buffer.from('x'), 'application/json'), { ok: false, retryable: true, kind: 'timeout' });
+  t.true(Date.now() - started < 2000);
+  tr.close();
+  server.closeAllConnections();
+  server.close();
+});
