@@ -24,6 +24,16 @@ done
 [[ "$NGINX_RUNTIME" == /* ]] || die "NGINX_RUNTIME must be an absolute path (got '$NGINX_RUNTIME')"
 [[ "$CLIENT_MAX_BODY_SIZE" =~ ^[0-9]+[kKmMgG]?$ ]] || die "CLIENT_MAX_BODY_SIZE must look like 200m (got '$CLIENT_MAX_BODY_SIZE')"
 
+# Several proxy replicas: PROXY_ADDR=a:1,b:2 becomes `server a:1; server b:2;` in the upstream
+# block (nginx balances round robin), after each address passed the check above.
+if [[ "$PROXY_ADDR" == *,* ]]; then
+  IFS=, read -r -a addrs <<<"$PROXY_ADDR"
+  for a in "${addrs[@]}"; do [[ "$a" =~ ^[A-Za-z0-9._:-]+$ ]] || die "PROXY_ADDR: bad address '$a'"; done
+  PROXY_ADDR="$(printf '%s; server ' "${addrs[@]}")"
+  PROXY_ADDR="${PROXY_ADDR%; server }"
+  export PROXY_ADDR
+fi
+
 command -v envsubst >/dev/null 2>&1 || apt_install gettext-base
 nginx_bin="$("$(dirname "$0")/setup-nginx.sh")"
 

@@ -13,6 +13,9 @@ export interface AccessLogEntry {
   readonly path: string;
   readonly status: number;
   readonly upstream_status?: number;
+  readonly arm?: string;
+  readonly version?: string;
+  readonly replica?: string;
   readonly duration_ms: number;
   readonly bytes_in: number;
   readonly bytes_out: number;
@@ -40,6 +43,9 @@ export function writeAccessLog(sink: Writable | undefined, s: RequestState, stat
     path: s.safePath,
     status,
     upstream_status: s.upstreamStatus,
+    arm: s.arm,
+    version: s.armVersion,
+    replica: s.replica,
     duration_ms: Math.round(durationMs * 1000) / 1000,
     bytes_in: s.requestBytes,
     bytes_out: s.responseBytes,

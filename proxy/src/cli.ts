@@ -6,6 +6,8 @@ export interface ParsedArgs {
 }
 
 const SWITCHES = new Set(['--help', '-h', '--version']);
+/** Flags that may repeat; their values are joined with `;` (the separator their variable uses). */
+const REPEATABLE = new Set(['--arm']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags: Record<string, string> = {};
@@ -16,11 +18,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (SWITCHES.has(arg)) { switches.add(arg === '-h' ? '--help' : arg); continue; }
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
-      if (eq > 0) { flags[arg.slice(0, eq)] = arg.slice(eq + 1); continue; }
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new Error(`${arg} needs a value`);
-      flags[arg] = next;
-      i++;
+      let name = arg;
+      let value: string;
+      if (eq > 0) {
+        name = arg.slice(0, eq);
+        value = arg.slice(eq + 1);
+      } else {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith('--')) throw new Error(`${arg} needs a value`);
+        value = next;
+        i++;
+      }
+      flags[name] = REPEATABLE.has(name) && flags[name] !== undefined ? `${flags[name]};${value}` : value;
       continue;
     }
     positional.push(arg);

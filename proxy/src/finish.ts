@@ -72,8 +72,7 @@ export function finishRequest(s: RequestState, status: number, deps: FinishDeps,
     http_response_status_code: String(status),
     http_response_status_class: statusClass(status),
     error_type: s.errorType ?? (status >= 500 ? String(status) : ''),
-    // Canary routing (design §6) records the arm on the request state once it exists.
-    tts_upstream_arm: (s as { arm?: string }).arm ?? 'default',
+    tts_upstream_arm: s.arm ?? 'default',
   };
   // After span.end(): the tail sampler has seen the SERVER span's status and duration.
   const sc = span?.spanContext();

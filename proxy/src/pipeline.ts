@@ -3,6 +3,7 @@
 import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { ProxyConfig } from './config/load.js';
+import { pickRoute, type CanaryOptions } from './canary.js';
 import type { Metrics } from './metrics.js';
 import { injectHeaders, removePropagationHeaders } from './propagation/inject.js';
 import type { Extracted } from './propagation/extract.js';
@@ -14,6 +15,7 @@ import { stripHopByHop } from './forwarding/hop-by-hop.js';
 
 export interface PipelineDeps {
   readonly config: ProxyConfig;
+  readonly canary: CanaryOptions;
   readonly tracer: Tracer;
   readonly extract: (headers: IncomingMessage['headers']) => Extracted;
   readonly metrics: Metrics;
@@ -43,12 +45,27 @@ const extractContext: Stage = {
   },
 };
 
+/** The arm and replica for this client (design §6); the pin cookie only matters with a choice to pin. */
+const routeUpstream: Stage = {
+  name: 'route',
+  run(i) {
+    const s = i.state;
+    const r = pickRoute(i.deps.canary, i.req.headers, i.req.socket.remoteAddress);
+    s.arm = r.arm.name;
+    s.armVersion = r.arm.version;
+    s.replica = `${r.arm.name}-${r.replicaIndex}`;
+    s.upstream = r.replica;
+    s.routeReason = r.reason;
+    if (r.setCookie && (i.deps.canary.arms.length > 1 || r.arm.replicas.length > 1)) s.setCookie = r.setCookie;
+  },
+};
+
 /** SERVER span `{METHOD} {route}`, child of the inbound context when there is one. */
 const openServerSpan: Stage = {
   name: 'server-span',
   run(i) {
     const s = i.state;
-    const attributes = serverAttributes(i.req, s.route, s.safePath);
+    const attributes = { ...serverAttributes(i.req, s.route, s.safePath), ...armAttributes(s) };
     s.requestId = attributes[A.ATTR_HTTP_REQUEST_ID] as string | undefined;
     if (s.parentFormat) attributes[A.ATTR_PROXY_PARENT_FORMAT] = s.parentFormat;
     if (s.invalidPropagation.length) attributes[A.ATTR_PROXY_INVALID_PROPAGATION] = [...s.invalidPropagation];
@@ -63,7 +80,7 @@ const openClientSpan: Stage = {
   name: 'client-span',
   run(i) {
     const s = i.state;
-    const attributes = clientAttributes(s.method, i.deps.config.upstream, s.safePath, s.route);
+    const attributes = { ...clientAttributes(s.method, s.upstream ?? i.deps.config.upstream, s.safePath, s.route), ...armAttributes(s) };
     s.clientSpan = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.CLIENT, attributes }, s.serverContext);
   },
 };
@@ -79,7 +96,18 @@ const prepareUpstreamHeaders: Stage = {
   },
 };
 
-export const STAGES: readonly Stage[] = [extractContext, openServerSpan, openClientSpan, prepareUpstreamHeaders];
+export const STAGES: readonly Stage[] = [extractContext, routeUpstream, openServerSpan, openClientSpan, prepareUpstreamHeaders];
+
+/** deployment.version, tts.upstream.arm and .replica: on every span of the request (and its predictions). */
+export function armAttributes(s: RequestState): Record<string, string> {
+  if (!s.arm) return {};
+  return {
+    [A.ATTR_TTS_UPSTREAM_ARM]: s.arm,
+    [A.ATTR_DEPLOYMENT_VERSION]: s.armVersion ?? 'unversioned',
+    [A.ATTR_TTS_UPSTREAM_REPLICA]: s.replica ?? '',
+    ...(s.routeReason ? { [A.ATTR_TTS_UPSTREAM_ROUTE_REASON]: s.routeReason } : {}),
+  };
+}
 
 /** Creates the request's state and runs every stage in order. */
 export function runPipeline(req: IncomingMessage, isUpgrade: boolean, deps: PipelineDeps, onStageError: (stage: string, err: unknown) => void): RequestState {

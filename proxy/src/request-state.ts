@@ -12,6 +12,15 @@ export interface RequestState {
   readonly safePath: string;
   parentContext: Context;
   parentFormat?: string;
+  /** Canary routing (design §6): the arm, its version and the replica serving this request. */
+  arm?: string;
+  armVersion?: string;
+  replica?: string;
+  /** Where this request goes: the chosen replica's base URL. */
+  upstream?: URL;
+  /** A cookie to pin the client to its arm and replica, added to the response. */
+  setCookie?: string;
+  routeReason?: 'header' | 'cookie' | 'hash';
   /** nginx's X-Request-Id, when it looks like one. */
   requestId?: string;
   invalidPropagation: readonly string[];

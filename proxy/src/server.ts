@@ -8,7 +8,7 @@ import type { ProxyConfig } from './config/load.js';
 import { classify } from './errors.js';
 import { buildTracing, type Tracing } from './export/exporters.js';
 import { endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
-import { SchemaStore } from './gradio/app-config.js';
+import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
@@ -62,7 +62,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     refused: (reason) => metrics.forceRefused.inc({ reason }),
     oversize: (header) => metrics.oversizePropagation.inc({ header }),
   });
-  const deps: PipelineDeps = { config, tracer, extract, metrics };
+  const canary: CanaryOptions = { arms: config.arms, header: config.canaryHeader, cookie: config.canaryCookie, cookieMaxAgeS: config.canaryCookieMaxAgeS };
+  const deps: PipelineDeps = { config, canary, tracer, extract, metrics };
   const finishDeps: FinishDeps = { metrics, accessLog: openSink(config.accessLog), accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
   const adminState: AdminState = { draining: false };
   const gradioParseErrors = new Counter({
@@ -74,10 +75,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     labelNames: ['table', 'reason'], registers: [metrics.registry],
   });
   const gradio = config.gradio ? buildGradioContext(tracer, {
-    upstream: config.upstream, sessionKey: config.sessionKey, probeOutputs: config.probeOutputs,
+    sessionKey: config.sessionKey, probeOutputs: config.probeOutputs,
     predictionTtlMs: config.predictionTtlMs, maxPredictions: config.maxPredictions, maxFiles: config.maxFiles,
     fileTtlMs: 30 * 60_000, maxAudioS: config.ruleMaxAudioS, maxTextChars: config.ruleMaxTextChars,
-  }, new SchemaStore(), {
+  }, {
     parseError: (kind) => gradioParseErrors.inc({ kind }),
     evicted: (table, reason) => evictions.inc({ table, reason }),
   }) : undefined;
@@ -96,7 +97,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const sweeper = gradio ? setInterval(() => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000).unref() : undefined;
 
   const proxy = httpProxy.createProxyServer({
-    target: config.upstream.href,
+    // Each request names its replica (canary routing); this is only the fallback.
+    target: config.arms[0]!.replicas[0]!.href,
     xfwd: true,
     ws: true,
     // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
@@ -119,6 +121,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     s.upstreamStatus = proxyRes.statusCode;
     if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) metrics.streamOpened(s, 'sse');
     for (const h of HOP_BY_HOP_RESPONSE) delete proxyRes.headers[h];
+    if (s.setCookie) {
+      // Added to the app's own cookies (http-proxy copies proxyRes headers after this event).
+      const existing = proxyRes.headers['set-cookie'] ?? [];
+      proxyRes.headers['set-cookie'] = [...existing, s.setCookie];
+    }
     safely('trace-headers', () => {
       for (const [k, v] of Object.entries(traceHeaders(s))) res.setHeader(k, v);
     });
@@ -211,18 +218,18 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       Promise.race([settled, new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => observationFailures.inc({ site: 'gradio:settled' })).finally(done);
     });
     if (gradio && config.gate && isGated(s.route, s.method)) {
-      gate(gradio, req, config.gateMaxBodyBytes).then((g) => {
-        if (!g.violations.length) return void proxy.web(req, res, { headers: s.upstreamHeaders ?? {}, buffer: g.body });
+      gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {
+        if (!g.violations.length) return void proxy.web(req, res, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {}, buffer: g.body });
         s.errorType = g.violations[0]!.rule;
         const body = JSON.stringify({
           error: `rejected by tts-trace-proxy input rules: ${g.violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
           error_type: s.errorType, violations: g.violations, trace_id: s.serverSpan?.spanContext().traceId,
         });
         res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s) }).end(body);
-      }, () => proxy.web(req, res, { headers: s.upstreamHeaders ?? {} }));
+      }, () => proxy.web(req, res, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} }));
       return;
     }
-    proxy.web(req, res, { headers: s.upstreamHeaders ?? {} });
+    proxy.web(req, res, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -240,7 +247,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     metrics.activeRequests.inc({ http_request_method: s.method });
     socket.on('close', () => safely('finish', () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
     socket.on('error', () => undefined);
-    proxy.ws(req, socket, head, { headers: s.upstreamHeaders ?? {} });
+    proxy.ws(req, socket, head, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
 
   proxy.on('proxyReqWs', (proxyReq, req) => {

@@ -206,7 +206,10 @@ function check(t: import('ava').ExecutionContext, o: Outcome): void {
   t.is(o.failed, 0, 'no user request failed');
   t.true(s.during.length >= RPS * FAULT_MS / 1000 * 0.95, 'the load really was steady');
   t.true(o.p99During <= o.p99Before * 1.1, `p99 during the fault ${o.p99During.toFixed(1)} ms vs before ${o.p99Before.toFixed(1)} ms`);
-  t.true(o.p99During <= o.p99Control * 1.1, `p99 during the fault ${o.p99During.toFixed(1)} ms vs the healthy control's ${o.p99Control.toFixed(1)} ms`);
+  // Eight proxies and their load share 2 cores here, so per-process p99 also differs by
+  // scheduling luck: 10% plus 25 ms of it is noise; an exporter that blocked requests would cost
+  // the export timeout (seconds) or the retry backoff, far beyond that.
+  t.true(o.p99During <= o.p99Control * 1.1 + 25, `p99 during the fault ${o.p99During.toFixed(1)} ms vs the healthy control's ${o.p99Control.toFixed(1)} ms`);
   t.true(metricValue(o.metrics, 'tts_proxy_export_retried_spans_total') > 0, 'exports were retried');
   // Whatever the spool setting: the counter is honest, spans missing from Zipkin are exactly the dropped ones.
   t.is(o.dropped, o.produced - o.found, 'dropped counter == spans missing from Zipkin');

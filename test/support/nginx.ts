@@ -8,6 +8,8 @@ import { runScript, startProcess } from "./proc.js";
 export interface NginxOptions {
   /** The port nginx proxies to, on 127.0.0.1 (the tracing proxy, or an app directly). */
   proxyPort: number;
+  /** More proxy replicas behind the same nginx (round robin), besides proxyPort. */
+  moreProxyPorts?: readonly number[];
   /** client_max_body_size (default 200m, as scripts/render-nginx.sh). */
   clientMaxBodySize?: string;
 }
@@ -33,7 +35,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     NGINX_LISTEN: `127.0.0.1:${port}`,
-    PROXY_ADDR: `127.0.0.1:${options.proxyPort}`,
+    PROXY_ADDR: [options.proxyPort, ...(options.moreProxyPorts ?? [])].map((p) => `127.0.0.1:${p}`).join(','),
     NGINX_RUNTIME: runtimeDir,
   };
   if (options.clientMaxBodySize) env.CLIENT_MAX_BODY_SIZE = options.clientMaxBodySize;

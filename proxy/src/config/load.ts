@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseArms, type Arm } from '../canary.js';
 // Precedence: defaults < environment < command-line flags. Parsed once at start-up, then frozen.
 import {
   OPTIONS, type OptionSpec, type LOG_FORMATS, type LOG_LEVELS, type OTLP_PROTOCOLS, type PROPAGATORS, type SAMPLERS, type TRACES_EXPORTERS,
@@ -6,6 +8,13 @@ import {
 export interface Address { readonly host: string; readonly port: number }
 
 export interface ProxyConfig {
+  readonly upstreamVersion: string;
+  /** Never empty: without --arm, the single arm `stable` on --upstream. */
+  readonly arms: readonly Arm[];
+  readonly armsFile: string;
+  readonly canaryHeader: string;
+  readonly canaryCookie: string;
+  readonly canaryCookieMaxAgeS: number;
   readonly upstream: URL;
   readonly listen: Address;
   readonly admin: Address;
@@ -56,6 +65,23 @@ export interface ProxyConfig {
   readonly gateMaxBodyBytes: number;
 }
 
+function readArmsFile(path: string): Arm[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`--arms-file ${path}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(`--arms-file ${path}: expected a JSON array of arms`);
+  const spec = parsed.map((a: { name?: unknown; version?: unknown; weight?: unknown; replicas?: unknown }) =>
+    `${String(a.name)}=${String(a.version)}:${String(a.weight)}:${Array.isArray(a.replicas) ? a.replicas.join(',') : ''}`).join(';');
+  try {
+    return parseArms(spec);
+  } catch (err) {
+    throw new ConfigError(`--arms-file ${path}: ${(err as Error).message}`);
+  }
+}
+
 export class ConfigError extends Error {
   readonly code = 'TTS_PROXY_ERR_CONFIG';
 }
@@ -90,6 +116,21 @@ export function parseResourceAttributes(raw: string, name = 'OTEL_RESOURCE_ATTRI
 
 /** Options whose raw text needs more than their type's conversion. */
 const CUSTOM: Readonly<Record<string, (raw: string, spec: OptionSpec) => unknown>> = {
+  arms: (raw) => {
+    try {
+      return parseArms(raw);
+    } catch (err) {
+      throw new ConfigError(`--arm / TTS_PROXY_ARMS: ${(err as Error).message}`);
+    }
+  },
+  canaryHeader: (raw) => {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(raw)) throw new ConfigError(`--canary-header: "${raw}" is not a header name`);
+    return raw.toLowerCase();
+  },
+  canaryCookie: (raw) => {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError(`--canary-cookie: "${raw}" is not a cookie name`);
+    return raw;
+  },
   resourceAttributes: (raw) => parseResourceAttributes(raw),
   otlpHeaders: (raw, spec) => parseResourceAttributes(raw, spec.env),
   otlpTracesEndpoint: (raw, spec) => (raw === '' ? '' : (convert({ ...spec, type: 'url' }, raw) as URL).href),
@@ -161,6 +202,9 @@ export function loadConfig(flags: Readonly<Record<string, string>>, env: NodeJS.
     const custom = CUSTOM[spec.key];
     out[spec.key] = custom ? custom(raw, spec) : convert(spec, raw);
   }
+  if (!(out.arms as Arm[]).length && out.armsFile) out.arms = readArmsFile(out.armsFile as string);
+  // No arms: one arm, the plain --upstream, so every request still has an arm and version.
+  if (!(out.arms as Arm[]).length) out.arms = [{ name: 'stable', version: out.upstreamVersion as string, weight: 100, replicas: [out.upstream as URL] }];
   return deepFreeze(out as unknown as ProxyConfig);
 }
 

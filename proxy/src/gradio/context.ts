@@ -2,13 +2,12 @@
 import type { Tracer } from '@opentelemetry/api';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AudioMeta } from '../audio/probe.js';
-import type { SchemaStore } from './app-config.js';
+import { SchemaStore } from './app-config.js';
 import { BoundedTable } from './correlate.js';
 import type { Prediction } from './prediction.js';
 import * as A from '../spans/attributes.js';
 
 export interface GradioOptions {
-  readonly upstream: URL;
   /** Key for gradio.session (HMAC of session_hash); set the same on every replica to correlate. */
   readonly sessionKey?: string;
   readonly probeOutputs: boolean;
@@ -42,25 +41,38 @@ export interface EarlyMessages {
   readonly messages: { readonly msg: Record<string, unknown>; readonly at: number }[];
 }
 
+/** What the proxy knows about one app replica (replicas of different arms may run different versions). */
+export interface AppView {
+  readonly upstream: URL;
+  readonly schemas: SchemaStore;
+  /** Fetching the schema from the app when it has not passed by: one at a time, at most every 30 s. */
+  readonly fetch: { inflight?: Promise<void>; last: number };
+}
+
 export interface GradioContext {
   readonly tracer: Tracer;
   readonly options: GradioOptions;
-  readonly schemas: SchemaStore;
+  /** The view of the replica at `upstream` (one per configured replica). */
+  app(upstream: URL): AppView;
   readonly files: BoundedTable<AudioMeta>;
   readonly predictions: BoundedTable<Handle>;
   readonly early: BoundedTable<EarlyMessages>;
   readonly counters: GradioCounters;
-  /** State of fetching the schema from the app when it has not passed by (one fetch at a time, at most every 30 s). */
-  readonly schemaFetch: { inflight?: Promise<void>; last: number };
   /** The exported stand-in for a raw session_hash. */
   session(raw: string): string;
 }
 
-export function buildGradioContext(tracer: Tracer, options: GradioOptions, schemas: SchemaStore, counters: GradioCounters): GradioContext {
+export function buildGradioContext(tracer: Tracer, options: GradioOptions, counters: GradioCounters): GradioContext {
   const key = options.sessionKey || randomBytes(32).toString('hex');
+  // Keyed by origin; only configured replicas are ever routed to, so this stays small.
+  const apps = new Map<string, AppView>();
   return {
-    tracer, options, schemas, counters,
-    schemaFetch: { last: 0 },
+    tracer, options, counters,
+    app(upstream) {
+      let a = apps.get(upstream.origin);
+      if (!a) apps.set(upstream.origin, (a = { upstream, schemas: new SchemaStore(), fetch: { last: 0 } }));
+      return a;
+    },
     files: new BoundedTable<AudioMeta>({
       maxEntries: options.maxFiles, ttlMs: options.fileTtlMs,
       onEvict: (_k, _v, reason) => counters.evicted('files', reason),

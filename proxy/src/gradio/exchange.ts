@@ -7,7 +7,8 @@ import { probeDataUrl } from '../audio/probe.js';
 import type { RequestState } from '../request-state.js';
 import * as A from '../spans/attributes.js';
 import type { Dependency } from './app-config.js';
-import type { GradioContext, Handle } from './context.js';
+import type { AppView, GradioContext, Handle } from './context.js';
+import { armAttributes } from '../pipeline.js';
 import { describeInputs, type InputFacts } from './inputs.js';
 import { checkRules } from './rules.js';
 import { isLongString, JsonCapture, type Captured, type CaptureResult } from './json-capture.js';
@@ -28,6 +29,8 @@ export interface Exchange {
   /** Route template without the /gradio_api prefix, e.g. `/queue/join`. */
   readonly family: string;
   readonly startedAt: number;
+  /** The app replica this request went to. */
+  readonly app: AppView;
 }
 
 export function parseError(x: Exchange, kind: string): void {
@@ -75,23 +78,23 @@ function getJson(url: URL, timeoutMs: number): Promise<Captured | undefined> {
 }
 
 /** Makes sure a schema is known, fetching /config and /info from the app at most every 30 s. */
-export function ensureSchema(g: GradioContext): Promise<void> {
-  const f = g.schemaFetch;
-  if (g.schemas.get() && g.schemas.hasInfo()) return Promise.resolve();
+export function ensureSchema(app: AppView): Promise<void> {
+  const f = app.fetch;
+  if (app.schemas.get() && app.schemas.hasInfo()) return Promise.resolve();
   if (f.inflight) return f.inflight;
   if (Date.now() - f.last < 30_000) return Promise.resolve();
   f.last = Date.now();
   f.inflight = (async () => {
-    const config = await getJson(new URL('/config', g.options.upstream), 3000);
-    g.schemas.setConfig(config);
-    const prefix = g.schemas.get()?.apiPrefix ?? '';
-    g.schemas.setInfo(await getJson(new URL(`${prefix}/info`, g.options.upstream), 3000));
+    const config = await getJson(new URL('/config', app.upstream), 3000);
+    app.schemas.setConfig(config);
+    const prefix = app.schemas.get()?.apiPrefix ?? '';
+    app.schemas.setInfo(await getJson(new URL(`${prefix}/info`, app.upstream), 3000));
   })().finally(() => { f.inflight = undefined; });
   return f.inflight;
 }
 
-async function schemaSoon(g: GradioContext): Promise<void> {
-  await Promise.race([ensureSchema(g), new Promise((r) => setTimeout(r, 3000).unref())]);
+async function schemaSoon(app: AppView): Promise<void> {
+  await Promise.race([ensureSchema(app), new Promise((r) => setTimeout(r, 3000).unref())]);
 }
 
 // ---- predictions ----------------------------------------------------------------------------
@@ -107,9 +110,9 @@ export interface Submission {
 }
 
 /** The dependency a submission targets and what its inputs are, from the learnt schema. */
-export async function analyseSubmission(g: GradioContext, sub: Pick<Submission, 'fnIndex' | 'apiName' | 'data'>): Promise<{ dep?: Dependency; facts: InputFacts }> {
-  await schemaSoon(g);
-  const schema = g.schemas.get();
+export async function analyseSubmission(g: GradioContext, app: AppView, sub: Pick<Submission, 'fnIndex' | 'apiName' | 'data'>): Promise<{ dep?: Dependency; facts: InputFacts }> {
+  await schemaSoon(app);
+  const schema = app.schemas.get();
   const dep: Dependency | undefined = sub.fnIndex !== undefined ? schema?.byFnIndex.get(sub.fnIndex) : sub.apiName ? schema?.byApiName.get(sub.apiName) : undefined;
   const facts = await describeInputs(sub.data, dep, {
     fileMeta: (path) => g.files.get(path),
@@ -121,10 +124,10 @@ export async function analyseSubmission(g: GradioContext, sub: Pick<Submission, 
 /** Creates the gradio.predict span for a submission, with input attributes and rule checks. */
 export async function startPrediction(x: Exchange, sub: Submission): Promise<Prediction> {
   const g = x.g;
-  const { dep, facts } = await analyseSubmission(g, sub);
-  const schema = g.schemas.get();
+  const { dep, facts } = await analyseSubmission(g, x.app, sub);
+  const schema = x.app.schemas.get();
   const apiName = sub.apiName ?? dep?.apiName;
-  const attributes: Attributes = { ...facts.attributes, [A.ATTR_GRADIO_TRANSPORT]: sub.transport };
+  const attributes: Attributes = { ...facts.attributes, ...armAttributes(x.state), [A.ATTR_GRADIO_TRANSPORT]: sub.transport };
   if (schema?.version) attributes[A.ATTR_GRADIO_VERSION] = schema.version;
   if (schema) attributes[A.ATTR_GRADIO_PROTOCOL] = schema.protocol;
   if (apiName) attributes[A.ATTR_GRADIO_API_NAME] = apiName;
@@ -141,6 +144,7 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
     apiName,
     attributes,
     queued: sub.queued,
+    app: x.app,
     sessionKey: sub.sessionHash,
     eventId: sub.eventId,
   });
@@ -159,11 +163,12 @@ export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success:
   const at = now();
   const data = isObj(output) ? output.data : output;
   const files = findOutputFiles(data);
-  const schema = x.g.schemas.get();
+  // The replica that ran the prediction holds its output.
+  const app = p.app;
   if (success && files[0] && x.g.options.probeOutputs) {
     const cookie = x.req.headers.cookie;
     p.waitFor(probeOutput(files[0], {
-      upstream: x.g.options.upstream, apiPrefix: schema?.apiPrefix ?? '', timeoutMs: 3000,
+      upstream: app.upstream, apiPrefix: app.schemas.get()?.apiPrefix ?? '', timeoutMs: 3000,
       headers: cookie ? { cookie } : {},
     }).then((r) => {
       if (!r) return;

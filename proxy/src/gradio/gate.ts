@@ -4,7 +4,7 @@
 // on unchanged.
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
-import type { GradioContext } from './context.js';
+import type { AppView, GradioContext } from './context.js';
 import { analyseSubmission } from './exchange.js';
 import { checkRules, type Violation } from './rules.js';
 
@@ -20,7 +20,7 @@ export interface GateResult {
   readonly violations: readonly Violation[];
 }
 
-export function gate(g: GradioContext, req: IncomingMessage, maxBytes: number): Promise<GateResult> {
+export function gate(g: GradioContext, app: AppView, req: IncomingMessage, maxBytes: number): Promise<GateResult> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
     let size = 0;
@@ -49,7 +49,7 @@ export function gate(g: GradioContext, req: IncomingMessage, maxBytes: number): 
         const parsed = JSON.parse(body.toString('utf8')) as { data?: unknown; fn_index?: unknown };
         const api = /\/(?:call\/(?:v2\/)?|run\/|api\/)([^/?]+)/.exec(req.url ?? '')?.[1];
         const isV2 = /\/call\/v2\//.test(req.url ?? '');
-        const { facts } = await analyseSubmission(g, {
+        const { facts } = await analyseSubmission(g, app, {
           fnIndex: typeof parsed.fn_index === 'number' ? parsed.fn_index : undefined,
           apiName: api ? `/${decodeURIComponent(api)}` : undefined,
           data: (isV2 ? parsed : parsed.data) as never,

@@ -27,9 +27,9 @@ function schemaObserver(x: Exchange, kind: 'config' | 'info'): Observer {
       if (!ok) return;
       const r = await body.result;
       if (r.invalid) return parseError(x, 'invalid_json');
-      if (kind === 'config') x.g.schemas.setConfig(r.value);
-      else x.g.schemas.setInfo(r.value);
-      const s = x.g.schemas.get();
+      if (kind === 'config') x.app.schemas.setConfig(r.value);
+      else x.app.schemas.setInfo(r.value);
+      const s = x.app.schemas.get();
       if (kind === 'config' && s) {
         x.state.serverSpan?.setAttributes({ [A.ATTR_GRADIO_VERSION]: s.version ?? 'unknown', [A.ATTR_GRADIO_PROTOCOL]: s.protocol });
       }
@@ -204,7 +204,7 @@ function legacyDataPostObserver(x: Exchange): Observer {
       const h = typeof body.event_id === 'string' ? x.g.predictions.get(body.event_id) : undefined;
       if (!h) return;
       const p = await h.ready;
-      const dep = typeof body.fn_index === 'number' ? x.g.schemas.get()?.byFnIndex.get(body.fn_index) : undefined;
+      const dep = typeof body.fn_index === 'number' ? x.app.schemas.get()?.byFnIndex.get(body.fn_index) : undefined;
       const facts = await describeInputs(body.data, dep, { fileMeta: (path) => x.g.files.get(path), dataUrlMeta: probeDataUrl });
       p.set(facts.attributes);
     },
@@ -237,7 +237,7 @@ function rawStreamObserver(x: Exchange): Observer {
 
 export function observe(g: GradioContext, state: RequestState, req: IncomingMessage, startedAt: number): Observer | undefined {
   const family = state.route.startsWith('/gradio_api/') ? state.route.slice('/gradio_api'.length) : state.route;
-  const x: Exchange = { g, state, req, family, startedAt };
+  const x: Exchange = { g, state, req, family, startedAt, app: g.app(state.upstream!) };
   const method = state.method;
   switch (family) {
     case '/config': return method === 'GET' ? schemaObserver(x, 'config') : undefined;

@@ -4,6 +4,7 @@
 // gradio.queue (submit → process_starts) and gradio.process (process_starts → completion).
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import * as A from '../spans/attributes.js';
+import type { AppView } from './context.js';
 import { toHrTime } from '../spans/time.js';
 
 export type Millis = number;
@@ -19,6 +20,8 @@ export interface PredictionInit {
   readonly queued: boolean;
   readonly sessionKey?: string;
   readonly eventId?: string;
+  /** The replica that serves it: output probes go there. */
+  readonly app: AppView;
 }
 
 export const now = (): Millis => performance.timeOrigin + performance.now();
@@ -27,6 +30,7 @@ export class Prediction {
   readonly span: Span;
   readonly sessionKey?: string;
   readonly eventId?: string;
+  readonly app: AppView;
   private queueSpan?: Span;
   private processSpan?: Span;
   private processStartedAt?: Millis;
@@ -45,6 +49,7 @@ export class Prediction {
     this.startedAt = init.startedAt;
     this.sessionKey = init.sessionKey;
     this.eventId = init.eventId;
+    this.app = init.app;
     const name = init.apiName ? `${A.SPAN_GRADIO_PREDICT} ${init.apiName}` : A.SPAN_GRADIO_PREDICT;
     this.span = init.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(init.startedAt), attributes: init.attributes }, init.parent);
     if (init.queued) this.queueSpan = this.child(A.SPAN_GRADIO_QUEUE, init.startedAt);
