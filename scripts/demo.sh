@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: an app with our tracing proxy in front of it, nginx in front
-# of that (when it can be installed), and a local Zipkin (when Java 17 is there or installable).
-# Installs what it needs (cached outside the clone), prints the URLs, stops everything on Ctrl-C.
+# The main job on a fresh machine: a gray release of our Piper TTS worker (upstream-tts) — a
+# `stable` arm (v1) and a `canary` arm (v2, which speaks 25% slower) — behind the tracing proxy,
+# behind nginx when it can be installed, exporting to a local Zipkin when Java 17 is there (or
+# installable), else to a span file in Zipkin JSON. Installs what it needs (cached outside the
+# clone), prints the URLs, stops everything on Ctrl-C.
 #
-# env: UPSTREAM       an app that already runs (e.g. http://127.0.0.1:7860); default: start the
-#                     bundled example Gradio app (test/apps/echo_app.py) on APP_PORT
-#      APP_PORT (7860) PROXY_PORT (7861) ADMIN_PORT (9464) NGINX_PORT (8080) ZIPKIN_PORT (9411)
+# env: APP_PORT (7860, the stable worker; the canary takes APP_PORT+10) PROXY_PORT (7861)
+#      ADMIN_PORT (9464) NGINX_PORT (8080) ZIPKIN_PORT (9411) CANARY_WEIGHT (20)
+#      UPSTREAM: put the proxy in front of an app that already runs instead (no workers, one arm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-APP_PORT="${APP_PORT:-7860}"; PROXY_PORT="${PROXY_PORT:-7861}"; ADMIN_PORT="${ADMIN_PORT:-9464}"
-NGINX_PORT="${NGINX_PORT:-8080}"; ZIPKIN_PORT="${ZIPKIN_PORT:-9411}"
+APP_PORT="${APP_PORT:-7860}"; CANARY_PORT="$((APP_PORT + 10))"; PROXY_PORT="${PROXY_PORT:-7861}"
+ADMIN_PORT="${ADMIN_PORT:-9464}"; NGINX_PORT="${NGINX_PORT:-8080}"; ZIPKIN_PORT="${ZIPKIN_PORT:-9411}"
+CANARY_WEIGHT="${CANARY_WEIGHT:-20}"
 export ZIPKIN_PORT
-demo_run="$RUN_DIR/demo"
-mkdir -p "$demo_run"
+demo_run="$RUN_DIR/demo-$PROXY_PORT"
+rm -rf "$demo_run"; mkdir -p "$demo_run"
 pids=()
 zipkin_started=0
 
@@ -23,44 +26,60 @@ cleanup() {
   log "stopping"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [ "$zipkin_started" -eq 1 ] && bash scripts/stop-zipkin.sh || true
+  if [ "$zipkin_started" -eq 1 ]; then bash scripts/stop-zipkin.sh || true; fi
   log "stopped"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+wait_http() { # URL WHAT LOG
+  for _ in $(seq 1 240); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done
+  die "$2 did not start (see $3)"
+}
+
 log "node dependencies and build"
 npm ci --no-audit --no-fund --loglevel=error --cache "$CACHE/npm" >/dev/null
 npm run --silent build
 
-traces_exporter=zipkin
-zipkin_ui=""
+exporter=zipkin
+traces_at=""
 if bash scripts/setup-zipkin.sh >/dev/null 2>"$demo_run/zipkin-setup.log"; then
   bash scripts/start-zipkin.sh >/dev/null
   zipkin_started=1
-  zipkin_ui="http://127.0.0.1:$ZIPKIN_PORT/zipkin/"
+  traces_at="http://127.0.0.1:$ZIPKIN_PORT/zipkin/"
 else
-  log "Zipkin could not be set up (see $demo_run/zipkin-setup.log); spans go to the console"
-  traces_exporter=console
+  exporter=file
+  traces_at="$demo_run/spans.zipkin.json (Zipkin JSON: load it in any Zipkin UI)"
+  log "Zipkin could not be set up (see $demo_run/zipkin-setup.log); spans go to a file"
+fi
+export OTEL_TRACES_EXPORTER="$exporter" OTEL_EXPORTER_ZIPKIN_ENDPOINT="http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans"
+
+if [ -n "${UPSTREAM:-}" ]; then
+  arms="stable=unversioned:100:$UPSTREAM"
+else
+  voice="$(bash scripts/setup-voice.sh)"
+  # The canary: the same voice, speaking 25% slower (Piper's length_scale), as version v2.
+  mkdir -p "$demo_run/voice-v2"
+  ln -sf "$voice" "$demo_run/voice-v2/voice.onnx"
+  node -e 'const f=require("fs");const c=JSON.parse(f.readFileSync(process.argv[1]));c.inference={...c.inference,length_scale:(c.inference?.length_scale??1)*1.25};f.writeFileSync(process.argv[2],JSON.stringify(c))' \
+    "$voice.json" "$demo_run/voice-v2/voice.onnx.json"
+  for arm in stable canary; do
+    if [ "$arm" = stable ]; then port="$APP_PORT"; v=v1; arm_voice="$voice"; else port="$CANARY_PORT"; v=v2; arm_voice="$demo_run/voice-v2/voice.onnx"; fi
+    OTEL_SERVICE_NAME="upstream-tts-$arm" OTEL_RESOURCE_ATTRIBUTES="service.version=$v" \
+      node dist/upstream-tts/src/main.js --voice "$arm_voice" --listen "127.0.0.1:$port" --workers 1 \
+      >"$demo_run/tts-$arm.log" 2>&1 &
+    pids+=($!)
+  done
+  wait_http "http://127.0.0.1:$APP_PORT/config" "the stable worker" "$demo_run/tts-stable.log"
+  wait_http "http://127.0.0.1:$CANARY_PORT/config" "the canary worker" "$demo_run/tts-canary.log"
+  arms="stable=v1:$((100 - CANARY_WEIGHT)):http://127.0.0.1:$APP_PORT;canary=v2:$CANARY_WEIGHT:http://127.0.0.1:$CANARY_PORT"
 fi
 
-upstream="${UPSTREAM:-}"
-if [ -z "$upstream" ]; then
-  python="$(bash scripts/setup-gradio.sh)"
-  GRADIO_SERVER_NAME=127.0.0.1 GRADIO_SERVER_PORT="$APP_PORT" GRADIO_ANALYTICS_ENABLED=False \
-    "$python" test/apps/echo_app.py >"$demo_run/app.log" 2>&1 &
-  pids+=($!)
-  upstream="http://127.0.0.1:$APP_PORT"
-  for _ in $(seq 1 240); do curl -fsS -o /dev/null "$upstream/config" 2>/dev/null && break; sleep 0.5; done
-  curl -fsS -o /dev/null "$upstream/config" || die "the example app did not start (see $demo_run/app.log)"
-fi
-
-OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-tts-trace-proxy}" OTEL_TRACES_EXPORTER="$traces_exporter" \
-  OTEL_EXPORTER_ZIPKIN_ENDPOINT="http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans" \
-  node dist/proxy/src/main.js --upstream "$upstream" --listen "127.0.0.1:$PROXY_PORT" --admin "127.0.0.1:$ADMIN_PORT" \
+OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-tts-trace-proxy}" TTS_PROXY_ARMS="$arms" TTS_PROXY_SPAN_FILE="$demo_run/spans.zipkin.json" \
+  node dist/proxy/src/main.js --listen "127.0.0.1:$PROXY_PORT" --admin "127.0.0.1:$ADMIN_PORT" \
   >"$demo_run/proxy-access.log" 2>"$demo_run/proxy.log" &
 pids+=($!)
-for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$ADMIN_PORT/healthz" 2>/dev/null && break; sleep 0.1; done
+wait_http "http://127.0.0.1:$ADMIN_PORT/healthz" "the proxy" "$demo_run/proxy.log"
 
 front="http://127.0.0.1:$PROXY_PORT/"
 if nginx_bin="$(bash scripts/setup-nginx.sh 2>"$demo_run/nginx-setup.log")"; then
@@ -69,6 +88,7 @@ if nginx_bin="$(bash scripts/setup-nginx.sh 2>"$demo_run/nginx-setup.log")"; the
   "$nginx_bin" -p "$demo_run/nginx" -e "$demo_run/nginx/error.log" -c "$conf" -g 'daemon off;' &
   pids+=($!)
   front="http://127.0.0.1:$NGINX_PORT/"
+  wait_http "$front" "nginx" "$demo_run/nginx/error.log"
 else
   log "nginx could not be installed (see $demo_run/nginx-setup.log); open the proxy directly"
 fi
@@ -76,11 +96,13 @@ fi
 cat <<TXT
 
   tts-trace-proxy demo is up.
-    open the app        $front
-    traces (Zipkin)     ${zipkin_ui:-"(console: $demo_run/proxy-access.log)"}
-    proxy metrics       http://127.0.0.1:$ADMIN_PORT/metrics
-    logs                $demo_run/
-  Every request gets an X-Trace-Id response header; look it up in Zipkin.
+    open the app          $front   (you are pinned to one arm; add header X-Canary: canary to choose)
+    traces                $traces_at
+    per-arm report        node dist/proxy/src/main.js report --zipkin http://127.0.0.1:$ZIPKIN_PORT --since 1h
+    proxy metrics         http://127.0.0.1:$ADMIN_PORT/metrics
+    logs                  $demo_run/
+  arms: $arms
+  Every response carries X-Trace-Id; look it up in Zipkin.
   Press Ctrl-C to stop everything.
 
 TXT

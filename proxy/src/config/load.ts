@@ -9,6 +9,7 @@ export interface Address { readonly host: string; readonly port: number }
 
 export interface ProxyConfig {
   readonly upstreamVersion: string;
+  readonly spanFile: string;
   /** Never empty: without --arm, the single arm `stable` on --upstream. */
   readonly arms: readonly Arm[];
   readonly armsFile: string;

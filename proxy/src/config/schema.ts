@@ -15,7 +15,7 @@ export interface OptionSpec {
   readonly max?: number;
 }
 
-export const TRACES_EXPORTERS = ['zipkin', 'otlp', 'console', 'none'] as const;
+export const TRACES_EXPORTERS = ['zipkin', 'file', 'otlp', 'console', 'none'] as const;
 export const SAMPLERS = [
   'parentbased_traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'traceidratio', 'always_on', 'always_off',
 ] as const;
@@ -39,6 +39,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Cookie the proxy sets to keep a client on its arm and replica (only when there is more than one of either).' },
   { key: 'canaryCookieMaxAgeS', type: 'int', flag: '--canary-cookie-max-age', env: 'TTS_PROXY_CANARY_COOKIE_MAX_AGE_S', default: '86400', min: 60, max: 31536000,
     description: 'Lifetime of that cookie, in seconds.' },
+  { key: 'spanFile', type: 'string', flag: '--span-file', env: 'TTS_PROXY_SPAN_FILE', default: 'spans.zipkin.json',
+    description: 'Where the file exporter (OTEL_TRACES_EXPORTER=file) writes spans: one Zipkin v2 JSON array, loadable in Zipkin\'s UI.' },
   { key: 'listen', type: 'address', flag: '--listen', env: 'TTS_PROXY_LISTEN', default: '127.0.0.1:7861',
     description: 'host:port the proxy serves user traffic on.' },
   { key: 'admin', type: 'address', flag: '--admin', env: 'TTS_PROXY_ADMIN', default: '127.0.0.1:9464',

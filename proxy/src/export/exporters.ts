@@ -15,6 +15,7 @@ import { PredictionMetrics } from '../prediction-metrics.js';
 import { HeadSampler, RatioControl } from '../sampling/head.js';
 import { TailSampler } from '../sampling/tail.js';
 import { otlpCodec, zipkinCodec, type Codec } from './codecs.js';
+import { ZipkinFileSink } from './file.js';
 import { ExportQueue, type QueueCounters } from './queue.js';
 import { Spool, type SpoolDropReason } from './spool.js';
 import { httpTransport } from './transport.js';
@@ -93,11 +94,16 @@ export function buildTracing(config: ProxyConfig, deps: TracingDeps): Tracing {
   const { metrics, logger } = deps;
   const queues: ExportQueue[] = [];
   const sinks: ((spans: ReadableSpan[]) => void)[] = [];
+  const files: ZipkinFileSink[] = [];
   for (const name of config.tracesExporter) {
     if (name === 'zipkin' || name === 'otlp') {
       const q = networkQueue(name, config, deps);
       queues.push(q);
       sinks.push((spans) => q.add(spans));
+    } else if (name === 'file') {
+      const f = new ZipkinFileSink(config.spanFile, zipkinCodec(config.serviceName), (err) => logger.log('warn', 'span file write failed', { error: (err as Error).message }));
+      files.push(f);
+      sinks.push((spans) => f.add(spans));
     } else if (name === 'console') {
       // Local debugging: printed as spans end, no queue or retry.
       const consoleExporter = new ConsoleSpanExporter();
@@ -140,6 +146,7 @@ export function buildTracing(config: ProxyConfig, deps: TracingDeps): Tracing {
         await tail.forceFlush();
         await Promise.all(queues.map((q) => q.drain(deadlineMs - (Date.now() - started))));
         await provider.shutdown();
+        await Promise.all(files.map((f) => f.close()));
       } catch (err) {
         logger.log('warn', 'span flush failed', { error: (err as Error).message });
       }
