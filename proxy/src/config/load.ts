@@ -212,6 +212,7 @@ export function loadConfig(flags: Readonly<Record<string, string>>, env: NodeJS.
 export function helpText(): string {
   const lines = [
     'Usage: tts-trace-proxy [options]',
+    '       tts-trace-proxy report --zipkin URL --since 1h [options]   (per-arm comparison; report --help)',
     '',
     'A tracing reverse proxy for unmodified Gradio apps: W3C/B3 propagation, one span per request,',
     'spans exported to Zipkin. Flags override environment variables, which override defaults.',
