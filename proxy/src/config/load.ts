@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { parseArms, type Arm } from '../canary.js';
 // Precedence: defaults < environment < command-line flags. Parsed once at start-up, then frozen.
 import {
@@ -87,14 +88,14 @@ export class ConfigError extends Error {
   readonly code = 'TTS_PROXY_ERR_CONFIG';
 }
 
-function parseAddress(raw: string, spec: OptionSpec): Address {
+function parseAddress(raw: string, spec: ValueSpec): Address {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(raw) ?? /^()()(\d{1,5})$/.exec(raw);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new ConfigError(`${describe(spec)}: expected host:port, got "${raw}"`);
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
-function describe(spec: OptionSpec): string {
+function describe(spec: ValueSpec): string {
   return [spec.flag, spec.env].filter(Boolean).join(' / ');
 }
 
@@ -144,10 +145,31 @@ export function otlpTracesUrl(c: Pick<ProxyConfig, 'otlpEndpoint' | 'otlpTracesE
   return new URL('v1/traces', base);
 }
 
-function convert(spec: OptionSpec, raw: string): unknown {
+/** The part of an option's declaration that converting its value needs (shared with upstream-tts). */
+export interface ValueSpec {
+  readonly type: string;
+  readonly flag?: string;
+  readonly env?: string;
+  readonly choices?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Turns a raw flag/env value into its typed form, or throws `fail(message)` naming the option. */
+export function convertValue(spec: ValueSpec, raw: string, fail: (message: string) => Error = (m) => new ConfigError(m)): unknown {
+  try {
+    return convert(spec, raw);
+  } catch (err) {
+    throw err instanceof ConfigError ? fail(err.message) : err;
+  }
+}
+
+function convert(spec: ValueSpec, raw: string): unknown {
   switch (spec.type) {
     case 'string':
       return raw;
+    case 'path':
+      return raw === '' ? '' : resolvePath(raw);
     case 'url': {
       let u: URL;
       try { u = new URL(raw); } catch { throw new ConfigError(`${describe(spec)}: not a URL: "${raw}"`); }

@@ -1,8 +1,8 @@
 // Precedence: defaults < environment < command-line flags. Parsed once at start-up, then frozen;
 // nothing else in upstream-tts reads process.env.
 import { availableParallelism, homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseResourceAttributes } from '../../../proxy/src/config/load.js';
+import { join } from 'node:path';
+import { convertValue, parseResourceAttributes } from '../../../proxy/src/config/load.js';
 import type { ExecutionProviderMode } from '../pool/execution-provider.js';
 import { OPTIONS, type LOG_LEVELS, type OptionSpec, type PROPAGATORS, type TRACES_EXPORTERS } from './schema.js';
 
@@ -49,49 +49,9 @@ export function defaultVoicePath(env: NodeJS.ProcessEnv): string {
   return join(cache, 'voices', 'en_US-joe-medium.onnx');
 }
 
-function describe(spec: OptionSpec): string {
-  return [spec.flag, spec.env].filter(Boolean).join(' / ');
-}
-
+// Value conversion (types, ranges, choices) is the proxy's, so both CLIs say the same things.
 function convert(spec: OptionSpec, raw: string): unknown {
-  switch (spec.type) {
-    case 'string':
-      return raw;
-    case 'path':
-      return raw === '' ? '' : resolve(raw);
-    case 'url': {
-      let u: URL;
-      try { u = new URL(raw); } catch { throw new ConfigError(`${describe(spec)}: not a URL: "${raw}"`); }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${describe(spec)}: only http(s) URLs are supported`);
-      return u;
-    }
-    case 'address': {
-      const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(raw);
-      if (!m || Number(m[3]) > 65535) throw new ConfigError(`${describe(spec)}: expected host:port, got "${raw}"`);
-      return { host: m[1] || m[2] || '127.0.0.1', port: Number(m[3]) };
-    }
-    case 'int':
-    case 'number': {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n))) {
-        throw new ConfigError(`${describe(spec)}: expected a${spec.type === 'int' ? 'n integer' : ' number'}, got "${raw}"`);
-      }
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        throw new ConfigError(`${describe(spec)}: ${n} is outside [${spec.min}, ${spec.max}]`);
-      }
-      return n;
-    }
-    case 'enum':
-      if (!spec.choices!.includes(raw)) throw new ConfigError(`${describe(spec)}: "${raw}" is not one of ${spec.choices!.join(', ')}`);
-      return raw;
-    case 'list': {
-      const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
-      for (const item of items) {
-        if (!spec.choices!.includes(item)) throw new ConfigError(`${describe(spec)}: "${item}" is not one of ${spec.choices!.join(', ')}`);
-      }
-      return [...new Set(items)].filter((i) => i !== 'none' || items.length === 1);
-    }
-  }
+  return convertValue(spec, raw, (message) => new ConfigError(message));
 }
 
 // Options whose default depends on the machine or on another option.
