@@ -28,4 +28,9 @@ ZIPKIN_URL="$(bash scripts/start-zipkin.sh)"
 export ZIPKIN_URL
 log "Zipkin at $ZIPKIN_URL; setup took $(( $(date +%s) - start )) s"
 
-npx ava "$@"
+if [ $# -gt 0 ]; then npx ava "$@"; exit $?; fi
+status=0
+npx ava || status=$?
+# Latency and memory measurements under load, alone (see ava.timing.config.js).
+npx ava --config ava.timing.config.js || status=$?
+exit "$status"

@@ -205,7 +205,8 @@ function check(t: import('ava').ExecutionContext, o: Outcome): void {
     `(retried ${metricValue(o.metrics, 'tts_proxy_export_retried_spans_total')}, spooled ${metricValue(o.metrics, 'tts_proxy_export_spooled_spans_total')}, replayed ${metricValue(o.metrics, 'tts_proxy_export_replayed_spans_total')})`);
   t.is(o.failed, 0, 'no user request failed');
   t.true(s.during.length >= RPS * FAULT_MS / 1000 * 0.95, 'the load really was steady');
-  t.true(o.p99During <= o.p99Before * 1.1, `p99 during the fault ${o.p99During.toFixed(1)} ms vs before ${o.p99Before.toFixed(1)} ms`);
+  // 10%, plus 5 ms of scheduling noise: eight proxies and their load share two cores here.
+  t.true(o.p99During <= o.p99Before * 1.1 + 5, `p99 during the fault ${o.p99During.toFixed(1)} ms vs before ${o.p99Before.toFixed(1)} ms`);
   // Eight proxies and their load share 2 cores here, so per-process p99 also differs by
   // scheduling luck: 10% plus 25 ms of it is noise; an exporter that blocked requests would cost
   // the export timeout (seconds) or the retry backoff, far beyond that.
