@@ -19,6 +19,7 @@ import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
 import { makeSafely } from './safely.js';
+import { EndReason } from './spans/attributes.js';
 import { forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { Counter, Gauge } from 'prom-client';
 
@@ -282,6 +283,13 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     }
     // The last requests' spans end after their 'close' events and parsers; give those a moment.
     await new Promise((r) => setTimeout(r, 100));
+    // Predictions still waiting for their result are recorded as far as they got.
+    if (gradio) {
+      await Promise.race([
+        Promise.all([...gradio.predictions.values()].map((h) => h.ready.then((p) => p.finish(EndReason.SHUTDOWN)))),
+        new Promise((r) => setTimeout(r, 1000).unref()),
+      ]);
+    }
     await tracing.flush(Math.max(1000, deadlineMs - (Date.now() - started)));
     await new Promise<void>((resolve) => admin.close(() => resolve()));
   }

@@ -187,3 +187,14 @@ test.serial('input rules: annotate by default; gate mode answers 422 with X-Trac
     await gated.stop();
   }
 });
+
+test.serial('a prediction still open when the proxy stops is recorded, ending "shutdown"', async (t) => {
+  const p = await startProxy({ upstream: app.url, zipkinUrl: await zipkinUrl(), env: { OTEL_BSP_SCHEDULE_DELAY: '600000' } });
+  const post = await fetch(`${p.url}/gradio_api/call/slow_count`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: ['never read'] }) });
+  const traceId = String(post.headers.get('x-trace-id'));
+  await post.json();
+  await new Promise((r) => setTimeout(r, 300));
+  t.is(await p.stop('SIGTERM'), 0);
+  const spans = await getTrace(traceId, { minSpans: 3 });
+  t.is(byName(spans, 'gradio.predict /slow_count').tags!['gradio.end_reason'], 'shutdown');
+});

@@ -89,6 +89,7 @@ export const EndReason = Object.freeze({
   CANCELLED: 'cancelled',
   EXPIRED: 'expired',
   EVICTED: 'evicted',
+  SHUTDOWN: 'shutdown',
 });
 
 /** error.type values of proxy-generated failures (design §5). HTTP error statuses use the status code. */
