@@ -110,6 +110,9 @@ export function clientKey(headers: IncomingHttpHeaders, peer: string | undefined
 }
 
 export function pickRoute(o: CanaryOptions, headers: IncomingHttpHeaders, peer: string | undefined): Route {
+  // One arm with one replica (the plain --upstream case): nothing to choose, nothing to hash.
+  const only = o.arms.length === 1 && o.arms[0]!.replicas.length === 1 ? o.arms[0]! : undefined;
+  if (only && !headers.cookie && headers[o.header] === undefined) return { arm: only, replicaIndex: 0, replica: only.replicas[0]!, reason: 'hash' };
   const byName = (n: string | undefined) => o.arms.find((a) => a.name === n);
   const cookie = readCookie(headers, o.cookie);
   const pinned = cookie ? /^([A-Za-z0-9_-]{1,32})\.(\d{1,3})$/.exec(cookie) : null;
