@@ -1,11 +1,12 @@
 // Every option the proxy understands, declared once: the loader validates against this table
 // and `--help` is generated from it, so the documentation cannot drift from the parser.
 
-export type OptionType = 'string' | 'url' | 'address' | 'int' | 'number' | 'list' | 'enum' | 'bool';
+export type OptionType = 'string' | 'path' | 'url' | 'address' | 'int' | 'number' | 'list' | 'enum' | 'bool';
 
 export interface OptionSpec {
   readonly key: string;
   readonly type: OptionType;
+  /** Default as text; `''` may mean "computed at load time" where the option says so. */
   readonly default: string;
   readonly description: string;
   readonly flag?: string;

@@ -2,24 +2,13 @@
 // `--help` is generated from it. OTEL_* variables mean what they mean for the proxy.
 import { EXECUTION_PROVIDER_MODES } from '../pool/execution-provider.js';
 
-export type OptionType = 'string' | 'path' | 'url' | 'address' | 'int' | 'number' | 'list' | 'enum';
-
-export interface OptionSpec {
-  readonly key: string;
-  readonly type: OptionType;
-  /** Default as text; `''` means "computed at load time" for the options that say so. */
-  readonly default: string;
-  readonly description: string;
-  readonly flag?: string;
-  readonly env?: string;
-  readonly choices?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-}
+// The declaration format (and the value conversion in load.ts) is the proxy's: one set of rules.
+export type { OptionSpec, OptionType } from '../../../proxy/src/config/schema.js';
+export { LOG_LEVELS, PROPAGATORS } from '../../../proxy/src/config/schema.js';
+import type { OptionSpec } from '../../../proxy/src/config/schema.js';
+import { LOG_LEVELS, PROPAGATORS } from '../../../proxy/src/config/schema.js';
 
 export const TRACES_EXPORTERS = ['zipkin', 'console', 'none'] as const;
-export const PROPAGATORS = ['tracecontext', 'b3', 'b3multi', 'baggage', 'none'] as const;
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'voice', type: 'path', flag: '--voice', env: 'TTS_WORKER_VOICE', default: '',
