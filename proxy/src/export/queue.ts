@@ -228,13 +228,10 @@ export class ExportQueue {
       this.failures++;
       b.attempts++;
       if (b.entry) {
-        if (b.attempts >= this.opts.maxAttempts) {
-          await this.spool!.remove(b.entry);
-          this.counters.dropped(b.spans, 'retries_exhausted');
-        } else {
-          b.entry.attempts = b.attempts - 1;
-          this.spool!.release(b.entry);
-        }
+        // A spooled batch waits for the backend as long as the spool has room: only the size
+        // cap (oldest first) or a success removes it, never a count of failed replays.
+        b.entry.attempts = b.attempts - 1;
+        this.spool!.release(b.entry);
       } else if (b.attempts >= this.opts.maxAttempts || this.draining) {
         // Out of attempts (or shutting down): keep it on disk if there is a spool.
         if (this.draining) this.batches.unshift(b);
