@@ -53,6 +53,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 #   fastapi 0.115.6 (starlette 0.41.3) and numpy 1.26.4                  -> CosyVoice's pins
 compat=()
 case "$version" in
+  # 4.0–4.8 (the "sse" protocol) build pydantic models of starlette's Request: FastAPI and
+  # pydantic of their own time.
+  4.[0-8].*) compat=("huggingface_hub==0.26.5" "pydantic==2.5.3" "fastapi==0.104.1" "numpy==1.26.4") ;;
   4.*|5.[0-4].*) compat=("huggingface_hub==0.26.5" "pydantic==2.7.0" "fastapi==0.115.6" "numpy==1.26.4") ;;
 esac
 "$py" -m pip install -q "gradio==$version" gradio_client "${compat[@]}" >/dev/null \

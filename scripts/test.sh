@@ -19,6 +19,7 @@ bash scripts/setup-prometheus.sh >/dev/null && bash scripts/setup-otlp-receiver.
 bash scripts/setup-voice.sh >/dev/null && bash scripts/setup-piper-python.sh >/dev/null
 for v in "$GRADIO_VERSION" 5.4.0 4.44.1; do bash scripts/setup-example.sh "$v" >/dev/null; done
 bash scripts/setup-chromium.sh >/dev/null
+bash scripts/setup-gradio.sh 4.7.1 >/dev/null   # the first SSE protocol ("sse", 4.0–4.8)
 
 ZIPKIN_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 export ZIPKIN_PORT

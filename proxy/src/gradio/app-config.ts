@@ -51,17 +51,18 @@ function choicesOf(props: Obj): string[] | undefined {
 }
 
 /** Parameter names per api name from `/info` (4.x+ `named_endpoints[*].parameters[*].parameter_name`). */
-export function parseInfo(info: Captured | undefined): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+export function parseInfo(info: Captured | undefined): Map<string, (string | undefined)[]> {
+  const out = new Map<string, (string | undefined)[]>();
   if (!isObj(info) || !isObj(info.named_endpoints)) return out;
   for (const [api, ep] of Object.entries(info.named_endpoints)) {
     if (!isObj(ep) || !Array.isArray(ep.parameters)) continue;
-    out.set(normalizeApiName(api), ep.parameters.map((p, i) => (isObj(p) && str(p.parameter_name)) || `arg${i}`));
+    // `parameter_name` exists from Gradio 4.2x on; older /info gives labels only (the config has those).
+    out.set(normalizeApiName(api), ep.parameters.map((p) => (isObj(p) ? str(p.parameter_name) : undefined)));
   }
   return out;
 }
 
-export function parseConfig(config: Captured | undefined, params: ReadonlyMap<string, string[]> = new Map()): AppSchema | undefined {
+export function parseConfig(config: Captured | undefined, params: ReadonlyMap<string, readonly (string | undefined)[]> = new Map()): AppSchema | undefined {
   if (!isObj(config) || !Array.isArray(config.dependencies)) return undefined;
   const components = new Map<number, Obj>();
   if (Array.isArray(config.components)) {
@@ -105,7 +106,7 @@ export function parseConfig(config: Captured | undefined, params: ReadonlyMap<st
  */
 export class SchemaStore {
   private config: Captured | undefined;
-  private params = new Map<string, string[]>();
+  private params = new Map<string, (string | undefined)[]>();
   private schema: AppSchema | undefined;
   learnedAt = 0;
 

@@ -176,7 +176,14 @@ function directObserver(x: Exchange): Observer {
 
 /** 4.0–4.8 "sse": GET queue/join is itself the prediction's event stream. */
 function legacySseJoinObserver(x: Exchange): Observer {
-  const ready = startPrediction(x, { queued: true, transport: 'sse_v0' });
+  // The stream is opened as GET queue/join?fn_index=…&session_hash=…; the inputs follow on POST queue/data.
+  const q = new URLSearchParams((x.req.url ?? '').split('?')[1] ?? '');
+  const fn = Number(q.get('fn_index'));
+  const ready = startPrediction(x, {
+    queued: true, transport: 'sse_v0',
+    fnIndex: q.get('fn_index') !== null && Number.isInteger(fn) ? fn : undefined,
+    sessionHash: q.get('session_hash') ?? undefined,
+  });
   let registered = false;
   return queueDataObserver(x, {
     route: (msg) => {
