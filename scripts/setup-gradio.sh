@@ -55,6 +55,8 @@ compat=()
 case "$version" in
   # 4.0–4.8 (the "sse" protocol) build pydantic models of starlette's Request: FastAPI and
   # pydantic of their own time.
+  # 3.x: a starlette new enough to change TemplateResponse breaks every page (unhashable dict).
+  3.*) compat=("huggingface_hub==0.17.3" "pydantic==2.4.2" "fastapi==0.103.2" "numpy==1.26.4") ;;
   4.[0-8].*) compat=("huggingface_hub==0.26.5" "pydantic==2.5.3" "fastapi==0.104.1" "numpy==1.26.4") ;;
   4.*|5.[0-4].*) compat=("huggingface_hub==0.26.5" "pydantic==2.7.0" "fastapi==0.115.6" "numpy==1.26.4") ;;
 esac

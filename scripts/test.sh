@@ -20,6 +20,7 @@ bash scripts/setup-voice.sh >/dev/null && bash scripts/setup-piper-python.sh >/d
 for v in "$GRADIO_VERSION" 5.4.0 4.44.1; do bash scripts/setup-example.sh "$v" >/dev/null; done
 bash scripts/setup-chromium.sh >/dev/null
 bash scripts/setup-gradio.sh 4.7.1 >/dev/null   # the first SSE protocol ("sse", 4.0–4.8)
+bash scripts/setup-gradio.sh 3.50.2 >/dev/null  # 3.x legacy predict
 
 ZIPKIN_PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 export ZIPKIN_PORT
