@@ -8,7 +8,20 @@ import {
 
 export interface Address { readonly host: string; readonly port: number }
 
-export interface ProxyConfig {
+/** The OTel settings the proxy and the worker both read (same variables, same meaning). */
+export interface TraceSettings {
+  readonly serviceName: string;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly zipkinEndpoint: URL;
+  readonly propagators: readonly (typeof PROPAGATORS)[number][];
+  readonly bspScheduleDelayMs: number;
+  readonly bspMaxQueueSize: number;
+  readonly bspMaxExportBatchSize: number;
+  readonly bspExportTimeoutMs: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export interface ProxyConfig extends TraceSettings {
   readonly upstreamVersion: string;
   readonly spanFile: string;
   /** Never empty: without --arm, the single arm `stable` on --upstream. */
@@ -20,15 +33,7 @@ export interface ProxyConfig {
   readonly upstream: URL;
   readonly listen: Address;
   readonly admin: Address;
-  readonly serviceName: string;
-  readonly resourceAttributes: Readonly<Record<string, string>>;
   readonly tracesExporter: readonly (typeof TRACES_EXPORTERS)[number][];
-  readonly zipkinEndpoint: URL;
-  readonly propagators: readonly (typeof PROPAGATORS)[number][];
-  readonly bspScheduleDelayMs: number;
-  readonly bspMaxQueueSize: number;
-  readonly bspMaxExportBatchSize: number;
-  readonly bspExportTimeoutMs: number;
   readonly otlpEndpoint: URL;
   /** Empty: derived from otlpEndpoint (see otlpTracesUrl). */
   readonly otlpTracesEndpoint: string;
@@ -53,7 +58,6 @@ export interface ProxyConfig {
   readonly upstreamIdleTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly accessLog: string;
-  readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logFormat: (typeof LOG_FORMATS)[number];
   readonly gradio: boolean;
   readonly sessionKey: string;

@@ -2,13 +2,13 @@
 // nothing else in upstream-tts reads process.env.
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
-import { convertValue, parseResourceAttributes } from '../../../proxy/src/config/load.js';
+import { convertValue, parseResourceAttributes, type Address, type TraceSettings } from '../../../proxy/src/config/load.js';
 import type { ExecutionProviderMode } from '../pool/execution-provider.js';
-import { OPTIONS, type LOG_LEVELS, type OptionSpec, type PROPAGATORS, type TRACES_EXPORTERS } from './schema.js';
+import { OPTIONS, type OptionSpec, type TRACES_EXPORTERS } from './schema.js';
 
-export interface Address { readonly host: string; readonly port: number }
+export type { Address } from '../../../proxy/src/config/load.js';
 
-export interface WorkerConfig {
+export interface WorkerConfig extends TraceSettings {
   readonly voice: string;
   /** True when no --voice / TTS_WORKER_VOICE was given (the cached default voice is used). */
   readonly voiceIsDefault: boolean;
@@ -27,16 +27,7 @@ export interface WorkerConfig {
   readonly maxFiles: number;
   readonly fileTtlS: number;
   readonly rootPath: string;
-  readonly serviceName: string;
-  readonly resourceAttributes: Readonly<Record<string, string>>;
   readonly tracesExporter: readonly (typeof TRACES_EXPORTERS)[number][];
-  readonly zipkinEndpoint: URL;
-  readonly propagators: readonly (typeof PROPAGATORS)[number][];
-  readonly bspScheduleDelayMs: number;
-  readonly bspMaxQueueSize: number;
-  readonly bspMaxExportBatchSize: number;
-  readonly bspExportTimeoutMs: number;
-  readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
 export class ConfigError extends Error {
