@@ -17,6 +17,9 @@ export interface FinishDeps {
   readonly willKeep?: (traceId: string, sampled: boolean) => boolean;
 }
 
+/** nginx's status for a request whose client left before an answer was sent; no response carries it. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 /** Ends the CLIENT span; safe to call more than once. */
 export function endClientSpan(s: RequestState, at?: number): void {
   const span = s.clientSpan;
@@ -51,7 +54,7 @@ export function finishRequest(s: RequestState, status: number, deps: FinishDeps,
   endClientSpan(s, end.epochMs);
   const span = s.serverSpan;
   if (span) {
-    span.setAttribute(A.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+    if (!(s.clientAborted && status === CLIENT_CLOSED_REQUEST)) span.setAttribute(A.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     span.setAttribute(A.ATTR_HTTP_REQUEST_BODY_SIZE, s.requestBytes);
     span.setAttribute(A.ATTR_HTTP_RESPONSE_BODY_SIZE, s.responseBytes);
     if (s.firstByteNs !== undefined) span.setAttribute(A.ATTR_PROXY_TIME_TO_FIRST_BYTE_MS, elapsedMs(s.startNs, s.firstByteNs));

@@ -11,7 +11,6 @@ import { newState, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
 import { clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
 import { matchRoute } from './spans/route.js';
-import { stripHopByHop } from './forwarding/hop-by-hop.js';
 
 export interface PipelineDeps {
   readonly config: ProxyConfig;
@@ -85,12 +84,11 @@ const openClientSpan: Stage = {
   },
 };
 
-/** Replace the client's trace headers with ours (W3C and both B3 encodings) and drop hop-by-hop fields. */
+/** Replace the client's trace headers with ours (W3C and both B3 encodings); hop-by-hop fields go on the proxyReq hook. */
 const prepareUpstreamHeaders: Stage = {
   name: 'inject',
   run(i) {
     const s = i.state;
-    stripHopByHop(i.req.headers, i.isUpgrade);
     removePropagationHeaders(i.req.headers);
     s.upstreamHeaders = injectHeaders(trace.setSpan(s.serverContext!, s.clientSpan!));
   },

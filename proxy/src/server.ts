@@ -1,18 +1,24 @@
 // Composition root: builds every part from the frozen config and wires them to http-proxy.
 import httpProxy from 'http-proxy';
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { buildAdminServer, type AdminState } from './admin.js';
 import type { ProxyConfig } from './config/load.js';
 import { classify } from './errors.js';
 import { buildTracing, type Tracing } from './export/exporters.js';
-import { endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
+import { CLIENT_CLOSED_REQUEST, endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
 import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
-import { isWebsocketUpgrade } from './forwarding/hop-by-hop.js';
+import { isWebsocketUpgrade, stripHopByHopResponse } from './forwarding/hop-by-hop.js';
+import { OutgoingAgent } from './forwarding/outgoing-agent.js';
+import { applyRequestPolicy } from './forwarding/request-policy.js';
+import { makeRefuser } from './forwarding/refuse.js';
+import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
+import { relayResponseTrailers } from './forwarding/trailers.js';
+import { asPlainExchange, isRefusal } from './forwarding/upgrade-fallback.js';
 import { makeLogger, openSink, type Logger } from './logger.js';
 import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
@@ -33,8 +39,6 @@ export interface ProxyApp {
   /** Stop accepting, let in-flight requests finish up to `deadlineMs`, cut the rest, flush spans. */
   shutdown(deadlineMs: number): Promise<void>;
 }
-
-const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
 
 function traceHeaders(s: RequestState): Record<string, string> {
   const sc = s.serverSpan?.spanContext();
@@ -97,16 +101,23 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // Expired predictions end as spans of their own; without traffic nobody would look at the table.
   const sweeper = gradio ? setInterval(() => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000).unref() : undefined;
 
+  // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
+  const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity });
   const proxy = httpProxy.createProxyServer({
     // Each request names its replica (canary routing); this is only the fallback.
     target: config.arms[0]!.replicas[0]!.href,
     xfwd: true,
     ws: true,
-    // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
-    agent: new Agent({ keepAlive: true, maxSockets: Infinity }),
+    agent,
     proxyTimeout: config.upstreamIdleTimeoutMs || undefined,
     preserveHeaderKeyCase: true,
   });
+
+  type WebOptions = Parameters<typeof proxy.web>[2];
+  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}): void =>
+    agent.creating((proxyReq) => applyRequestPolicy(req, proxyReq, false), () => proxy.web(req, res, options));
+  const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}): void =>
+    agent.creating((proxyReq) => applyRequestPolicy(req, proxyReq, true), () => proxy.ws(req, socket, head, options));
 
   proxy.on('proxyReq', (proxyReq, req) => {
     const s = stateOf(req);
@@ -116,12 +127,17 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   proxy.on('proxyRes', (proxyRes, req, res) => {
+    // Forwarding policy first: it applies whether or not the request is observed.
+    stripHopByHopResponse(proxyRes.headers);
+    // Our connection with the client is not the app's: Node knows whether the client asked to
+    // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
+    proxyRes.headers.connection = (res as ServerResponse).shouldKeepAlive ? 'keep-alive' : 'close';
+    relayResponseTrailers(proxyRes, res as ServerResponse);
     const s = stateOf(req);
     if (!s) return;
     s.proxyRes = proxyRes;
     s.upstreamStatus = proxyRes.statusCode;
     if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) metrics.streamOpened(s, 'sse');
-    for (const h of HOP_BY_HOP_RESPONSE) delete proxyRes.headers[h];
     if (s.setCookie) {
       // Added to the app's own cookies (http-proxy copies proxyRes headers after this event).
       const existing = proxyRes.headers['set-cookie'] ?? [];
@@ -185,13 +201,19 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   const onStageError = (stage: string) => observationFailures.inc({ site: `stage:${stage}` });
 
-  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+  const refuser = makeRefuser(metrics.registry);
+
+  function handleRequest(req: IncomingMessage, res: ServerResponse, body?: Readable): void {
+    const refusal = refusalFor(req);
+    if (refusal) return refuser.respond(res, refusal);
+    // A body read off an upgraded socket replaces `req` as what http-proxy streams upstream.
+    const fwd = body ? { buffer: body } : {};
     let s: RequestState;
     try {
       s = runPipeline(req, false, deps, onStageError);
     } catch {
       observationFailures.inc({ site: 'pipeline' });
-      proxy.web(req, res);
+      forward(req, res, fwd);
       return;
     }
     metrics.activeRequests.inc({ http_request_method: s.method });
@@ -212,7 +234,9 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         s.proxyReq?.destroy();
       }
       if (obs?.onClose) safely('gradio:close', () => obs.onClose!(aborted));
-      const done = () => safely('finish', () => finishRequest(s, res.statusCode, finishDeps, end));
+      // As nginx: a client that left before any answer was sent is logged as 499, not as the default 200.
+      const status = aborted && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode;
+      const done = () => safely('finish', () => finishRequest(s, status, finishDeps, end));
       if (!obs?.settled) return done();
       // The SERVER span waits (bounded) for the parsers so it can carry their results.
       const settled = safely('gradio:settled', () => obs.settled!()) ?? Promise.resolve();
@@ -220,35 +244,38 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     });
     if (gradio && config.gate && isGated(s.route, s.method)) {
       gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {
-        if (!g.violations.length) return void proxy.web(req, res, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {}, buffer: g.body });
+        if (!g.violations.length) return void forward(req, res, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {}, buffer: g.body });
         s.errorType = g.violations[0]!.rule;
         const body = JSON.stringify({
           error: `rejected by tts-trace-proxy input rules: ${g.violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
           error_type: s.errorType, violations: g.violations, trace_id: s.serverSpan?.spanContext().traceId,
         });
         res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s) }).end(body);
-      }, () => proxy.web(req, res, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} }));
+      }, () => forward(req, res, { ...fwd, target: s.upstream?.href, headers: s.upstreamHeaders ?? {} }));
       return;
     }
-    proxy.web(req, res, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
+    forward(req, res, { ...fwd, target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (!isWebsocketUpgrade(req.headers)) {
-      socket.destroy();
-      return;
+      const plain = asPlainExchange(req, socket, head);
+      if (isRefusal(plain)) return refuser.onSocket(socket, plain);
+      return handleRequest(req, plain.res, plain.body);
     }
+    const refusal = refusalFor(req);
+    if (refusal) return refuser.onSocket(socket, refusal);
     let s: RequestState;
     try {
       s = runPipeline(req, true, deps, onStageError);
     } catch {
-      proxy.ws(req, socket, head);
+      forwardWs(req, socket, head);
       return;
     }
     metrics.activeRequests.inc({ http_request_method: s.method });
     socket.on('close', () => safely('finish', () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
     socket.on('error', () => undefined);
-    proxy.ws(req, socket, head, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
+    forwardWs(req, socket, head, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
 
   proxy.on('proxyReqWs', (proxyReq, req) => {
@@ -261,6 +288,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handleRequest);
   server.on('upgrade', handleUpgrade);
+  // Without a listener Node drops a CONNECT silently; a reverse proxy answers it, as nginx does.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuser.onSocket(socket, connectRefusal));
   // Malformed HTTP from a client: answer 400 and drop the socket, never crash.
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

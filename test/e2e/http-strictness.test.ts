@@ -1,0 +1,173 @@
+// HTTP/1.1 framing and connection management of the real proxy process (issue 9, defects 4, 5
+// and 9). nginx is the reference: where the proxy answers a request itself, it answers as nginx does.
+import test from 'ava';
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startEchoUpstream, type EchoUpstream, type Received } from '../support/echo-upstream.js';
+import { startNginx, type RunningNginx } from '../support/nginx.js';
+import { accessLog, startProxy, type RunningProxy } from '../support/proxy.js';
+import { headerOf, rawExchange } from '../support/raw-socket.js';
+
+let up: EchoUpstream;
+let proxy: RunningProxy;
+let nginx: RunningNginx;
+
+test.before(async () => {
+  up = await startEchoUpstream();
+  proxy = await startProxy({ upstream: up.url, args: ['--gradio', 'false'] });
+  nginx = await startNginx({ proxyPort: proxy.port });
+});
+test.after.always(async () => {
+  await nginx?.stop();
+  await proxy?.stop();
+  await up?.close();
+});
+
+const lastSeen = (): Received => up.received[up.received.length - 1]!;
+const headerNames = (r: Received) => r.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase());
+/** The proxy's keep-alive timeout is 65 s; a client honoured at all is closed long before this. */
+const WAIT = 10_000;
+
+test.serial('Connection: close is honoured: the answer says close and the proxy closes the socket', async (t) => {
+  const r = await rawExchange(proxy.port, 'GET /a HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [200]);
+  t.is(headerOf(r.text, 'connection')?.toLowerCase(), 'close');
+  t.true(r.closed, 'the proxy closed the connection after the answer');
+  t.false(headerNames(lastSeen()).includes('connection') && /close/i.test(lastSeen().rawHeaders.join(' ')), 'the client\'s hop-by-hop Connection is not forwarded');
+});
+
+test.serial('pipelined requests ending in Connection: close: every answer, in order, then the socket closes', async (t) => {
+  const r = await rawExchange(proxy.port,
+    'GET /1 HTTP/1.1\r\nHost: app\r\n\r\nGET /2 HTTP/1.1\r\nHost: app\r\n\r\nGET /3 HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [200, 200, 200]);
+  t.deepEqual([...r.text.matchAll(/"url":"(\/\d)"/g)].map((m) => m[1]), ['/1', '/2', '/3']);
+  t.is(headerOf(r.text, 'connection', 0)?.toLowerCase(), 'keep-alive');
+  t.is(headerOf(r.text, 'connection', 2)?.toLowerCase(), 'close');
+  t.true(r.closed);
+});
+
+test.serial('HTTP/1.0: closed unless the client asks for keep-alive', async (t) => {
+  const plain = await rawExchange(proxy.port, 'GET /a HTTP/1.0\r\nHost: app\r\n\r\n', WAIT);
+  t.deepEqual(plain.statuses, [200]);
+  t.true(plain.closed);
+  const kept = await rawExchange(proxy.port, 'GET /a HTTP/1.0\r\nHost: app\r\nConnection: keep-alive\r\n\r\n', 1500);
+  t.deepEqual(kept.statuses, [200]);
+  t.is(headerOf(kept.text, 'connection')?.toLowerCase(), 'keep-alive');
+  t.false(kept.closed, 'a keep-alive HTTP/1.0 client keeps its connection');
+});
+
+test.serial('an h2c Upgrade is answered over HTTP/1.1, as nginx does; Upgrade and HTTP2-Settings stay on this hop', async (t) => {
+  const r = await rawExchange(proxy.port,
+    'GET /h2c HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [200]);
+  const seen = lastSeen();
+  t.is(seen.url, '/h2c');
+  for (const h of ['upgrade', 'http2-settings']) t.false(headerNames(seen).includes(h), `${h} is hop-by-hop`);
+});
+
+test.serial('a non-websocket Upgrade with a body: the body reaches the app', async (t) => {
+  const r = await rawExchange(proxy.port,
+    'POST /upload HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world', WAIT);
+  t.deepEqual(r.statuses, [200]);
+  t.is(lastSeen().body, 'hello world');
+});
+
+test.serial('an h2c Upgrade through the shipped nginx front: 200, not 502', async (t) => {
+  const r = await rawExchange(nginx.port,
+    'GET /h2c-nginx HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', 3000);
+  t.deepEqual(r.statuses, [200]);
+  t.is(lastSeen().url, '/h2c-nginx');
+});
+
+test.serial('two Host headers: 400, nothing forwarded (nginx: 400)', async (t) => {
+  const before = up.received.length;
+  const r = await rawExchange(proxy.port, 'GET /dup HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [400]);
+  t.true(r.closed);
+  t.is(up.received.length, before);
+});
+
+test.serial('CONNECT is answered (nginx: 400), not dropped', async (t) => {
+  const before = up.received.length;
+  const r = await rawExchange(proxy.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [400]);
+  t.true(r.closed);
+  t.is(up.received.length, before);
+});
+
+test.serial('OPTIONS * is never rewritten to /* (nginx: 400)', async (t) => {
+  const before = up.received.length;
+  const r = await rawExchange(proxy.port, 'OPTIONS * HTTP/1.1\r\nHost: app\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [400]);
+  t.is(up.received.length, before);
+  t.false(up.received.some((s) => s.url === '/*'));
+});
+
+test.serial('Transfer-Encoding other than chunked: 501; any Transfer-Encoding on HTTP/1.0: 400 (as nginx)', async (t) => {
+  const before = up.received.length;
+  for (const te of ['identity, chunked', 'gzip, chunked']) {
+    const r = await rawExchange(proxy.port, `POST /te HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: ${te}\r\n\r\n3\r\nabc\r\n0\r\n\r\n`, WAIT);
+    t.deepEqual(r.statuses, [501], te);
+    t.true(r.closed, te);
+  }
+  const split = await rawExchange(proxy.port, 'POST /te HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', WAIT);
+  t.deepEqual(split.statuses, [501], 'codings split over two fields');
+  // Node's parser refuses a doubled `chunked` itself (400); either way it is answered, never forwarded.
+  const doubled = await rawExchange(proxy.port, 'POST /te HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', WAIT);
+  t.true(doubled.statuses.length === 1 && doubled.statuses[0]! >= 400, 'chunked, chunked');
+  const old = await rawExchange(proxy.port, 'POST /te HTTP/1.0\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', WAIT);
+  t.deepEqual(old.statuses, [400]);
+  t.is(up.received.length, before, 'none of them reached the app');
+  const ok = await rawExchange(proxy.port, 'POST /te HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n', WAIT);
+  t.deepEqual(ok.statuses, [200], 'plain chunked is fine');
+  t.is(lastSeen().body, 'abc');
+});
+
+test.serial('request trailers reach the app', async (t) => {
+  const r = await rawExchange(proxy.port,
+    'POST /trail HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 42\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [200]);
+  const seen = lastSeen();
+  t.is(seen.body, 'abc');
+  t.deepEqual(seen.rawTrailers.map((s, i) => (i % 2 === 0 ? s.toLowerCase() : s)), ['x-sum', '42']);
+});
+
+test.serial('response trailers reach the client', async (t) => {
+  const trailers = await new Promise<Record<string, string | undefined>>((resolve, reject) => {
+    const req = request(`${proxy.url}/trailers`, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.trailers));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  t.regex(trailers['x-checksum'] ?? '', /^sha256=[0-9a-f]{64}$/);
+});
+
+test.serial('a request the client abandons is logged as 499 (as nginx), not 200', async (t) => {
+  const before = accessLog(proxy).length;
+  await new Promise<void>((resolve) => {
+    const req = request(`${proxy.url}/hang`, { agent: false });
+    req.on('error', () => resolve());
+    req.end();
+    // Cancel once the app has the request, so the proxy had forwarded it.
+    const poll = setInterval(() => {
+      if (up.received.some((s) => s.url === '/hang')) { clearInterval(poll); req.destroy(); resolve(); }
+    }, 20);
+  });
+  let line: Record<string, unknown> | undefined;
+  for (let i = 0; i < 100 && !line; i++) {
+    line = accessLog(proxy).slice(before).find((l) => l.client_aborted === true);
+    if (!line) await sleep(50);
+  }
+  t.truthy(line, 'the aborted request has an access-log line');
+  t.is(line!.status, 499);
+  t.is(line!.client_aborted, true);
+});
+
+test.serial('the process survived all of the above', async (t) => {
+  t.is(proxy.child.exitCode, null);
+  const r = await fetch(`${proxy.adminUrl}/healthz`);
+  t.true(r.ok);
+});

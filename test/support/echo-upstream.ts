@@ -1,0 +1,53 @@
+// A fake app that answers every request with what it received (method, target, raw headers,
+// trailers, body digest), so a test can compare the forwarded request byte for byte.
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly httpVersion: string;
+  readonly rawHeaders: string[];
+  readonly rawTrailers: string[];
+  readonly body: string;
+}
+
+export interface EchoUpstream {
+  readonly url: string;
+  readonly port: number;
+  readonly received: Received[];
+  close(): Promise<void>;
+}
+
+/** Routes: `/trailers` answers chunked with a trailer; `/hang` never answers; anything else echoes. */
+export async function startEchoUpstream(): Promise<EchoUpstream> {
+  const received: Received[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const got: Received = {
+        method: req.method ?? '', url: req.url ?? '', httpVersion: req.httpVersion,
+        rawHeaders: req.rawHeaders, rawTrailers: req.rawTrailers, body: Buffer.concat(parts).toString('latin1'),
+      };
+      received.push(got);
+      if (req.url === '/hang') return;
+      if (req.url === '/trailers') {
+        res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
+        res.write('part one;');
+        res.addTrailers({ 'x-checksum': 'sha256=' + createHash('sha256').update('part one;').digest('hex') });
+        return void res.end();
+      }
+      const body = JSON.stringify(got);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`, port, received,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
