@@ -55,3 +55,13 @@ test('header override, then the cookie, then the hash', (t) => {
   t.is(pickRoute(o, { cookie: 'tts_route=nope.0' }, '192.0.2.1').reason, 'hash');
   t.is(pickRoute(o, { 'x-canary': 'unknown-arm' }, '192.0.2.1').reason, 'hash');
 });
+
+test('an arm with weight 0 is switched off: neither the header nor a pin cookie reaches it', (t) => {
+  const dark = parseArms('stable=v1:100:http://127.0.0.1:7860;dark=v2:0:http://127.0.0.1:7890');
+  const od: CanaryOptions = { ...o, arms: dark };
+  const viaHeader = pickRoute(od, { 'x-canary': 'dark' }, '192.0.2.1');
+  const viaCookie = pickRoute(od, { cookie: 'tts_route=dark.0' }, '192.0.2.1');
+  t.deepEqual([viaHeader.arm.name, viaHeader.reason], ['stable', 'hash']);
+  t.deepEqual([viaCookie.arm.name, viaCookie.reason], ['stable', 'hash']);
+  t.regex(viaCookie.setCookie!, /^tts_route=stable\.0;/, 'the stale pin is replaced');
+});
