@@ -20,10 +20,9 @@ import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
 import { makeSafely } from './safely.js';
 import { EndReason } from './spans/attributes.js';
-import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
+import { forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { sampledFlagFor, type SampledFlag } from './sampling/reveal.js';
 import { makeClientAddress } from './client-address.js';
-import { makePrivateHeaderStripper } from './forwarding/private-headers.js';
 import { Counter, Gauge } from 'prom-client';
 
 export interface ProxyApp {
@@ -70,7 +69,6 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const canary: CanaryOptions = { arms: config.arms, header: config.canaryHeader, cookie: config.canaryCookie, cookieMaxAgeS: config.canaryCookieMaxAgeS };
   const deps: PipelineDeps = { config, canary, tracer, extract, metrics, clientAddress: makeClientAddress(config.trustedProxies) };
   const reveal = sampledFlagFor(tracing.sampler);
-  const stripPrivate = makePrivateHeaderStripper({ headers: [DEBUG_TRACING_HEADER, config.canaryHeader], cookie: config.canaryCookie });
   const finishDeps: FinishDeps = { metrics, accessLog: openSink(config.accessLog), accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
   const adminState: AdminState = { draining: false };
   const gradioParseErrors = new Counter({
@@ -115,7 +113,6 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   proxy.on('proxyReq', (proxyReq, req) => {
-    stripPrivate(proxyReq, req);
     const s = stateOf(req);
     if (!s) return;
     s.proxyReq = proxyReq;
@@ -259,7 +256,6 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   }
 
   proxy.on('proxyReqWs', (proxyReq, req) => {
-    stripPrivate(proxyReq, req);
     const s = stateOf(req);
     if (!s) return;
     s.proxyReq = proxyReq;

@@ -51,6 +51,21 @@ test.serial('X-Debug-Tracing, X-Canary and the pin cookie never reach the app; o
       t.is(seen.headers['x-other'], 'kept');
       t.is(seen.headers.cookie, expected, cookie);
     }
+    // With a body, and with Expect: 100-continue (http-proxy's proxyReq event is late or absent for these).
+    for (const [i, extra] of [{}, { expect: '100-continue' }].entries()) {
+      const marker = `body${i}`;
+      const body = Buffer.from(JSON.stringify({ data: ['x'], i }));
+      const r = await raw(`${p.url}/echo?${marker}`, {
+        method: 'POST', body, headers: { ...extra, 'content-type': 'application/json', 'content-length': body.length, cookie: 'tts_route=stable.0; keep=1', 'x-debug-tracing': TOKEN, 'x-canary': 'stable' },
+      });
+      t.is(r.status, 200);
+      const seen = lastSeen(stable, marker)!;
+      t.is(seen.bodyBytes, body.length);
+      t.false(rawHeaderNames(seen).includes('x-debug-tracing'));
+      t.false(rawHeaderNames(seen).includes('x-canary'));
+      t.is(seen.headers.cookie, 'keep=1');
+    }
+    t.is(p.child.exitCode, null, 'the proxy is alive');
   } finally {
     await p.stop();
   }

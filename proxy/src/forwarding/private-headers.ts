@@ -2,7 +2,7 @@
 // proxy's pin cookie. They are consumed here, never forwarded; the app has no use for them and
 // must not learn the token. Only the pin cookie leaves the Cookie header: the others stay
 // byte-exact, separators included.
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export interface PrivateHeaderNames {
   /** Lower-case header names to remove. */
@@ -30,17 +30,17 @@ export function withoutCookie(header: string, name: string): string | undefined 
   return kept.join(';');
 }
 
-export type PrivateHeaderStripper = (proxyReq: ClientRequest, req: IncomingMessage) => void;
-
-export function makePrivateHeaderStripper(names: PrivateHeaderNames): PrivateHeaderStripper {
-  return (proxyReq) => {
-    for (const h of names.headers) proxyReq.removeHeader(h);
-    const cookie = proxyReq.getHeader('cookie');
-    if (cookie === undefined) return;
-    const joined = Array.isArray(cookie) ? cookie.join('; ') : String(cookie);
-    const rest = withoutCookie(joined, names.cookie);
-    if (rest === joined) return;
-    if (rest === undefined) proxyReq.removeHeader('cookie');
-    else proxyReq.setHeader('cookie', rest);
-  };
+/**
+ * Removes them from the request's headers, which http-proxy copies when it builds the upstream
+ * request. Not on http-proxy's `proxyReq` event: that fires when a socket is assigned, which for
+ * a request with a body can be after the headers were flushed (removeHeader then throws), and
+ * never for a request with `Expect`.
+ */
+export function stripPrivateHeaders(headers: IncomingHttpHeaders, names: PrivateHeaderNames): void {
+  for (const h of names.headers) delete headers[h];
+  const cookie = headers.cookie;
+  if (cookie === undefined) return;
+  const rest = withoutCookie(cookie, names.cookie);
+  if (rest === undefined) delete headers.cookie;
+  else headers.cookie = rest;
 }
