@@ -137,7 +137,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'adminToken', type: 'string', env: 'TTS_PROXY_ADMIN_TOKEN', default: '',
     description: 'Secret for admin writes (POST/DELETE /admin/*), sent as Authorization: Bearer <token>. Empty: admin writes are refused unless --admin is a unix socket. Reads (/healthz, /metrics, GET /admin/sampling) need no token.' },
   { key: 'trustedProxies', type: 'string', flag: '--trusted-proxies', env: 'TTS_PROXY_TRUSTED_PROXIES', default: '127.0.0.0/8,::1',
-    description: 'Comma-separated addresses or CIDR ranges of the hops whose X-Forwarded-For is believed (like nginx set_real_ip_from, recursive): the client is the rightmost address not in this list. Used for client.address, canary hashing and the debug-token guess limit. Empty: X-Forwarded-For is never believed.' },
+    description: 'Comma-separated addresses or CIDR ranges of the hops whose X-Forwarded-For is believed (like nginx set_real_ip_from, recursive): the client is the rightmost address not in this list. Used for client.address, canary hashing and the debug-token guess limit. --trusted-proxies \'\': X-Forwarded-For is never believed.' },
   { key: 'debugTokenGuessesPerMin', type: 'int', env: 'TTS_PROXY_DEBUG_TOKEN_GUESSES_PER_MIN', default: '10', min: 1, max: 1000000,
     description: 'Wrong X-Debug-Tracing tokens allowed per client address and minute (burst: a minute\'s worth); past that the header is ignored, even when right, and counted as guess_limited.' },
 ];
