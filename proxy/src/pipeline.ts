@@ -13,8 +13,6 @@ import * as A from './spans/attributes.js';
 import { clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
 import { matchRoute } from './spans/route.js';
 import { stripHopByHop } from './forwarding/hop-by-hop.js';
-import { stripPrivateHeaders } from './forwarding/private-headers.js';
-import { DEBUG_TRACING_HEADER } from './sampling/force.js';
 
 export interface PipelineDeps {
   readonly config: ProxyConfig;
@@ -97,15 +95,11 @@ const openClientSpan: Stage = {
   },
 };
 
-/**
- * Replace the client's trace headers with ours (W3C and both B3 encodings), drop hop-by-hop
- * fields and the headers addressed to the proxy itself (read by the stages above).
- */
+/** Replace the client's trace headers with ours (W3C and both B3 encodings) and drop hop-by-hop fields. */
 const prepareUpstreamHeaders: Stage = {
   name: 'inject',
   run(i) {
     const s = i.state;
-    stripPrivateHeaders(i.req.headers, { headers: [DEBUG_TRACING_HEADER, i.deps.canary.header], cookie: i.deps.canary.cookie });
     stripHopByHop(i.req.headers, i.isUpgrade);
     removePropagationHeaders(i.req.headers);
     s.upstreamHeaders = injectHeaders(trace.setSpan(s.serverContext!, s.clientSpan!));

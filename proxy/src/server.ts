@@ -20,7 +20,8 @@ import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
 import { makeSafely } from './safely.js';
 import { EndReason } from './spans/attributes.js';
-import { forcingExtractor, makeForceDecider } from './sampling/force.js';
+import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
+import { stripPrivateHeaders } from './forwarding/private-headers.js';
 import { sampledFlagFor, type SampledFlag } from './sampling/reveal.js';
 import { makeClientAddress } from './client-address.js';
 import { Counter, Gauge } from 'prom-client';
@@ -188,11 +189,20 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   const onStageError = (stage: string) => observationFailures.inc({ site: `stage:${stage}` });
+  // Headers addressed to the proxy are read by the stages and never forwarded, even when a stage failed.
+  const privateNames = { headers: [DEBUG_TRACING_HEADER, config.canaryHeader], cookie: config.canaryCookie };
+  const runStages = (req: IncomingMessage, isUpgrade: boolean): RequestState => {
+    try {
+      return runPipeline(req, isUpgrade, deps, onStageError);
+    } finally {
+      stripPrivateHeaders(req.headers, privateNames);
+    }
+  };
 
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     let s: RequestState;
     try {
-      s = runPipeline(req, false, deps, onStageError);
+      s = runStages(req, false);
     } catch {
       observationFailures.inc({ site: 'pipeline' });
       proxy.web(req, res);
@@ -244,7 +254,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     }
     let s: RequestState;
     try {
-      s = runPipeline(req, true, deps, onStageError);
+      s = runStages(req, true);
     } catch {
       proxy.ws(req, socket, head);
       return;
