@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context } from '@opentelemetry/api';
-import { GuessLimiter } from './guess-limit.js';
+import { budgetKey, GuessLimiter } from './guess-limit.js';
 import { withForce, type ForceReason } from './head.js';
 
 export const DEBUG_TRACING_HEADER = 'x-debug-tracing';
@@ -91,9 +91,9 @@ export function makeForceDecider(opts: ForceOptions): ForceDecider {
     if (debugHeader !== undefined) {
       // Past its budget a client's header is not even compared, so a right guess looks like a wrong one.
       if (!token) refused = 'no_token_configured';
-      else if (guesses?.exhausted(client ?? '')) refused = 'guess_limited';
+      else if (guesses?.exhausted(budgetKey(client ?? ''))) refused = 'guess_limited';
       else if (tokenMatches(debugHeader.trim(), token)) reason = 'token';
-      else { refused = 'bad_token'; guesses?.failed(client ?? ''); }
+      else { refused = 'bad_token'; guesses?.failed(budgetKey(client ?? '')); }
     }
     if (!reason && opts.b3Debug
       && ((opts.b3Multi && b3MultiDebug(first(headers['x-b3-flags']))) || (opts.b3Single && b3SingleDebug(first(headers.b3))))) {

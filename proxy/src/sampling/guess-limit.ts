@@ -1,7 +1,24 @@
 // Throttles wrong X-Debug-Tracing tokens per client address: a token bucket per client holding a
 // minute's worth of failures, refilled continuously. The table is bounded; when full, the client
 // seen least recently is forgotten, so a flood of addresses costs memory only up to the cap.
+import { isIP } from 'node:net';
+
 export const MAX_CLIENTS = 10_000;
+
+/**
+ * The budget's key: an IPv4 address, or an IPv6 address's /64 (one subscriber usually holds a
+ * whole /64, so per-address budgets would be no limit at all). Anything else is used as is.
+ */
+export function budgetKey(client: string): string {
+  const a = client.split('%')[0]!.toLowerCase();
+  if (isIP(a) !== 6) return client;
+  const [head, tail] = a.includes('::') ? a.split('::') as [string, string] : [a, undefined];
+  const groups = (s: string) => (s ? s.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+  const h = groups(head);
+  const t = tail === undefined ? [] : groups(tail);
+  const all = [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  return `${all.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
 
 interface Entry { tokens: number; last: number }
 

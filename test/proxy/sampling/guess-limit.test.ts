@@ -1,5 +1,5 @@
 import test from 'ava';
-import { GuessLimiter } from '../../../proxy/src/sampling/guess-limit.js';
+import { budgetKey, GuessLimiter } from '../../../proxy/src/sampling/guess-limit.js';
 
 test('a minute\'s worth of wrong guesses per client, refilled over time', (t) => {
   let now = 0;
@@ -25,4 +25,15 @@ test('the table is bounded: the client seen least recently is forgotten first', 
   t.false(g.exhausted('b'), 'b was evicted');
   t.true(g.exhausted('a'));
   t.true(g.exhausted('d'));
+});
+
+test('IPv6 clients share a budget per /64; IPv4 per address', (t) => {
+  t.is(budgetKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  t.is(budgetKey('2001:0DB8:0001:0002:ffff:1:2:3'), '2001:db8:1:2::/64');
+  t.is(budgetKey('2001:db8::1'), '2001:db8:0:0::/64');
+  t.is(budgetKey('::1'), '0:0:0:0::/64');
+  t.is(budgetKey('::ffff:192.0.2.1'), '0:0:0:0::/64');
+  t.is(budgetKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  t.is(budgetKey('192.0.2.1'), '192.0.2.1');
+  t.is(budgetKey(''), '');
 });
