@@ -136,7 +136,7 @@ test.serial('X-Forwarded-For from an untrusted peer is ignored (client.address, 
     args: ['--trusted-proxies', '10.0.0.0/8', '--span-file', spanFile],
     env: {
       OTEL_TRACES_EXPORTER: 'file', TTS_PROXY_DEBUG_TOKEN: TOKEN, TTS_PROXY_DEBUG_TOKEN_GUESSES_PER_MIN: '3',
-      TTS_PROXY_FORCE_MAX_PER_S: '0', TTS_PROXY_ACCESS_LOG: 'off',
+      TTS_PROXY_FORCE_MAX_PER_S: '0', TTS_PROXY_LOG_LEVEL: 'debug',
     },
   });
   let stopped = false;
@@ -153,6 +153,8 @@ test.serial('X-Forwarded-For from an untrusted peer is ignored (client.address, 
     t.true(server.length >= 4);
     for (const s of server) t.is(s.tags?.['client.address'], '127.0.0.1', 'the peer, not the claimed address');
     t.truthy(server.find((s) => s.traceId === spoofed.traceId));
+    t.false(readFileSync(spanFile, 'utf8').includes(TOKEN), 'the debug token is in no span');
+    t.false((p.stdout() + p.stderr()).includes(TOKEN), 'nor in any log line');
   } finally {
     if (!stopped) await p.stop();
   }
