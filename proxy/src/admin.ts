@@ -1,6 +1,7 @@
 // The admin port (design §1): /healthz, /metrics and /admin/*, never routed through nginx.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { OPENMETRICS_TYPE, PROMETHEUS_TYPE, toPrometheusText, wantsOpenMetrics } from './exposition.js';
+import { refuseWrite, type AdminLock } from './admin-guard.js';
 import type { Metrics } from './metrics.js';
 import type { RatioControl, RatioOverride } from './sampling/head.js';
 
@@ -14,7 +15,11 @@ export interface AdminDeps {
   /** Head-sampling ratio control, for POST /admin/sampling. */
   readonly ratio?: RatioControl;
   readonly sampler?: string;
+  /** Who may write (admin-guard.ts); absent: nobody. */
+  readonly lock?: AdminLock;
 }
+
+const NOBODY: AdminLock = { token: '', unixSocket: false };
 
 /** A temporary raise is for diagnosis: at most a day, then it reverts by itself. */
 export const MAX_OVERRIDE_S = 86_400;
@@ -25,17 +30,38 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+// An oversize body is read on (discarded) before the 413 goes out: closing a socket with unread
+// bytes sends a reset, which can destroy the answer before the client reads it. Bounded, so a
+// client that never stops sending gets the 413 and the close anyway.
+const DRAIN_MAX_BYTES = 1 << 20;
+const DRAIN_MAX_MS = 2000;
+
+type Body = { readonly text: string } | { readonly tooLarge: true } | { readonly failed: true };
+
+function readBody(req: IncomingMessage): Promise<Body> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
     let n = 0;
+    let over = Number(req.headers['content-length'] ?? 0) > MAX_BODY;
+    let timer: NodeJS.Timeout | undefined;
+    const tooLarge = () => { clearTimeout(timer); resolve({ tooLarge: true }); };
+    if (over) timer = setTimeout(tooLarge, DRAIN_MAX_MS).unref();
     req.on('data', (c: Buffer) => {
       n += c.length;
-      if (n > MAX_BODY) { resolve(undefined); req.destroy(); return; }
+      if (over) {
+        if (n > DRAIN_MAX_BYTES) tooLarge();
+        return;
+      }
+      if (n > MAX_BODY) {
+        over = true;
+        parts.length = 0;
+        timer = setTimeout(tooLarge, DRAIN_MAX_MS).unref();
+        return;
+      }
       parts.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', () => resolve(undefined));
+    req.on('end', () => (over ? tooLarge() : resolve({ text: Buffer.concat(parts).toString('utf8') })));
+    req.on('error', () => { clearTimeout(timer); resolve({ failed: true }); });
   });
 }
 
@@ -51,22 +77,30 @@ function samplingView(ratio: RatioControl, sampler: string | undefined) {
 
 /**
  * POST /admin/sampling {"ratio": 0.5, "duration_s": 600}: raise (or set) the head ratio for new
- * traces for a while; it reverts by itself. DELETE reverts now; GET shows the state.
+ * traces for a while; it reverts by itself. DELETE reverts now; GET shows the state. Writes pass
+ * the lock first (admin-guard.ts).
  */
 async function sampling(req: IncomingMessage, res: ServerResponse, deps: AdminDeps): Promise<void> {
   const ratio = deps.ratio;
   if (!ratio) return json(res, 404, { error: 'sampling control not available' });
   if (req.method === 'GET' || req.method === 'HEAD') return json(res, 200, samplingView(ratio, deps.sampler));
+  if (req.method !== 'POST' && req.method !== 'DELETE') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST, DELETE' });
+  const refused = refuseWrite(req, deps.lock ?? NOBODY, req.method === 'POST');
+  if (refused) {
+    // The body is unwanted but read anyway (bounded), for the same reason as an oversize one.
+    await readBody(req);
+    return json(res, refused.status, { error: refused.error }, { ...refused.headers, connection: 'close' });
+  }
   if (req.method === 'DELETE') {
     ratio.clear();
     return json(res, 200, samplingView(ratio, deps.sampler));
   }
-  if (req.method !== 'POST') return json(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST, DELETE' });
-  const raw = await readBody(req);
-  if (raw === undefined) return json(res, 413, { error: `body over ${MAX_BODY} bytes` });
+  const got = await readBody(req);
+  if ('failed' in got) return void res.destroy();
+  if ('tooLarge' in got) return json(res, 413, { error: `body over ${MAX_BODY} bytes` }, { connection: 'close' });
   let body: { ratio?: unknown; duration_s?: unknown };
   try {
-    body = JSON.parse(raw) as typeof body;
+    body = JSON.parse(got.text) as typeof body;
   } catch {
     return json(res, 400, { error: 'expected a JSON object {"ratio": 0..1, "duration_s": 1..86400}' });
   }

@@ -102,24 +102,22 @@ function readCookie(headers: IncomingHttpHeaders, name: string): string | undefi
   return undefined;
 }
 
-/** The client, for hashing: the first X-Forwarded-For hop (nginx appends), else the peer. */
-export function clientKey(headers: IncomingHttpHeaders, peer: string | undefined): string {
-  const xff = headers['x-forwarded-for'];
-  const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-  return first || peer || 'unknown';
-}
-
-export function pickRoute(o: CanaryOptions, headers: IncomingHttpHeaders, peer: string | undefined): Route {
+/**
+ * `client` is the address trusted hops vouch for (client-address.ts), so that nobody picks an arm
+ * by sending a made-up X-Forwarded-For.
+ */
+export function pickRoute(o: CanaryOptions, headers: IncomingHttpHeaders, client: string | undefined): Route {
   // One arm with one replica (the plain --upstream case): nothing to choose, nothing to hash.
   const only = o.arms.length === 1 && o.arms[0]!.replicas.length === 1 ? o.arms[0]! : undefined;
   if (only && !headers.cookie && headers[o.header] === undefined) return { arm: only, replicaIndex: 0, replica: only.replicas[0]!, reason: 'hash' };
-  const byName = (n: string | undefined) => o.arms.find((a) => a.name === n);
+  // A weight-0 arm is switched off: no header or old cookie may reach it.
+  const byName = (n: string | undefined) => o.arms.find((a) => a.name === n && a.weight > 0);
   const cookie = readCookie(headers, o.cookie);
   const pinned = cookie ? /^([A-Za-z0-9_-]{1,32})\.(\d{1,3})$/.exec(cookie) : null;
   const pinnedArm = pinned ? byName(pinned[1]) : undefined;
   const pinnedIndex = pinned ? Number(pinned[2]) : -1;
   const cookieValid = !!pinnedArm && pinnedIndex < pinnedArm.replicas.length;
-  const key = clientKey(headers, peer);
+  const key = client || 'unknown';
   const cookieFor = (arm: Arm, i: number) =>
     `${o.cookie}=${arm.name}.${i}; Path=/; Max-Age=${o.cookieMaxAgeS}; HttpOnly; SameSite=Lax`;
 

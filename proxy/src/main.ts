@@ -1,17 +1,27 @@
 #!/usr/bin/env node
 // Entry point: parse config once, build, listen; SIGTERM/SIGINT drain, flush and exit 0.
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { parseArgs } from './cli.js';
-import { ConfigError, helpText, loadConfig, type Address } from './config/load.js';
+import { ConfigError, helpText, loadConfig, type Address, type SocketAddress } from './config/load.js';
 import { buildProxy } from './server.js';
 
-function listen(server: Server, addr: Address): Promise<void> {
+function listen(server: Server, addr: Address | SocketAddress): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(addr.port, addr.host, () => { server.off('error', reject); resolve(); });
+    const done = () => { server.off('error', reject); resolve(); };
+    if ('socket' in addr) {
+      // A socket left by a previous run would make listen fail with EADDRINUSE; anything else
+      // at that path is not ours to delete.
+      if (lstatSync(addr.socket, { throwIfNoEntry: false })?.isSocket()) rmSync(addr.socket);
+      server.listen(addr.socket, done);
+    } else {
+      server.listen(addr.port, addr.host, done);
+    }
   });
 }
+
+const show = (a: Address | SocketAddress) => ('socket' in a ? `unix:${a.socket}` : `${a.host}:${a.port}`);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -42,7 +52,7 @@ async function main(): Promise<number> {
     return 1;
   }
   app.logger.log('info', 'listening', {
-    listen: `${config.listen.host}:${config.listen.port}`, admin: `${config.admin.host}:${config.admin.port}`,
+    listen: show(config.listen), admin: show(config.admin),
     upstream: config.upstream.origin, exporters: config.tracesExporter, propagators: config.propagators,
   });
   let stopping = false;

@@ -4,6 +4,7 @@ import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { ProxyConfig } from './config/load.js';
 import { pickRoute, type CanaryOptions } from './canary.js';
+import type { ClientAddressOf } from './client-address.js';
 import type { Metrics } from './metrics.js';
 import { injectHeaders, removePropagationHeaders } from './propagation/inject.js';
 import type { Extracted } from './propagation/extract.js';
@@ -16,8 +17,9 @@ export interface PipelineDeps {
   readonly config: ProxyConfig;
   readonly canary: CanaryOptions;
   readonly tracer: Tracer;
-  readonly extract: (headers: IncomingMessage['headers']) => Extracted;
+  readonly extract: (headers: IncomingMessage['headers'], client: string | undefined) => Extracted;
   readonly metrics: Metrics;
+  readonly clientAddress: ClientAddressOf;
 }
 
 export interface StageInput {
@@ -32,11 +34,19 @@ export interface Stage {
   run(input: StageInput): void;
 }
 
+/** The client address every later stage uses: X-Forwarded-For only through trusted hops. */
+const identifyClient: Stage = {
+  name: 'client',
+  run(i) {
+    i.state.clientAddress = i.deps.clientAddress(i.req);
+  },
+};
+
 /** Extract inbound context; malformed headers are counted and otherwise ignored. */
 const extractContext: Stage = {
   name: 'extract',
   run(i) {
-    const got = i.deps.extract(i.req.headers);
+    const got = i.deps.extract(i.req.headers, i.state.clientAddress);
     i.state.parentContext = got.context;
     i.state.parentFormat = got.format;
     i.state.invalidPropagation = got.invalid;
@@ -49,7 +59,7 @@ const routeUpstream: Stage = {
   name: 'route',
   run(i) {
     const s = i.state;
-    const r = pickRoute(i.deps.canary, i.req.headers, i.req.socket.remoteAddress);
+    const r = pickRoute(i.deps.canary, i.req.headers, s.clientAddress);
     s.arm = r.arm.name;
     s.armVersion = r.arm.version;
     s.replica = `${r.arm.name}-${r.replicaIndex}`;
@@ -64,7 +74,7 @@ const openServerSpan: Stage = {
   name: 'server-span',
   run(i) {
     const s = i.state;
-    const attributes = { ...serverAttributes(i.req, s.route, s.safePath), ...armAttributes(s) };
+    const attributes = { ...serverAttributes(i.req, s.route, s.safePath, s.clientAddress), ...armAttributes(s) };
     s.requestId = attributes[A.ATTR_HTTP_REQUEST_ID] as string | undefined;
     if (s.parentFormat) attributes[A.ATTR_PROXY_PARENT_FORMAT] = s.parentFormat;
     if (s.invalidPropagation.length) attributes[A.ATTR_PROXY_INVALID_PROPAGATION] = [...s.invalidPropagation];
@@ -94,7 +104,7 @@ const prepareUpstreamHeaders: Stage = {
   },
 };
 
-export const STAGES: readonly Stage[] = [extractContext, routeUpstream, openServerSpan, openClientSpan, prepareUpstreamHeaders];
+export const STAGES: readonly Stage[] = [identifyClient, extractContext, routeUpstream, openServerSpan, openClientSpan, prepareUpstreamHeaders];
 
 /** deployment.version, tts.upstream.arm and .replica: on every span of the request (and its predictions). */
 export function armAttributes(s: RequestState): Record<string, string> {

@@ -21,6 +21,8 @@ export interface RequestState {
   /** A cookie to pin the client to its arm and replica, added to the response. */
   setCookie?: string;
   routeReason?: 'header' | 'cookie' | 'hash';
+  /** The client as far as trusted hops vouch for it (client-address.ts). */
+  clientAddress?: string;
   /** nginx's X-Request-Id, when it looks like one. */
   requestId?: string;
   invalidPropagation: readonly string[];

@@ -26,7 +26,10 @@ import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
 import { makeSafely } from './safely.js';
 import { EndReason } from './spans/attributes.js';
-import { forcingExtractor, makeForceDecider } from './sampling/force.js';
+import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
+import { stripPrivateHeaders } from './forwarding/private-headers.js';
+import { sampledFlagFor, type SampledFlag } from './sampling/reveal.js';
+import { makeClientAddress } from './client-address.js';
 import { Counter, Gauge } from 'prom-client';
 
 export interface ProxyApp {
@@ -40,10 +43,10 @@ export interface ProxyApp {
   shutdown(deadlineMs: number): Promise<void>;
 }
 
-function traceHeaders(s: RequestState): Record<string, string> {
+function traceHeaders(s: RequestState, reveal: SampledFlag): Record<string, string> {
   const sc = s.serverSpan?.spanContext();
   if (!sc) return {};
-  const flags = (sc.traceFlags & 1) === 1 ? '01' : '00';
+  const flags = reveal(s, sc) ? '01' : '00';
   return { 'x-trace-id': sc.traceId, traceresponse: `00-${sc.traceId}-${sc.spanId}-${flags}` };
 }
 
@@ -62,13 +65,15 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // Forced sampling (B3 debug, X-Debug-Tracing) rides in the extracted context to the head sampler.
   const extract = forcingExtractor(makeExtractor(config.propagators), makeForceDecider({
     token: config.debugToken, b3Debug: config.forceB3Debug, maxPerSecond: config.forceMaxPerSecond,
+    guessesPerMinute: config.debugTokenGuessesPerMin,
     b3Single: config.propagators.includes('b3'), b3Multi: config.propagators.includes('b3multi'),
   }), {
     refused: (reason) => metrics.forceRefused.inc({ reason }),
     oversize: (header) => metrics.oversizePropagation.inc({ header }),
   });
   const canary: CanaryOptions = { arms: config.arms, header: config.canaryHeader, cookie: config.canaryCookie, cookieMaxAgeS: config.canaryCookieMaxAgeS };
-  const deps: PipelineDeps = { config, canary, tracer, extract, metrics };
+  const deps: PipelineDeps = { config, canary, tracer, extract, metrics, clientAddress: makeClientAddress(config.trustedProxies) };
+  const reveal = sampledFlagFor(tracing.sampler);
   const finishDeps: FinishDeps = { metrics, accessLog: openSink(config.accessLog), accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
   const adminState: AdminState = { draining: false };
   const gradioParseErrors = new Counter({
@@ -144,7 +149,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       proxyRes.headers['set-cookie'] = [...existing, s.setCookie];
     }
     safely('trace-headers', () => {
-      for (const [k, v] of Object.entries(traceHeaders(s))) res.setHeader(k, v);
+      for (const [k, v] of Object.entries(traceHeaders(s, reveal))) res.setHeader(k, v);
     });
     // Observing 'data' alongside http-proxy's pipe neither consumes nor delays the bytes.
     const obs = s.observer;
@@ -183,7 +188,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       const res = resOrSocket as ServerResponse;
       if (!res.headersSent) {
         const body = JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: s.serverSpan?.spanContext().traceId });
-        res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s) });
+        res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s, reveal) });
         res.end(body);
       } else {
         res.destroy();
@@ -200,6 +205,15 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   const onStageError = (stage: string) => observationFailures.inc({ site: `stage:${stage}` });
+  // Headers addressed to the proxy are read by the stages and never forwarded, even when a stage failed.
+  const privateNames = { headers: [DEBUG_TRACING_HEADER, config.canaryHeader], cookie: config.canaryCookie };
+  const runStages = (req: IncomingMessage, isUpgrade: boolean): RequestState => {
+    try {
+      return runPipeline(req, isUpgrade, deps, onStageError);
+    } finally {
+      stripPrivateHeaders(req.headers, privateNames);
+    }
+  };
 
   const refuser = makeRefuser(metrics.registry);
 
@@ -210,7 +224,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     const fwd = body ? { buffer: body } : {};
     let s: RequestState;
     try {
-      s = runPipeline(req, false, deps, onStageError);
+      s = runStages(req, false);
     } catch {
       observationFailures.inc({ site: 'pipeline' });
       forward(req, res, fwd);
@@ -250,7 +264,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
           error: `rejected by tts-trace-proxy input rules: ${g.violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
           error_type: s.errorType, violations: g.violations, trace_id: s.serverSpan?.spanContext().traceId,
         });
-        res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s) }).end(body);
+        res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s, reveal) }).end(body);
       }, () => forward(req, res, { ...fwd, target: s.upstream?.href, headers: s.upstreamHeaders ?? {} }));
       return;
     }
@@ -267,7 +281,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     if (refusal) return refuser.onSocket(socket, refusal);
     let s: RequestState;
     try {
-      s = runPipeline(req, true, deps, onStageError);
+      s = runStages(req, true);
     } catch {
       forwardWs(req, socket, head);
       return;
@@ -296,7 +310,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     else socket.destroy();
   });
 
-  const admin = buildAdminServer({ metrics, state: adminState, ratio: tracing.ratio, sampler: config.tracesSampler });
+  const admin = buildAdminServer({
+    metrics, state: adminState, ratio: tracing.ratio, sampler: config.tracesSampler,
+    lock: { token: config.adminToken, unixSocket: 'socket' in config.admin },
+  });
 
   async function shutdown(deadlineMs: number): Promise<void> {
     const started = Date.now();

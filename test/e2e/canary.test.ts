@@ -50,7 +50,7 @@ interface Outcome { readonly ip: string; readonly replica?: string; readonly err
 async function session(i: number): Promise<Outcome> {
   const ip = clientIp(i);
   try {
-    // A client at its own address; nginx appends its hop, the proxies hash the first one.
+    // A client at its own address; nginx (a trusted hop) appends its own, the proxies hash the client's.
     const client = await Client.connect(nginx.url, { headers: { 'x-forwarded-for': ip } });
     const r = await client.predict('/handle', { text: `session ${i}`, audio_path: handle_file(new Blob([new Uint8Array(wav)], { type: 'audio/wav' })) });
     client.close?.();
@@ -74,7 +74,7 @@ test.serial('200 sessions through two proxy replicas: no session errors, each on
   // picked for each of its requests: the proxies agree without sharing anything.
   const arms = parseArms(armsSpec);
   const expected = (ip: string) => {
-    const r = pickRoute({ arms, header: 'x-canary', cookie: 'tts_route', cookieMaxAgeS: 60 }, { 'x-forwarded-for': ip }, '127.0.0.1');
+    const r = pickRoute({ arms, header: 'x-canary', cookie: 'tts_route', cookieMaxAgeS: 60 }, {}, ip);
     return `${r.arm.name}-${r.replicaIndex}`;
   };
   t.deepEqual(outcomes.filter((o) => o.replica !== expected(o.ip)), []);

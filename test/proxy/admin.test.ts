@@ -1,19 +1,24 @@
 import test from 'ava';
 import type { AddressInfo } from 'node:net';
 import { buildAdminServer, type AdminState } from '../../proxy/src/admin.js';
+import type { AdminLock } from '../../proxy/src/admin-guard.js';
 import { buildMetrics } from '../../proxy/src/metrics.js';
 import { RatioControl } from '../../proxy/src/sampling/head.js';
 
-async function admin() {
+const TOKEN = 'unit-admin-token';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+async function admin(lock: AdminLock = { token: TOKEN, unixSocket: false }) {
   const ratio = new RatioControl(0.1);
   const state: AdminState = { draining: false };
-  const server = buildAdminServer({ metrics: buildMetrics(), state, ratio, sampler: 'parentbased_traceidratio' });
+  const server = buildAdminServer({ metrics: buildMetrics(), state, ratio, sampler: 'parentbased_traceidratio', lock });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { ratio, state, server, url };
 }
 
-const post = (url: string, body: string) => fetch(`${url}/admin/sampling`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+const post = (url: string, body: string, headers: Record<string, string> = AUTH) =>
+  fetch(`${url}/admin/sampling`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
 test('POST /admin/sampling raises the ratio for a while; GET shows it; DELETE reverts', async (t) => {
   const a = await admin();
@@ -25,7 +30,7 @@ test('POST /admin/sampling raises the ratio for a while; GET shows it; DELETE re
   t.true(body.override.remaining_s > 590);
   t.is(a.ratio.ratio, 1);
   t.like(await (await fetch(`${a.url}/admin/sampling`)).json(), { effective_ratio: 1, sampler: 'parentbased_traceidratio' });
-  t.like(await (await fetch(`${a.url}/admin/sampling`, { method: 'DELETE' })).json(), { effective_ratio: 0.1, override: null });
+  t.like(await (await fetch(`${a.url}/admin/sampling`, { method: 'DELETE', headers: AUTH })).json(), { effective_ratio: 0.1, override: null });
   a.server.close();
 });
 
@@ -34,7 +39,7 @@ test('bad requests are refused and change nothing', async (t) => {
   for (const b of ['', 'nope', '{}', '{"ratio":2,"duration_s":60}', '{"ratio":0.5}', '{"ratio":0.5,"duration_s":0}', '{"ratio":0.5,"duration_s":86401}', '{"ratio":"1","duration_s":60}']) {
     t.is((await post(a.url, b)).status, 400, b);
   }
-  t.is((await post(a.url, 'x'.repeat(10_000)).catch(() => ({ status: 413 }))).status, 413);
+  t.is((await post(a.url, 'x'.repeat(10_000))).status, 413);
   t.is((await fetch(`${a.url}/admin/sampling`, { method: 'PUT' })).status, 405);
   t.is(a.ratio.ratio, 0.1);
   a.server.close();
@@ -51,5 +56,47 @@ test('/metrics: OpenMetrics with exemplars for Prometheus, classic text otherwis
   t.is((await fetch(`${a.url}/healthz`)).status, 200);
   a.state.draining = true;
   t.is((await fetch(`${a.url}/healthz`)).status, 503);
+  a.server.close();
+});
+
+test('the lock: no token and no socket refuses writes; a socket allows them; the token is checked', async (t) => {
+  const body = JSON.stringify({ ratio: 1, duration_s: 60 });
+  const none = await admin({ token: '', unixSocket: false });
+  t.is((await post(none.url, body, {})).status, 403);
+  t.is((await fetch(`${none.url}/admin/sampling`)).status, 200, 'reads stay open');
+  none.server.close();
+  const sock = await admin({ token: '', unixSocket: true });
+  t.is((await post(sock.url, body, {})).status, 200);
+  sock.server.close();
+  const tok = await admin();
+  for (const authorization of ['', `Bearer ${TOKEN.slice(1)}`, `Bearer ${TOKEN} extra`, `Token ${TOKEN}`, TOKEN]) {
+    t.is((await post(tok.url, body, { authorization })).status, 401, authorization);
+  }
+  t.is((await post(tok.url, body, { authorization: `bearer ${TOKEN}` })).status, 200, 'the scheme is case-insensitive');
+  tok.server.close();
+});
+
+test('the lock: browsers\' cross-site and same-site writes are refused before the token is looked at', async (t) => {
+  const a = await admin();
+  const body = JSON.stringify({ ratio: 1, duration_s: 60 });
+  const sites: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }];
+  for (const h of sites) {
+    t.is((await post(a.url, body, { ...AUTH, ...h })).status, 403, JSON.stringify(h));
+  }
+  t.is(a.ratio.ratio, 0.1);
+  t.is((await post(a.url, body, { ...AUTH, origin: a.url, 'sec-fetch-site': 'same-origin' })).status, 200);
+  t.is((await post(a.url, JSON.stringify({ ratio: 0.1, duration_s: 1 }), { ...AUTH, 'sec-fetch-site': 'none' })).status, 200, 'typed into the address bar');
+  a.server.close();
+});
+
+test('the lock: writes are JSON only (415)', async (t) => {
+  const a = await admin();
+  const body = JSON.stringify({ ratio: 1, duration_s: 60 });
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'text/json']) {
+    const r = await fetch(`${a.url}/admin/sampling`, { method: 'POST', body, headers: { ...AUTH, 'content-type': type } });
+    t.is(r.status, 415, type);
+  }
+  const r = await fetch(`${a.url}/admin/sampling`, { method: 'POST', body, headers: { ...AUTH, 'content-type': 'Application/JSON; charset=utf-8' } });
+  t.is(r.status, 200, 'media type parameters and case are fine');
   a.server.close();
 });

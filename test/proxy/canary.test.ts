@@ -19,8 +19,8 @@ for (const bad of ['stable', 'stable=v1:x:http://a', 'st able=v1:1:http://a', 'a
 
 test('the same client always gets the same arm and replica, on any proxy replica', (t) => {
   fc.assert(fc.property(fc.ipV4(), (ip) => {
-    const a = pickRoute(o, { 'x-forwarded-for': `${ip}, 127.0.0.1` }, '127.0.0.1');
-    const b = pickRoute({ ...o, arms: parseArms('stable=v1:90:http://127.0.0.1:7860,http://127.0.0.1:7870;canary=v2:10:http://127.0.0.1:7880') }, { 'x-forwarded-for': ip }, '10.0.0.9');
+    const a = pickRoute(o, {}, ip);
+    const b = pickRoute({ ...o, arms: parseArms('stable=v1:90:http://127.0.0.1:7860,http://127.0.0.1:7870;canary=v2:10:http://127.0.0.1:7880') }, {}, ip);
     return a.arm.name === b.arm.name && a.replicaIndex === b.replicaIndex && a.reason === 'hash';
   }));
   t.pass();
@@ -54,4 +54,14 @@ test('header override, then the cookie, then the hash', (t) => {
   t.is(pickRoute(o, { cookie: 'tts_route=canary.5' }, '192.0.2.1').reason, 'hash');
   t.is(pickRoute(o, { cookie: 'tts_route=nope.0' }, '192.0.2.1').reason, 'hash');
   t.is(pickRoute(o, { 'x-canary': 'unknown-arm' }, '192.0.2.1').reason, 'hash');
+});
+
+test('an arm with weight 0 is switched off: neither the header nor a pin cookie reaches it', (t) => {
+  const dark = parseArms('stable=v1:100:http://127.0.0.1:7860;dark=v2:0:http://127.0.0.1:7890');
+  const od: CanaryOptions = { ...o, arms: dark };
+  const viaHeader = pickRoute(od, { 'x-canary': 'dark' }, '192.0.2.1');
+  const viaCookie = pickRoute(od, { cookie: 'tts_route=dark.0' }, '192.0.2.1');
+  t.deepEqual([viaHeader.arm.name, viaHeader.reason], ['stable', 'hash']);
+  t.deepEqual([viaCookie.arm.name, viaCookie.reason], ['stable', 'hash']);
+  t.regex(viaCookie.setCookie!, /^tts_route=stable\.0;/, 'the stale pin is replaced');
 });

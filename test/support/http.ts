@@ -15,11 +15,13 @@ export interface RawOptions {
   readonly body?: Buffer | Readable;
   /** Called with each response chunk as it arrives. */
   readonly onChunk?: (chunk: Buffer) => void;
+  /** Connect to this unix socket instead of the URL's host (the URL still gives the path). */
+  readonly socketPath?: string;
 }
 
 export function raw(url: string, opts: RawOptions = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? (opts.body ? 'POST' : 'GET'), headers: opts.headers, agent: false }, (res) => {
+    const req = request(url, { method: opts.method ?? (opts.body ? 'POST' : 'GET'), headers: opts.headers, agent: false, socketPath: opts.socketPath }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => { parts.push(c); opts.onChunk?.(c); });
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts), chunks: parts.length }));

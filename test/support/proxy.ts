@@ -1,5 +1,6 @@
 // Starts the real CLI (`node dist/proxy/src/main.js`) as a child process on free ports.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 
@@ -21,10 +22,22 @@ export interface ProxyOptions {
   readonly zipkinUrl?: string;
   readonly env?: Record<string, string>;
   readonly args?: readonly string[];
+  /** Serve the admin port on this unix socket instead of a TCP port (`adminUrl` is then unusable). */
+  readonly adminSocket?: string;
 }
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+
+function healthy(adminUrl: string, socketPath: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get(socketPath ? 'http://localhost/healthz' : `${adminUrl}/healthz`, { socketPath, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+  });
+}
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const port = await freePort();
@@ -37,7 +50,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     ...(opts.zipkinUrl ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${opts.zipkinUrl}/api/v2/spans` } : {}),
     ...opts.env,
   };
-  const child = spawn(process.execPath, [MAIN, '--upstream', opts.upstream, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, '--upstream', opts.upstream, '--listen', `127.0.0.1:${port}`, '--admin', opts.adminSocket ? `unix:${opts.adminSocket}` : `127.0.0.1:${adminPort}`, ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   let err = '';
@@ -49,8 +62,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`proxy exited early (${child.exitCode}): ${err}`);
     try {
-      const r = await fetch(`${adminUrl}/healthz`);
-      if (r.ok) break;
+      if (await healthy(adminUrl, opts.adminSocket)) break;
     } catch { /* not up yet */ }
     if (Date.now() > deadline) throw new Error(`proxy did not become healthy: ${err}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parseArms, type Arm } from '../canary.js';
+import { parseTrustedProxies } from '../client-address.js';
 // Precedence: defaults < environment < command-line flags. Parsed once at start-up, then frozen.
 import {
   OPTIONS, type OptionSpec, type LOG_FORMATS, type LOG_LEVELS, type OTLP_PROTOCOLS, type PROPAGATORS, type SAMPLERS, type TRACES_EXPORTERS,
 } from './schema.js';
 
 export interface Address { readonly host: string; readonly port: number }
+/** A unix-domain socket listener (`unix:/path`). */
+export interface SocketAddress { readonly socket: string }
 
 /** The OTel settings the proxy and the worker both read (same variables, same meaning). */
 export interface TraceSettings {
@@ -32,7 +35,7 @@ export interface ProxyConfig extends TraceSettings {
   readonly canaryCookieMaxAgeS: number;
   readonly upstream: URL;
   readonly listen: Address;
-  readonly admin: Address;
+  readonly admin: Address | SocketAddress;
   readonly tracesExporter: readonly (typeof TRACES_EXPORTERS)[number][];
   readonly otlpEndpoint: URL;
   /** Empty: derived from otlpEndpoint (see otlpTracesUrl). */
@@ -69,6 +72,10 @@ export interface ProxyConfig extends TraceSettings {
   readonly ruleMaxTextChars: number;
   readonly gate: boolean;
   readonly gateMaxBodyBytes: number;
+  readonly adminToken: string;
+  /** Validated addresses and CIDR ranges (see client-address.ts). */
+  readonly trustedProxies: readonly string[];
+  readonly debugTokenGuessesPerMin: number;
 }
 
 function readArmsFile(path: string): Arm[] {
@@ -138,6 +145,19 @@ const CUSTOM: Readonly<Record<string, (raw: string, spec: OptionSpec) => unknown
     return raw;
   },
   resourceAttributes: (raw) => parseResourceAttributes(raw),
+  admin: (raw, spec) => {
+    if (!raw.startsWith('unix:')) return parseAddress(raw, spec);
+    const path = raw.slice('unix:'.length);
+    if (!path) throw new ConfigError(`${describe(spec)}: unix: needs a socket path`);
+    return { socket: resolvePath(path) };
+  },
+  trustedProxies: (raw, spec) => {
+    try {
+      return parseTrustedProxies(raw);
+    } catch (err) {
+      throw new ConfigError(`${describe(spec)}: ${(err as Error).message}`);
+    }
+  },
   otlpHeaders: (raw, spec) => parseResourceAttributes(raw, spec.env),
   otlpTracesEndpoint: (raw, spec) => (raw === '' ? '' : (convert({ ...spec, type: 'url' }, raw) as URL).href),
 };

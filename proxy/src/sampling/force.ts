@@ -2,15 +2,17 @@
 // (`X-B3-Flags: 1`, or `d` as the sampling state of a `b3` header; Zipkin's "debug implies
 // accept") or by `X-Debug-Tracing: <token>` when a token is configured. Without a token the
 // header forces nothing, so strangers cannot make the proxy keep 100% of their traffic; with one,
-// a wrong token forces nothing either. Forced traces are rate-limited per process.
+// a wrong token forces nothing either. Forced traces are rate-limited per process, and wrong
+// tokens per client (guess-limit.ts), so the token cannot be brute-forced.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context } from '@opentelemetry/api';
+import { budgetKey, GuessLimiter } from './guess-limit.js';
 import { withForce, type ForceReason } from './head.js';
 
 export const DEBUG_TRACING_HEADER = 'x-debug-tracing';
 
-export type Refusal = 'no_token_configured' | 'bad_token' | 'rate_limited';
+export type Refusal = 'no_token_configured' | 'bad_token' | 'rate_limited' | 'guess_limited';
 
 export interface ForceVerdict {
   readonly forced?: ForceReason;
@@ -27,6 +29,8 @@ export interface ForceOptions {
   readonly b3Multi: boolean;
   /** Forced traces per second; 0 = unlimited. */
   readonly maxPerSecond: number;
+  /** Wrong tokens per client and minute before X-Debug-Tracing is ignored for that client; 0 = unlimited. */
+  readonly guessesPerMinute?: number;
   readonly now?: () => number;
 }
 
@@ -74,19 +78,22 @@ class Bucket {
   }
 }
 
-export type ForceDecider = (headers: IncomingHttpHeaders) => ForceVerdict;
+export type ForceDecider = (headers: IncomingHttpHeaders, client?: string) => ForceVerdict;
 
 export function makeForceDecider(opts: ForceOptions): ForceDecider {
   const bucket = opts.maxPerSecond > 0 ? new Bucket(opts.maxPerSecond, opts.now ?? Date.now) : undefined;
+  const guesses = opts.guessesPerMinute ? new GuessLimiter(opts.guessesPerMinute, opts.now ?? Date.now) : undefined;
   const token = opts.token;
-  return (headers) => {
+  return (headers, client) => {
     let reason: ForceReason | undefined;
     let refused: Refusal | undefined;
     const debugHeader = first(headers[DEBUG_TRACING_HEADER]);
     if (debugHeader !== undefined) {
+      // Past its budget a client's header is not even compared, so a right guess looks like a wrong one.
       if (!token) refused = 'no_token_configured';
+      else if (guesses?.exhausted(budgetKey(client ?? ''))) refused = 'guess_limited';
       else if (tokenMatches(debugHeader.trim(), token)) reason = 'token';
-      else refused = 'bad_token';
+      else { refused = 'bad_token'; guesses?.failed(budgetKey(client ?? '')); }
     }
     if (!reason && opts.b3Debug
       && ((opts.b3Multi && b3MultiDebug(first(headers['x-b3-flags']))) || (opts.b3Single && b3SingleDebug(first(headers.b3))))) {
@@ -113,12 +120,12 @@ export function forcingExtractor<E extends ExtractedLike>(
   extract: (headers: IncomingHttpHeaders) => E,
   decide: ForceDecider,
   report: { refused(r: Refusal): void; oversize(header: string): void },
-): (headers: IncomingHttpHeaders) => E {
-  return (headers) => {
+): (headers: IncomingHttpHeaders, client?: string) => E {
+  return (headers, client) => {
     const got = extract(headers);
     const ts = headers.tracestate;
     if (ts !== undefined && (Array.isArray(ts) ? ts.join(',') : ts).length > TRACESTATE_MAX) report.oversize('tracestate');
-    const v = decide(headers);
+    const v = decide(headers, client);
     if (v.refused) report.refused(v.refused);
     return v.forced ? { ...got, context: withForce(got.context, v.forced) } : got;
   };

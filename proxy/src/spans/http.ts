@@ -23,8 +23,11 @@ function splitHostPort(hostHeader: string): { host: string; port?: number } {
   return m[2] ? { host: m[1]!, port: Number(m[2]) } : { host: m[1]! };
 }
 
-/** Attributes of the SERVER span, read before any header is rewritten for the upstream. */
-export function serverAttributes(req: IncomingMessage, route: string, safePath: string): Attributes {
+/**
+ * Attributes of the SERVER span, read before any header is rewritten for the upstream. `client`
+ * is the address trusted hops vouch for (client-address.ts), never X-Forwarded-For as sent.
+ */
+export function serverAttributes(req: IncomingMessage, route: string, safePath: string, client: string | undefined): Attributes {
   const method = normalizeMethod(req.method);
   const attrs: Attributes = {
     [A.ATTR_HTTP_REQUEST_METHOD]: method,
@@ -40,7 +43,6 @@ export function serverAttributes(req: IncomingMessage, route: string, safePath: 
     attrs[A.ATTR_SERVER_ADDRESS] = hp.host;
     if (hp.port !== undefined) attrs[A.ATTR_SERVER_PORT] = hp.port;
   }
-  const client = firstValue(req.headers['x-forwarded-for']) ?? req.socket.remoteAddress;
   if (client) attrs[A.ATTR_CLIENT_ADDRESS] = client;
   if (req.socket.remoteAddress) attrs[A.ATTR_NETWORK_PEER_ADDRESS] = req.socket.remoteAddress;
   const ua = req.headers['user-agent'];

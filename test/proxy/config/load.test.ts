@@ -52,3 +52,19 @@ test('--help documents every flag and variable', (t) => {
     if (o.env) t.true(text.includes(o.env), o.env);
   }
 });
+
+test('the admin port: host:port or a unix socket; the lock and the trusted hops', (t) => {
+  const d = loadConfig({}, {});
+  t.is(d.adminToken, '');
+  t.deepEqual([...d.trustedProxies], ['127.0.0.0/8', '::1']);
+  t.is(d.debugTokenGuessesPerMin, 10);
+  const c = loadConfig({ '--admin': 'unix:/run/tts/admin.sock', '--trusted-proxies': '10.0.0.0/8, 192.0.2.1' }, { TTS_PROXY_ADMIN_TOKEN: 's3cret' });
+  t.deepEqual(c.admin, { socket: '/run/tts/admin.sock' });
+  t.deepEqual([...c.trustedProxies], ['10.0.0.0/8', '192.0.2.1']);
+  t.is(c.adminToken, 's3cret');
+  t.deepEqual([...loadConfig({}, { TTS_PROXY_TRUSTED_PROXIES: '' }).trustedProxies], ['127.0.0.0/8', '::1'], 'an empty variable is unset');
+  t.deepEqual([...loadConfig({ '--trusted-proxies': '' }, {}).trustedProxies], [], 'an empty flag trusts nobody');
+  t.throws(() => loadConfig({ '--admin': 'unix:' }, {}), { instanceOf: ConfigError });
+  t.throws(() => loadConfig({ '--trusted-proxies': 'nginx' }, {}), { instanceOf: ConfigError, message: /--trusted-proxies/ });
+  t.throws(() => loadConfig({}, { TTS_PROXY_DEBUG_TOKEN_GUESSES_PER_MIN: '0' }), { instanceOf: ConfigError });
+});

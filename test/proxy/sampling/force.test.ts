@@ -65,3 +65,16 @@ test('the extractor wrapper puts the reason in the context and reports refusals 
   t.deepEqual(refused, ['bad_token']);
   t.deepEqual(oversize, ['tracestate']);
 });
+
+test('wrong tokens are budgeted per client; past the budget the header is ignored, even when right', (t) => {
+  let now = 0;
+  const decide = makeForceDecider({ ...base, token: 's3cret-token', guessesPerMinute: 2, now: () => now });
+  const h = (v: string) => ({ 'x-debug-tracing': v });
+  t.deepEqual(decide(h('a'), '192.0.2.1'), { refused: 'bad_token' });
+  t.deepEqual(decide(h('b'), '192.0.2.1'), { refused: 'bad_token' });
+  t.deepEqual(decide(h('s3cret-token'), '192.0.2.1'), { refused: 'guess_limited' });
+  t.deepEqual(decide(h('s3cret-token'), '192.0.2.2'), { forced: 'token', refused: undefined }, 'another client');
+  t.deepEqual(decide({ 'x-b3-flags': '1', ...h('c') }, '192.0.2.1'), { forced: 'b3_debug', refused: 'guess_limited' }, 'B3 debug is no secret');
+  now += 30_000;
+  t.deepEqual(decide(h('s3cret-token'), '192.0.2.1'), { forced: 'token', refused: undefined }, 'the budget refills');
+});
