@@ -12,9 +12,9 @@ import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
-import { isWebsocketUpgrade, stripHopByHopResponse } from './forwarding/hop-by-hop.js';
+import { isWebsocketUpgrade, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
-import { applyRequestPolicy } from './forwarding/request-policy.js';
+import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
 import { relayResponseTrailers } from './forwarding/trailers.js';
@@ -27,7 +27,6 @@ import { stateOf, type RequestState } from './request-state.js';
 import { makeSafely } from './safely.js';
 import { EndReason } from './spans/attributes.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
-import { stripPrivateHeaders } from './forwarding/private-headers.js';
 import { sampledFlagFor, type SampledFlag } from './sampling/reveal.js';
 import { makeClientAddress } from './client-address.js';
 import { Counter, Gauge } from 'prom-client';
@@ -120,9 +119,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   type WebOptions = Parameters<typeof proxy.web>[2];
   const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}): void =>
-    agent.creating((proxyReq) => applyRequestPolicy(req, proxyReq, false), () => proxy.web(req, res, options));
+    agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, false),
+      () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }));
   const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}): void =>
-    agent.creating((proxyReq) => applyRequestPolicy(req, proxyReq, true), () => proxy.ws(req, socket, head, options));
+    agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, true), () => proxy.ws(req, socket, head, options));
 
   proxy.on('proxyReq', (proxyReq, req) => {
     const s = stateOf(req);
@@ -205,13 +205,14 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   const onStageError = (stage: string) => observationFailures.inc({ site: `stage:${stage}` });
-  // Headers addressed to the proxy are read by the stages and never forwarded, even when a stage failed.
+  // Hop-by-hop fields and headers addressed to the proxy are read by the stages and never
+  // forwarded, even when a stage failed.
   const privateNames = { headers: [DEBUG_TRACING_HEADER, config.canaryHeader], cookie: config.canaryCookie };
-  const runStages = (req: IncomingMessage, isUpgrade: boolean): RequestState => {
+  const runStages = (req: IncomingMessage, isWebsocket: boolean): RequestState => {
     try {
-      return runPipeline(req, isUpgrade, deps, onStageError);
+      return runPipeline(req, isWebsocket, deps, onStageError);
     } finally {
-      stripPrivateHeaders(req.headers, privateNames);
+      stripRequestHeaders(req, isWebsocket, privateNames);
     }
   };
 

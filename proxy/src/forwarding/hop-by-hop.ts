@@ -15,14 +15,26 @@ function listedIn(connection: unknown): string[] {
 }
 
 /**
- * The request fields this hop must not pass on. It reads, never mutates, the client's headers:
- * Node and http-proxy still need the client's own Connection to decide whether to keep its socket.
- * A websocket handshake keeps Upgrade and Connection, which the next hop needs to switch protocols.
+ * The request fields this hop must not pass on. A websocket handshake keeps Upgrade and
+ * Connection, which the next hop needs to switch protocols.
  */
 export function hopByHopRequestFields(headers: IncomingHttpHeaders, isWebsocket: boolean): string[] {
   const names = [...ALWAYS, ...listedIn(headers.connection)];
   return isWebsocket ? names.filter((n) => n !== 'connection' && n !== 'upgrade') : names;
 }
+
+/**
+ * Removes the request's hop-by-hop fields in place, before http-proxy copies the headers into the
+ * upstream request (removing them from that request afterwards can throw: with `Expect`, Node sends
+ * its headers from the constructor). `Connection` itself stays: Node and http-proxy read it to
+ * answer this client, and the upstream request overrides it (UPSTREAM_CONNECTION).
+ */
+export function stripHopByHopRequest(headers: IncomingHttpHeaders, isWebsocket: boolean): void {
+  for (const name of hopByHopRequestFields(headers, isWebsocket)) if (name !== 'connection') delete headers[name];
+}
+
+/** The upstream hop's own Connection field, merged over the client's: the agent keeps its sockets. */
+export const UPSTREAM_CONNECTION: Readonly<Record<string, string>> = Object.freeze({ connection: 'keep-alive' });
 
 /** Removes the app's hop-by-hop fields from its response headers, in place, before they are copied to the client. */
 export function stripHopByHopResponse(headers: OutgoingHttpHeaders | IncomingHttpHeaders): void {

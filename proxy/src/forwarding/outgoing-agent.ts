@@ -1,10 +1,10 @@
 // The keep-alive agent to the app, with one extra: it hands over each ClientRequest http-proxy
 // creates the moment it exists. http-proxy's own 'proxyReq' event fires only once a socket is
-// assigned (and never with an Expect header); by then a body may have been written and the headers
-// sent, so header policy applied there can throw (ERR_HTTP_HEADERS_SENT) and trailers come too
-// late. ClientRequest calls agent.addRequest() synchronously from its constructor, and http-proxy
-// builds it synchronously inside proxy.web()/proxy.ws(), so a hook armed around those calls is
-// exact: no lookup table, no race.
+// assigned (and never with an Expect header); by then a small body may have ended, and a request
+// trailer relayed on 'end' would come too late. ClientRequest calls agent.addRequest()
+// synchronously from its constructor, and http-proxy builds it synchronously inside
+// proxy.web()/proxy.ws(), so a hook armed around those calls is exact: no lookup table, no race.
+// (Headers cannot be edited here: with Expect, Node has already sent them.)
 import { Agent, type AgentOptions, type ClientRequest } from 'node:http';
 
 type AddRequest = (req: ClientRequest, options: unknown) => void;

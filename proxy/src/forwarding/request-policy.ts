@@ -1,10 +1,16 @@
 // What the proxy changes on the request it sends to the app, whether or not tracing observes it.
-// Runs on the ClientRequest before its headers are written (see outgoing-agent.ts).
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { hopByHopRequestFields } from './hop-by-hop.js';
+import { stripHopByHopRequest } from './hop-by-hop.js';
+import { stripPrivateHeaders, type PrivateHeaderNames } from './private-headers.js';
 import { relayRequestTrailers } from './trailers.js';
 
-export function applyRequestPolicy(req: IncomingMessage, proxyReq: ClientRequest, isWebsocket: boolean): void {
-  for (const name of hopByHopRequestFields(req.headers, isWebsocket)) proxyReq.removeHeader(name);
+/** On the client's headers, after the stages have read them and before http-proxy copies them. */
+export function stripRequestHeaders(req: IncomingMessage, isWebsocket: boolean, names: PrivateHeaderNames): void {
+  stripHopByHopRequest(req.headers, isWebsocket);
+  stripPrivateHeaders(req.headers, names);
+}
+
+/** On the upstream request as it is created (see outgoing-agent.ts), before the body is piped. */
+export function onUpstreamRequest(req: IncomingMessage, proxyReq: ClientRequest, isWebsocket: boolean): void {
   if (!isWebsocket) relayRequestTrailers(req, proxyReq);
 }

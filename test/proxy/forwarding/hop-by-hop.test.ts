@@ -1,5 +1,5 @@
 import test from 'ava';
-import { hopByHopRequestFields, stripHopByHopResponse } from '../../../proxy/src/forwarding/hop-by-hop.js';
+import { hopByHopRequestFields, stripHopByHopRequest, stripHopByHopResponse } from '../../../proxy/src/forwarding/hop-by-hop.js';
 
 test('request: RFC 9110 connection-specific fields and those named in Connection, without touching the headers', (t) => {
   const h: Record<string, string> = {
@@ -30,4 +30,10 @@ test('response: strips hop-by-hop and Connection-listed fields, keeps Trailer (e
   const h: Record<string, string> = { connection: 'close, x-hop', 'x-hop': '1', 'keep-alive': 'timeout=5', trailer: 'x-checksum', 'content-type': 'text/plain' };
   stripHopByHopResponse(h);
   t.deepEqual(h, { trailer: 'x-checksum', 'content-type': 'text/plain' });
+});
+
+test('request: stripping in place keeps Connection, which Node and http-proxy read to answer this client', (t) => {
+  const h: Record<string, string> = { connection: 'close, x-hop', 'x-hop': '1', te: 'trailers', accept: '*/*' };
+  stripHopByHopRequest(h, false);
+  t.deepEqual(h, { connection: 'close, x-hop', accept: '*/*' });
 });
