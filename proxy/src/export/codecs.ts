@@ -4,6 +4,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMicroseconds } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { splitOtlpProtobuf } from './otlp-protobuf-split.js';
 import { otlpSpanRule, zipkinSpanRule, type SpanRule } from './span-rules.js';
 
 export interface Codec {
@@ -83,8 +84,10 @@ export function otlpCodec(protocol: 'http/protobuf' | 'http/json'): Codec {
       encode: (spans) => JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array(),
     };
   }
-  // Protobuf batches are not split: the refused batch is dropped whole, as before.
-  return { contentType: 'application/x-protobuf', ext: 'otlp.pb', admits: otlpSpanRule, encode: (spans) => ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array() };
+  return {
+    contentType: 'application/x-protobuf', ext: 'otlp.pb', admits: otlpSpanRule, split: splitOtlpProtobuf,
+    encode: (spans) => ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array(),
+  };
 }
 
 const utf8 = (v: unknown) => Buffer.from(JSON.stringify(v), 'utf8');

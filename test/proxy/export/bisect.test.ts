@@ -5,6 +5,7 @@ import test from 'ava';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { otlpCodec, zipkinCodec } from '../../../proxy/src/export/codecs.js';
@@ -120,4 +121,36 @@ test('OTLP/JSON batches split into halves that keep their resource and scope', (
   t.deepEqual(names, [['s0', 's1', 's2'], ['s3', 's4']]);
   t.is(codec.split!(halves[1]!.body)!.length, 2);
   t.is(codec.split!(codec.encode(makeSpans(1, new Set()))), undefined);
+});
+
+test('OTLP/protobuf batches split at the wire level: each half is byte for byte the encoding of its spans', (t) => {
+  const codec = otlpCodec('http/protobuf');
+  const mem = new InMemorySpanExporter();
+  // Two resources and two scopes, so the split has to cut through the nesting.
+  for (const svc of ['a', 'b']) {
+    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': svc }), spanProcessors: [new SimpleSpanProcessor(mem)] });
+    for (const scope of ['x', 'y']) for (let i = 0; i < 2; i++) provider.getTracer(scope).startSpan(`${svc}.${scope}.${i}`, { attributes: { i } }).end();
+  }
+  const spans = mem.getFinishedSpans();
+  const halves = codec.split!(codec.encode(spans))!;
+  t.deepEqual(halves.map((h) => h.spans), [4, 4]);
+  t.deepEqual(Buffer.from(halves[0]!.body), Buffer.from(codec.encode(spans.slice(0, 4))));
+  t.deepEqual(Buffer.from(halves[1]!.body), Buffer.from(codec.encode(spans.slice(4))));
+  const quarter = codec.split!(halves[0]!.body)!;
+  t.deepEqual(Buffer.from(quarter[1]!.body), Buffer.from(codec.encode(spans.slice(2, 4))));
+  t.is(codec.split!(codec.encode(spans.slice(0, 1))), undefined);
+  t.is(codec.split!(Uint8Array.from([0xff, 0xff, 0xff])), undefined, 'not protobuf: not split');
+});
+
+test('property: any bytes in, the protobuf split never throws; halves hold every span exactly once', (t) => {
+  const codec = otlpCodec('http/protobuf');
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+    const h = codec.split!(bytes);
+    return h === undefined || (h[0].spans >= 1 && h[1].spans >= 1);
+  }), { numRuns: 2000 });
+  fc.assert(fc.property(fc.integer({ min: 2, max: 30 }), (n) => {
+    const h = codec.split!(codec.encode(makeSpans(n, new Set())))!;
+    return h[0].spans + h[1].spans === n && h[0].spans - h[1].spans <= 1;
+  }), { numRuns: 30 });
+  t.pass();
 });
