@@ -46,3 +46,53 @@ test('one span Zipkin refuses costs only itself: the rest of its batch is stored
   for (const id of good) t.is((await getTrace(id, { settleMs: 0 })).length, 1, `trace ${id} stored`);
   await q.drain(100);
 });
+
+test('the proxy process bisects too: a collector refusing batches with one poisoned request still gets every other trace', async (t) => {
+  const { createServer } = await import('node:http');
+  const { raw } = await import('../support/http.js');
+  const { metricValue, scrape } = await import('../support/metrics.js');
+  const { startProxy } = await import('../support/proxy.js');
+  const { startUpstream } = await import('../support/upstream.js');
+  const stored = new Set<string>();
+  let refused = 0;
+  // A stand-in for a backend with a rule Zipkin does not have: any span of a request the app
+  // answered 404 (/poison; paths are redacted, status codes are not) is refused with its whole batch.
+  const collector = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const spans = JSON.parse(Buffer.concat(chunks).toString()) as { traceId: string; tags?: Record<string, string> }[];
+      if (spans.some((s) => s.tags?.['http.response.status_code'] === '404')) { refused++; res.statusCode = 400; res.end(); return; }
+      for (const s of spans) stored.add(s.traceId);
+      res.statusCode = 202;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+  const up = await startUpstream();
+  const port = (collector.address() as import('node:net').AddressInfo).port;
+  const proxy = await startProxy({ upstream: up.url, env: { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: `http://127.0.0.1:${port}/api/v2/spans`, OTEL_BSP_SCHEDULE_DELAY: '300' } });
+  try {
+    const normal: string[] = [];
+    // Bounded: 3 rounds of one poisoned and five normal requests, sent together so they share batches.
+    for (let round = 0; round < 3; round++) {
+      const rs = await Promise.all([raw(`${proxy.url}/poison`, { method: 'GET' }), ...Array.from({ length: 5 }, () => raw(`${proxy.url}/echo`, { method: 'GET' }))]);
+      normal.push(...rs.slice(1).map((r) => String(r.headers['x-trace-id'])));
+    }
+    const deadline = Date.now() + 15_000;
+    let m = '';
+    while (Date.now() < deadline) {
+      m = await scrape(proxy.adminUrl);
+      if (metricValue(m, 'tts_proxy_export_dropped_spans_total', { reason: 'rejected' }) >= 6 && normal.every((id) => stored.has(id))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    t.true(refused > 0, 'the collector did refuse batches');
+    for (const id of normal) t.true(stored.has(id), `normal trace ${id} stored`);
+    // Each poisoned request has a SERVER and a CLIENT span: only those six are dropped.
+    t.is(metricValue(m, 'tts_proxy_export_dropped_spans_total', { reason: 'rejected' }), 6);
+  } finally {
+    await proxy.stop();
+    await up.close();
+    await new Promise<void>((r) => collector.close(() => r()));
+  }
+});
