@@ -142,11 +142,11 @@ export function buildMetrics(): Metrics {
     }),
     activeStreams,
     invalidPropagation: new Counter({
-      name: METRIC.PROPAGATION_INVALID, help: 'Inbound trace-context headers that were present but malformed (a new root was started).',
+      name: METRIC.PROPAGATION_INVALID, help: 'Inbound trace-context headers that were present but malformed (a new root was started; format=tracestate: only the tracestate was dropped).',
       labelNames: ['format'], registers,
     }),
     oversizePropagation: new Counter({
-      name: METRIC.PROPAGATION_OVERSIZE, help: 'Inbound trace headers longer than the W3C limits (tracestate > 512 bytes); the excess was ignored.',
+      name: METRIC.PROPAGATION_OVERSIZE, help: 'Inbound trace headers longer than the W3C limits (tracestate > 512 bytes); truncated by whole members.',
       labelNames: ['header'], registers,
     }),
     clientAborts: new Counter({

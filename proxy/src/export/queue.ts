@@ -5,14 +5,16 @@
 // past the bound the oldest batch goes to the disk spool, or is dropped without one. A batch out
 // of attempts goes to the spool as well. The spool is replayed, oldest first, whenever no fresh
 // batch is waiting. Every span leaves the queue through exactly one counter: exported or dropped
-// (by reason); spooled / replayed / retried count the way there.
+// (by reason); spooled / replayed / retried count the way there. A span that breaks the backend's
+// rules is dropped before encoding (`invalid`); a batch still refused with 400/413/422 is bisected
+// so that only the spans the backend refuses on their own are dropped (`rejected`).
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Codec } from './codecs.js';
 import { contentTypeOfExt } from './codecs.js';
 import type { Spool, SpoolEntry } from './spool.js';
 import type { FailureKind, Transport } from './transport.js';
 
-export type DropReason = 'queue_full' | 'spool_full' | 'spool_error' | 'retries_exhausted' | 'rejected' | 'encode_error' | 'shutdown';
+export type DropReason = 'queue_full' | 'spool_full' | 'spool_error' | 'retries_exhausted' | 'rejected' | 'encode_error' | 'shutdown' | 'invalid';
 
 export interface QueueCounters {
   exported(spans: number): void;
@@ -43,6 +45,10 @@ interface Batch {
 }
 
 const IDLE_TICK_MS = 1000;
+
+// Refusals about the content of a batch, which a smaller batch can get past. Others (401, 404…)
+// would refuse every half the same way, so the batch is dropped whole as before.
+const BISECT_STATUSES: ReadonlySet<number> = new Set([400, 413, 422]);
 
 /** Exponential backoff with "equal jitter": half the step fixed, half random, capped. */
 export function backoffMs(failures: number, initialMs: number, maxMs: number, random: () => number, retryAfterMs?: number): number {
@@ -121,7 +127,14 @@ export class ExportQueue {
     clearTimeout(this.sealTimer);
     this.sealTimer = undefined;
     while (this.pending.length) {
-      const spans = this.pending.splice(0, this.opts.maxBatchSpans);
+      let spans = this.pending.splice(0, this.opts.maxBatchSpans);
+      const admits = this.codec.admits;
+      if (admits) {
+        const valid = spans.filter((s) => { try { return admits(s); } catch { return false; } });
+        this.counters.dropped(spans.length - valid.length, 'invalid');
+        spans = valid;
+        if (!spans.length) continue;
+      }
       let body: Uint8Array;
       try {
         body = this.codec.encode(spans);
@@ -220,7 +233,9 @@ export class ExportQueue {
         continue;
       }
       if (!r.retryable) {
-        this.counters.dropped(b.spans, 'rejected');
+        const halves = r.status !== undefined && BISECT_STATUSES.has(r.status) ? this.split(b) : undefined;
+        if (halves) this.batches.unshift(...halves);
+        else this.counters.dropped(b.spans, 'rejected');
         if (b.entry) await this.spool!.remove(b.entry);
         continue;
       }
@@ -247,6 +262,22 @@ export class ExportQueue {
       }
       await this.sleep(backoffMs(this.failures, this.opts.retryInitialMs, this.opts.retryMaxMs, this.random, r.retryAfterMs));
     }
+  }
+
+  /**
+   * The two halves of a refused batch, sent next, first half first: each refusal halves the
+   * batch, so a bad span is alone after log2(batch) rounds, and a batch of n spans costs at most
+   * 2n-1 requests. A spooled batch of another encoding is not split.
+   */
+  private split(b: Batch): Batch[] | undefined {
+    if (b.spans < 2 || !this.codec.split || (b.entry && b.entry.ext !== this.codec.ext)) return undefined;
+    let halves;
+    try {
+      halves = this.codec.split(b.body);
+    } catch {
+      return undefined;
+    }
+    return halves?.map((h) => ({ body: h.body, spans: h.spans, contentType: b.contentType, attempts: 0 }));
   }
 
   private sleep(ms: number): Promise<void> {

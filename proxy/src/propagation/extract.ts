@@ -11,7 +11,7 @@ export interface Extracted {
   readonly context: Context;
   /** Format the parent came from, or undefined for a new root. */
   readonly format?: string;
-  /** Formats whose headers were present but could not be parsed. */
+  /** Formats whose headers were present but could not be parsed (or `tracestate`: dropped, parent kept). */
   readonly invalid: readonly string[];
 }
 
@@ -26,9 +26,10 @@ export function makeExtractor(order: readonly string[]): (headers: IncomingHttpH
     const invalid: string[] = [];
     for (const f of formats) {
       if (!isPresent(f, headers)) continue;
-      const ctx = f.extract(ROOT_CONTEXT, headers);
+      const dropped: string[] = [];
+      const ctx = f.extract(ROOT_CONTEXT, headers, (part) => dropped.push(part));
       if (trace.getSpanContext(ctx) !== undefined) {
-        return { context: ctx, format: f.name, invalid };
+        return { context: ctx, format: f.name, invalid: [...invalid, ...dropped] };
       }
       invalid.push(f.name);
     }

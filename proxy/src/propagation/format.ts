@@ -6,8 +6,13 @@ export interface PropagationFormat {
   readonly name: string;
   /** Header names (lower case) this format reads; used to decide "present but malformed". */
   readonly headers: readonly string[];
-  /** Returns a context holding a valid remote span context, or the input context when it could not parse one. */
-  extract(parent: Context, headers: IncomingHttpHeaders): Context;
+  /** When present, refines `headers`: a header can be there and valid without announcing a parent. */
+  readonly announces?: (headers: IncomingHttpHeaders) => boolean;
+  /**
+   * Returns a context holding a valid remote span context, or the input context when it could not
+   * parse one. `report` names a part that was malformed and dropped while the parent was kept.
+   */
+  extract(parent: Context, headers: IncomingHttpHeaders, report?: (part: string) => void): Context;
 }
 
 /**
@@ -25,5 +30,5 @@ export function restrictedGetter(allowed: readonly string[]): TextMapGetter<Inco
 }
 
 export function isPresent(format: PropagationFormat, headers: IncomingHttpHeaders): boolean {
-  return format.headers.some((h) => headers[h] !== undefined);
+  return format.headers.some((h) => headers[h] !== undefined) && (format.announces?.(headers) ?? true);
 }

@@ -25,6 +25,8 @@ export function injectHeaders(ctx: Context): Record<string, string> {
   w3c.inject(ctx, out, setter);
   b3single.inject(ctx, out, setter);
   b3multi.inject(ctx, out, setter);
+  // The stock injector writes an empty state as an empty header; the spec wants none at all.
+  if (out.tracestate === '') delete out.tracestate;
   return out;
 }
 

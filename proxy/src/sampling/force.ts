@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context } from '@opentelemetry/api';
 import { budgetKey, GuessLimiter } from './guess-limit.js';
+import { validB3Single } from '../propagation/b3-single.js';
 import { withForce, type ForceReason } from './head.js';
 
 export const DEBUG_TRACING_HEADER = 'x-debug-tracing';
@@ -43,7 +44,8 @@ export function b3SingleDebug(value: string | undefined): boolean {
   if (value === undefined) return false;
   const v = value.trim();
   if (v === 'd') return true;
-  return v.split('-')[2] === 'd';
+  // A malformed header starts a new root; it must not force that root to be kept either.
+  return validB3Single(v) && v.split('-')[2] === 'd';
 }
 
 export function b3MultiDebug(value: string | undefined): boolean {

@@ -23,7 +23,12 @@ function spans() {
 test('Zipkin JSON equals what the stock exporter sends', (t) => {
   const s = spans();
   const ours = JSON.parse(Buffer.from(zipkinCodec('fallback').encode(s)).toString());
-  const stock = JSON.parse(JSON.stringify(s.map((x) => toZipkinSpan(x, 'svc', 'otel.status_code', 'error'))));
+  // Except that ours are integral microseconds and a duration of at least 1, as Zipkin requires.
+  const stock = JSON.parse(JSON.stringify(s.map((x) => {
+    const z = toZipkinSpan(x, 'svc', 'otel.status_code', 'error');
+    return { ...z, timestamp: Math.round(z.timestamp!), duration: Math.max(1, Math.round(z.duration!)) };
+  })));
+  for (const z of ours) t.true(Number.isInteger(z.timestamp) && Number.isInteger(z.duration) && z.duration >= 1);
   t.deepEqual(ours, stock);
   t.is(ours[0].tags.error, 'upstream_unavailable');
   t.is(ours[0].kind, 'SERVER');

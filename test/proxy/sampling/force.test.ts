@@ -13,6 +13,10 @@ test('B3 debug in both encodings', (t) => {
   t.false(b3SingleDebug(`${T}-1`));
   t.false(b3SingleDebug('1'));
   t.false(b3SingleDebug(undefined));
+  // Only a header valid to the B3 grammar forces anything (issue 9): no garbage, no upper case.
+  t.false(b3SingleDebug(`${T}-d-garbage`));
+  t.false(b3SingleDebug(`${T.toUpperCase()}-d`));
+  t.false(b3SingleDebug('x-y-d'));
   t.true(b3MultiDebug('1'));
   t.false(b3MultiDebug('0'));
   t.false(b3MultiDebug('true'));
