@@ -18,7 +18,8 @@ import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
-import { makeSafely } from './safely.js';
+import { guard, guardedAsync, guardedInterval, guardedListener, installGuard, Site } from './guard.js';
+import { failureReporter } from './guard-report.js';
 import { EndReason } from './spans/attributes.js';
 import { forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { Counter, Gauge } from 'prom-client';
@@ -52,7 +53,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     labelNames: ['site'],
     registers: [metrics.registry],
   });
-  const safely = makeSafely(logger, (site) => observationFailures.inc({ site }));
+  installGuard({ onFailure: failureReporter(logger, (site) => observationFailures.inc({ site })), faultInject: config.faultInject });
   const tracing = buildTracing(config, { metrics, logger });
   const tracer = tracing.provider.getTracer('tts-trace-proxy');
   // Forced sampling (B3 debug, X-Debug-Tracing) rides in the extracted context to the head sampler.
@@ -95,7 +96,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     });
   }
   // Expired predictions end as spans of their own; without traffic nobody would look at the table.
-  const sweeper = gradio ? setInterval(() => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000).unref() : undefined;
+  const sweeper = gradio ? guardedInterval(Site.SWEEP, () => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000) : undefined;
 
   const proxy = httpProxy.createProxyServer({
     // Each request names its replica (canary routing); this is only the fallback.
@@ -127,21 +128,19 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       const existing = proxyRes.headers['set-cookie'] ?? [];
       proxyRes.headers['set-cookie'] = [...existing, s.setCookie];
     }
-    safely('trace-headers', () => {
+    guard(Site.TRACE_HEADERS, () => {
       for (const [k, v] of Object.entries(traceHeaders(s))) res.setHeader(k, v);
     });
     // Observing 'data' alongside http-proxy's pipe neither consumes nor delays the bytes.
     const obs = s.observer;
-    if (obs?.onResponse) safely('gradio:response', () => obs.onResponse!(proxyRes));
+    if (obs?.onResponse) guard(Site.RESPONSE, () => obs.onResponse!(proxyRes));
     proxyRes.on('data', (chunk: Buffer) => {
       if (s.firstByteNs === undefined) s.firstByteNs = process.hrtime.bigint();
       s.responseBytes += chunk.length;
-      if (obs?.onResponseChunk) safely('gradio:response-chunk', () => obs.onResponseChunk!(chunk));
     });
-    proxyRes.on('end', () => {
-      endClientSpan(s);
-      if (obs?.onResponseEnd) safely('gradio:response-end', () => obs.onResponseEnd!());
-    });
+    if (obs?.onResponseChunk) guardedListener(proxyRes, 'data', Site.RESPONSE_CHUNK, (chunk: Buffer) => obs.onResponseChunk!(chunk));
+    proxyRes.on('end', () => endClientSpan(s));
+    if (obs?.onResponseEnd) guardedListener(proxyRes, 'end', Site.RESPONSE_END, () => obs.onResponseEnd!());
     proxyRes.on('close', () => {
       if (proxyRes.complete) return;
       // The upstream died mid-body (or the idle timeout cut it): http-proxy's pipe would leave
@@ -195,13 +194,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       return;
     }
     metrics.activeRequests.inc({ http_request_method: s.method });
-    const obs = gradio ? safely('gradio:observe', () => observe(gradio, s, req, s.startedAt)) : undefined;
+    const obs = gradio ? guard(Site.OBSERVE, () => observe(gradio, s, req, s.startedAt)) : undefined;
     s.observer = obs;
-    req.on('data', (chunk: Buffer) => {
-      s.requestBytes += chunk.length;
-      if (obs?.onRequestChunk) safely('gradio:request-chunk', () => obs.onRequestChunk!(chunk));
-    });
-    if (obs?.onRequestEnd) req.on('end', () => safely('gradio:request-end', () => obs.onRequestEnd!()));
+    req.on('data', (chunk: Buffer) => { s.requestBytes += chunk.length; });
+    if (obs?.onRequestChunk) guardedListener(req, 'data', Site.REQUEST_CHUNK, (chunk: Buffer) => obs.onRequestChunk!(chunk));
+    if (obs?.onRequestEnd) guardedListener(req, 'end', Site.REQUEST_END, () => obs.onRequestEnd!());
     res.on('close', () => {
       const end = endTimeNow();
       const aborted = !res.writableFinished && !s.errorType;
@@ -211,12 +208,12 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         s.proxyRes?.destroy();
         s.proxyReq?.destroy();
       }
-      if (obs?.onClose) safely('gradio:close', () => obs.onClose!(aborted));
-      const done = () => safely('finish', () => finishRequest(s, res.statusCode, finishDeps, end));
+      if (obs?.onClose) guard(Site.CLOSE, () => obs.onClose!(aborted));
+      const done = () => guard(Site.FINISH, () => finishRequest(s, res.statusCode, finishDeps, end));
       if (!obs?.settled) return done();
       // The SERVER span waits (bounded) for the parsers so it can carry their results.
-      const settled = safely('gradio:settled', () => obs.settled!()) ?? Promise.resolve();
-      Promise.race([settled, new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => observationFailures.inc({ site: 'gradio:settled' })).finally(done);
+      const settled = guardedAsync(Site.SETTLED, () => obs.settled!());
+      void Promise.race([settled, new Promise((r) => setTimeout(r, 5000).unref())]).then(done);
     });
     if (gradio && config.gate && isGated(s.route, s.method)) {
       gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {
@@ -246,7 +243,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       return;
     }
     metrics.activeRequests.inc({ http_request_method: s.method });
-    socket.on('close', () => safely('finish', () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
+    socket.on('close', () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
     socket.on('error', () => undefined);
     proxy.ws(req, socket, head, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
@@ -286,7 +283,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     // Predictions still waiting for their result are recorded as far as they got.
     if (gradio) {
       await Promise.race([
-        Promise.all([...gradio.predictions.values()].map((h) => h.ready.then((p) => p.finish(EndReason.SHUTDOWN)))),
+        Promise.all([...gradio.predictions.values()].map((h) => h.ready.then((p) => p?.finish(EndReason.SHUTDOWN)))),
         new Promise((r) => setTimeout(r, 1000).unref()),
       ]);
     }

@@ -227,6 +227,8 @@ test.serial('defect 6: /call/v2 body keys never become attribute names', async (
   const body = Buffer.from(JSON.stringify({ text: 'hi', 'evil\u0007key': 'x', zzz_made_up: 1 }));
   const via = await raw(`${proxy.url}/gradio_api/call/v2/echo`, { body, headers: { 'content-type': 'application/json' } });
   t.is(via.status, 200);
+  const eventId = (JSON.parse(via.body.toString()) as { event_id: string }).event_id;
+  await raw(`${proxy.url}/gradio_api/call/v2/echo/${eventId}`);
   const spans = await spansOf(spanFile, String(via.headers['x-trace-id']), (s) => s.some(isPredict));
   const tags = spans.find(isPredict)?.tags ?? {};
   t.is(tags['gradio.input.text.length'], '2', JSON.stringify(tags));

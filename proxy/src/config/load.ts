@@ -69,6 +69,8 @@ export interface ProxyConfig extends TraceSettings {
   readonly ruleMaxTextChars: number;
   readonly gate: boolean;
   readonly gateMaxBodyBytes: number;
+  /** Test only: guard sites whose hooks throw first (see guard.ts). */
+  readonly faultInject: readonly string[];
 }
 
 function readArmsFile(path: string): Arm[] {

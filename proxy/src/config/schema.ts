@@ -1,5 +1,6 @@
 // Every option the proxy understands, declared once: the loader validates against this table
 // and `--help` is generated from it, so the documentation cannot drift from the parser.
+import { GUARD_SITES } from '../guard.js';
 
 export type OptionType = 'string' | 'path' | 'url' | 'address' | 'int' | 'number' | 'list' | 'enum' | 'bool';
 
@@ -24,6 +25,7 @@ export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export const LOG_FORMATS = ['json', 'text'] as const;
 export const PROPAGATORS = ['tracecontext', 'b3', 'b3multi', 'baggage', 'none'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const FAULT_INJECT_SITES = ['all', ...GUARD_SITES] as const;
 
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'upstream', type: 'url', flag: '--upstream', env: 'TTS_PROXY_UPSTREAM', default: 'http://127.0.0.1:7860',
@@ -134,4 +136,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Level of diagnostic logs on stderr.' },
   { key: 'logFormat', type: 'enum', flag: '--log-format', env: 'TTS_PROXY_LOG_FORMAT', default: 'json', choices: LOG_FORMATS,
     description: 'Format of the access log and the diagnostic log: json (one object per line) or text (logfmt key=value).' },
+  { key: 'faultInject', type: 'list', env: 'TTS_PROXY_FAULT_INJECT', default: '', choices: FAULT_INJECT_SITES,
+    description: 'TEST ONLY: observation hooks (comma-separated guard sites, or all) that throw before they run, to show that traffic is unaffected; each failure is counted in tts_proxy_observation_failures_total. Never set in production.' },
 ];

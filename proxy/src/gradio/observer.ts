@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { guardedListener, Site } from '../guard.js';
 
 export interface Observer {
   onRequestChunk?(chunk: Buffer): void;
@@ -29,8 +30,10 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
   else if (enc !== '' && enc !== 'identity') return { feed: () => undefined, end: onEnd };
   if (!z) return { feed: sink, end: onEnd };
   const dec = z;
-  dec.on('data', sink);
-  dec.on('end', onEnd);
-  dec.on('error', onEnd);
+  // These run from zlib's callbacks, outside any hook of the byte path: guarded here. The 'error'
+  // listener must exist (an unheard 'error' throws), so it is registered before any write.
+  guardedListener(dec, 'data', Site.DECODER, sink);
+  guardedListener(dec, 'end', Site.DECODER, onEnd);
+  guardedListener(dec, 'error', Site.DECODER, onEnd);
   return { feed: (c) => dec.write(c), end: () => dec.end() };
 }

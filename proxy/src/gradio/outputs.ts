@@ -2,11 +2,12 @@
 // cannot wait to see the bytes go by: after completion it reads just enough from the app itself
 // — an HLS playlist (Gradio 5+/6 streaming audio; the sum of #EXTINF), or the first bytes of a
 // `file=` download (Range request) — and keeps only the numbers.
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { probeAudio, PROBE_HEAD_BYTES, type AudioMeta } from '../audio/probe.js';
 import * as A from '../spans/attributes.js';
 import { isLongString, type Captured } from './json-capture.js';
+import { guarded, guardedListener, Site } from '../guard.js';
 
 type Obj = { [k: string]: Captured };
 const isObj = (v: Captured | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLongString(v);
@@ -53,21 +54,23 @@ interface FetchResult { status: number; headers: Record<string, string | string[
 
 function fetchHead(url: URL, headers: Record<string, string>, maxBytes: number, timeoutMs: number): Promise<FetchResult | undefined> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, (res) => {
+    const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, guarded(Site.FETCH, (res: IncomingMessage) => {
+      res.on('error', () => resolve(undefined));
       const parts: Buffer[] = [];
       let n = 0;
-      res.on('data', (c: Buffer) => {
+      guardedListener(res, 'data', Site.FETCH, (c: Buffer) => {
         if (n < maxBytes) parts.push(c.subarray(0, maxBytes - n));
         n += c.length;
         if (n >= maxBytes) res.destroy();
       });
       const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) });
-      res.on('end', done);
-      res.on('close', done);
-      res.on('error', () => resolve(undefined));
-    });
+      guardedListener(res, 'end', Site.FETCH, done);
+      guardedListener(res, 'close', Site.FETCH, done);
+    }));
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
+    // However the exchange goes (even if a guarded listener failed), the caller gets an answer.
+    setTimeout(() => { req.destroy(); resolve(undefined); }, 2 * timeoutMs).unref();
     req.end();
   });
 }
