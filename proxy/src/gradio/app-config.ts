@@ -96,8 +96,9 @@ export function parseConfig(config: Captured | undefined, params: ReadonlyMap<st
     if (apiName) byApiName.set(apiName, dep);
   });
   return {
-    version: str(config.version),
-    protocol: str(config.protocol) ?? 'ws',
+    // The app's own strings, but they become attributes: cleaned and bounded like any name.
+    version: str(config.version) === undefined ? undefined : cleanName(str(config.version)!),
+    protocol: cleanName(str(config.protocol) ?? 'ws'),
     apiPrefix: str(config.api_prefix) ?? '',
     byFnIndex,
     byApiName,

@@ -17,7 +17,7 @@ import { findOutputFiles, probeOutput } from './outputs.js';
 import { now, Prediction } from './prediction.js';
 import { guarded, guardedAsync, guardedListener, Site } from '../guard.js';
 import { MAX_DEPTH, type CaptureLimits } from './json-capture.js';
-import { resolveApiName } from './names.js';
+import { cleanName, resolveApiName } from './names.js';
 
 type Obj = { [k: string]: Captured };
 export const isObj = (v: Captured | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLongString(v);
@@ -147,7 +147,7 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
   if (apiName) attributes[A.ATTR_GRADIO_API_NAME] = apiName;
   const fnIndex = sub.fnIndex ?? dep?.fnIndex;
   if (fnIndex !== undefined) attributes[A.ATTR_GRADIO_FN_INDEX] = fnIndex;
-  if (sub.eventId) attributes[A.ATTR_GRADIO_EVENT_ID] = sub.eventId;
+  if (sub.eventId) attributes[A.ATTR_GRADIO_EVENT_ID] = cleanName(sub.eventId);
   if (sub.sessionHash) attributes[A.ATTR_GRADIO_SESSION] = g.session(sub.sessionHash);
   const violations = checkRules(facts, g.options);
   if (violations.length) attributes[A.ATTR_TTS_RULE_VIOLATIONS] = violations.map((v) => v.rule);

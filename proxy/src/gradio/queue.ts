@@ -5,6 +5,7 @@ import type { Observer } from './observer.js';
 import { complete, isObj, parseError, type Exchange } from './exchange.js';
 import { now, whenReady, type Prediction } from './prediction.js';
 import { guardedAsync, Site } from '../guard.js';
+import { cleanName } from './names.js';
 import { SseTokenizer } from './sse.js';
 import type { Captured } from './json-capture.js';
 
@@ -35,7 +36,7 @@ export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()
       p.processStarts(at);
       return;
     case 'log':
-      p.log(typeof m.level === 'string' ? m.level.slice(0, 16) : 'info');
+      p.log(typeof m.level === 'string' ? cleanName(m.level).slice(0, 16) : 'info');
       return;
     case 'process_generating':
     case 'process_streaming':
