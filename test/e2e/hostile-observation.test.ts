@@ -179,9 +179,11 @@ test.serial('defect 2: a deeply nested /config the proxy fetches itself does not
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
-test.serial('defect 6: control characters in /call/<name> reach no span name or attribute', async (t) => {
+test.serial('defect 6: control characters in /call/<name> or in header values reach no span name or attribute', async (t) => {
   const body = Buffer.from('{"data":["hi"]}');
-  const via = await raw(`${proxy.url}/gradio_api/call/ab%0A%1B%E2%80%AEc%00`, { body, headers: { 'content-type': 'application/json' } });
+  // Header values may carry a tab, and latin1 bytes 0x80-0x9f decode to C1 controls.
+  const headers = { 'content-type': 'application/json', 'user-agent': 'ua\u0085x\ty', 'x-forwarded-host': 'h\u009bx', 'x-forwarded-proto': 'ht\u0090tp' };
+  const via = await raw(`${proxy.url}/gradio_api/call/ab%0A%1B%E2%80%AEc%00`, { body, headers });
   t.is(via.status, 404);
   const spans = await spansOf(spanFile, String(via.headers['x-trace-id']), (s) => s.some(isPredict) && s.some((x) => x.kind === 'SERVER'));
   const predict = spans.find(isPredict);

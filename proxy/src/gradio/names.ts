@@ -3,6 +3,7 @@
 // name: API and input names come from the app's own schema (/config, /info), anything else is
 // `other`, and even the app's names are cleaned and bounded before they are used.
 import type { AppSchema, Dependency } from './app-config.js';
+import { cleanText } from '../spans/bounded.js';
 
 /** The stand-in for every api name the app's schema does not declare. */
 export const OTHER = 'other';
@@ -10,12 +11,9 @@ export const OTHER = 'other';
 /** Longest api name kept (an app's names are short; a longer one is cut). */
 export const MAX_NAME_CHARS = 128;
 
-// C0/C1 controls, DEL, line/paragraph separators and the bidi overrides/isolates.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 /** A name safe for a span name or label: no control or bidi characters, bounded length. */
 export function cleanName(name: string): string {
-  return name.replace(UNSAFE, '_').slice(0, MAX_NAME_CHARS);
+  return cleanText(name, MAX_NAME_CHARS);
 }
 
 /** An attribute-key-safe input name: letters, digits and `_` only, at most 40 characters. */
