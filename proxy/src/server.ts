@@ -18,7 +18,8 @@ import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
-import { guard, guardedAsync, guardedInterval, guardedListener, installGuard, Site } from './guard.js';
+import { guard, guardedInterval, installGuard, Site } from './guard.js';
+import { guardObserver } from './gradio/observer.js';
 import { failureReporter } from './guard-report.js';
 import { EndReason } from './spans/attributes.js';
 import { forcingExtractor, makeForceDecider } from './sampling/force.js';
@@ -133,14 +134,17 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     });
     // Observing 'data' alongside http-proxy's pipe neither consumes nor delays the bytes.
     const obs = s.observer;
-    if (obs?.onResponse) guard(Site.RESPONSE, () => obs.onResponse!(proxyRes));
+    // The observer's hooks are guarded (guardObserver): they never throw into these events.
+    obs?.onResponse?.(proxyRes);
     proxyRes.on('data', (chunk: Buffer) => {
       if (s.firstByteNs === undefined) s.firstByteNs = process.hrtime.bigint();
       s.responseBytes += chunk.length;
+      obs?.onResponseChunk?.(chunk);
     });
-    if (obs?.onResponseChunk) guardedListener(proxyRes, 'data', Site.RESPONSE_CHUNK, (chunk: Buffer) => obs.onResponseChunk!(chunk));
-    proxyRes.on('end', () => endClientSpan(s));
-    if (obs?.onResponseEnd) guardedListener(proxyRes, 'end', Site.RESPONSE_END, () => obs.onResponseEnd!());
+    proxyRes.on('end', () => {
+      endClientSpan(s);
+      obs?.onResponseEnd?.();
+    });
     proxyRes.on('close', () => {
       if (proxyRes.complete) return;
       // The upstream died mid-body (or the idle timeout cut it): http-proxy's pipe would leave
@@ -194,11 +198,13 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       return;
     }
     metrics.activeRequests.inc({ http_request_method: s.method });
-    const obs = gradio ? guard(Site.OBSERVE, () => observe(gradio, s, req, s.startedAt)) : undefined;
+    const obs = gradio ? guard(Site.OBSERVE, () => { const o = observe(gradio, s, req, s.startedAt); return o && guardObserver(o); }) : undefined;
     s.observer = obs;
-    req.on('data', (chunk: Buffer) => { s.requestBytes += chunk.length; });
-    if (obs?.onRequestChunk) guardedListener(req, 'data', Site.REQUEST_CHUNK, (chunk: Buffer) => obs.onRequestChunk!(chunk));
-    if (obs?.onRequestEnd) guardedListener(req, 'end', Site.REQUEST_END, () => obs.onRequestEnd!());
+    req.on('data', (chunk: Buffer) => {
+      s.requestBytes += chunk.length;
+      obs?.onRequestChunk?.(chunk);
+    });
+    if (obs?.onRequestEnd) req.on('end', obs.onRequestEnd);
     res.on('close', () => {
       const end = endTimeNow();
       const aborted = !res.writableFinished && !s.errorType;
@@ -208,12 +214,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         s.proxyRes?.destroy();
         s.proxyReq?.destroy();
       }
-      if (obs?.onClose) guard(Site.CLOSE, () => obs.onClose!(aborted));
+      obs?.onClose?.(aborted);
       const done = () => guard(Site.FINISH, () => finishRequest(s, res.statusCode, finishDeps, end));
       if (!obs?.settled) return done();
-      // The SERVER span waits (bounded) for the parsers so it can carry their results.
-      const settled = guardedAsync(Site.SETTLED, () => obs.settled!());
-      void Promise.race([settled, new Promise((r) => setTimeout(r, 5000).unref())]).then(done);
+      // The SERVER span waits (bounded) for the parsers so it can carry their results; never rejects.
+      void Promise.race([obs.settled(), new Promise((r) => setTimeout(r, 5000).unref())]).then(done);
     });
     if (gradio && config.gate && isGated(s.route, s.method)) {
       gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {

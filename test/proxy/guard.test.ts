@@ -51,3 +51,16 @@ test.serial('a failing failure counter is swallowed too', (t) => {
   t.notThrows(() => guard(Site.FINISH, () => { throw new Error('x'); }));
   record();
 });
+
+test.serial('guardObserver: every hook of an observer is guarded, settled never rejects', async (t) => {
+  const { guardObserver } = await import('../../proxy/src/gradio/observer.js');
+  const failures = record();
+  const boom = () => { throw new Error('boom'); };
+  const obs = guardObserver({
+    onRequestChunk: boom, onRequestEnd: boom, onResponse: boom, onResponseChunk: boom, onResponseEnd: boom, onClose: boom,
+    settled: () => Promise.reject(new Error('late')),
+  });
+  t.notThrows(() => { obs.onRequestChunk!(Buffer.alloc(0)); obs.onRequestEnd!(); obs.onResponse!({} as never); obs.onResponseChunk!(Buffer.alloc(0)); obs.onResponseEnd!(); obs.onClose!(false); });
+  await t.notThrowsAsync(obs.settled!());
+  t.deepEqual(failures, [Site.REQUEST_CHUNK, Site.REQUEST_END, Site.RESPONSE, Site.RESPONSE_CHUNK, Site.RESPONSE_END, Site.CLOSE, Site.SETTLED]);
+});

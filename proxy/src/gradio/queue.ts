@@ -59,6 +59,13 @@ export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()
   }
 }
 
+type StepSite = typeof Site.STREAM_MESSAGE | typeof Site.CLOSE;
+
+/** `fn` after `chain`, guarded: a failing step is counted and the next one still runs; never rejects. */
+function nextStep(chain: Promise<void>, site: StepSite, fn: () => unknown): Promise<void> {
+  return chain.then(() => guardedAsync(site, fn)).then(() => undefined);
+}
+
 export interface StreamRouting {
   /** The prediction a message belongs to, if known (its span may still be in the making). */
   route(msg: Msg): Promise<Prediction | undefined> | undefined;
@@ -113,10 +120,8 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
     if (m.msg === 'process_completed' && typeof m.event_id === 'string') x.g.predictions.delete(m.event_id);
   };
 
-  // Keep message order even while the routing waits for its prediction; the chain never rejects.
-  const enqueue = (site: typeof Site.STREAM_MESSAGE | typeof Site.CLOSE, fn: () => unknown) => {
-    chain = chain.then(() => guardedAsync(site, fn)).then(() => undefined);
-  };
+  // Keep message order even while the routing waits for its prediction.
+  const enqueue = (site: StepSite, fn: () => unknown) => { chain = nextStep(chain, site, fn); };
   return {
     onResponse(res) { sse200 = res.statusCode === 200 && /text\/event-stream/.test(String(res.headers['content-type'] ?? '')); },
     onResponseChunk(c) {
@@ -173,9 +178,7 @@ export function callStreamObserver(x: Exchange): Observer {
       void p.finish(A.EndReason.FAILED, type, undefined, at);
     }
   };
-  const enqueue = (site: typeof Site.STREAM_MESSAGE | typeof Site.CLOSE, fn: () => unknown) => {
-    chain = chain.then(() => guardedAsync(site, fn)).then(() => undefined);
-  };
+  const enqueue = (site: StepSite, fn: () => unknown) => { chain = nextStep(chain, site, fn); };
   return {
     onResponse(res) { ok = res.statusCode === 200; },
     onResponseChunk(c) { if (ok) for (const e of sse.feed(c)) enqueue(Site.STREAM_MESSAGE, () => handle(e.event, e.data)); },
