@@ -22,6 +22,8 @@ export const Site = Object.freeze({
   FINISH: 'finish',
   /** The periodic sweep of the correlation tables (ends expired predictions). */
   SWEEP: 'sweep',
+  /** The tail sampler's periodic decision on traces that waited long enough. */
+  TAIL_SWEEP: 'tail-sweep',
   /** Creating a prediction span from a submission (awaits the body and the schema). */
   PREDICTION: 'gradio:prediction',
   /** Ending a prediction span (waits for output probes). */

@@ -50,12 +50,12 @@ export class UploadParser {
         };
         guardedListener(stream as unknown as NodeJS.EventEmitter, 'close', Site.UPLOAD_PART, finish);
         // A form cut short errors its open file stream; unhandled, that would kill the process.
-        stream.on('error', () => { this.failed = 'invalid_multipart'; finish(); });
+        guardedListener(stream as unknown as NodeJS.EventEmitter, 'error', Site.UPLOAD_PART, () => { this.failed = 'invalid_multipart'; finish(); });
       }));
     });
     const finish = () => { void Promise.all(probes).then((parts) => resolve({ parts, error: this.failed })); };
     guardedListener(this.bb, 'close', Site.UPLOAD_PART, finish);
-    this.bb.on('error', () => { this.failed = 'invalid_multipart'; finish(); });
+    guardedListener(this.bb, 'error', Site.UPLOAD_PART, () => { this.failed = 'invalid_multipart'; finish(); });
   }
 
   feed(chunk: Buffer): void {
