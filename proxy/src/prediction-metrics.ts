@@ -21,6 +21,8 @@ export class PredictionMetrics implements SpanProcessor {
   // first); their durations wait here, keyed by the predict span id, for the predict's labels.
   private readonly children = new Map<string, Children>();
   private readonly apiNames = new LabelLimiter(100);
+  // error.type is one of ours or an HTTP status the app answered: bounded already, capped anyway.
+  private readonly errorTypes = new LabelLimiter(64);
 
   constructor(
     private readonly metrics: Metrics,
@@ -58,7 +60,7 @@ export class PredictionMetrics implements SpanProcessor {
       if (value === undefined || value < 0) return;
       h.observe({ labels: { ...labels, ...extra }, value, exemplarLabels: exemplar });
     };
-    observe(this.metrics.predictionDuration, hrTimeToMilliseconds(span.duration) / 1000, { outcome, error_type: str(a[A.ATTR_ERROR_TYPE]) ?? '' });
+    observe(this.metrics.predictionDuration, hrTimeToMilliseconds(span.duration) / 1000, { outcome, error_type: this.errorTypes.value(str(a[A.ATTR_ERROR_TYPE])) });
     observe(this.metrics.queueWait, c?.queueS);
     observe(this.metrics.processingDuration, c?.processS, { outcome });
     const ttfc = num(a[A.ATTR_TTS_TIME_TO_FIRST_CHUNK_MS]);

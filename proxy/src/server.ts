@@ -24,7 +24,9 @@ import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from './propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
-import { makeSafely } from './safely.js';
+import { guard, guardedInterval, installGuard, Site } from './guard.js';
+import { guardObserver } from './gradio/observer.js';
+import { failureReporter } from './guard-report.js';
 import { EndReason } from './spans/attributes.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { sampledFlagFor, type SampledFlag } from './sampling/reveal.js';
@@ -58,7 +60,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     labelNames: ['site'],
     registers: [metrics.registry],
   });
-  const safely = makeSafely(logger, (site) => observationFailures.inc({ site }));
+  installGuard({ onFailure: failureReporter(logger, (site) => observationFailures.inc({ site })), faultInject: config.faultInject });
   const tracing = buildTracing(config, { metrics, logger });
   const tracer = tracing.provider.getTracer('tts-trace-proxy');
   // Forced sampling (B3 debug, X-Debug-Tracing) rides in the extracted context to the head sampler.
@@ -103,7 +105,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     });
   }
   // Expired predictions end as spans of their own; without traffic nobody would look at the table.
-  const sweeper = gradio ? setInterval(() => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000).unref() : undefined;
+  const sweeper = gradio ? guardedInterval(Site.SWEEP, () => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000) : undefined;
 
   // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
   const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity });
@@ -148,20 +150,21 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       const existing = proxyRes.headers['set-cookie'] ?? [];
       proxyRes.headers['set-cookie'] = [...existing, s.setCookie];
     }
-    safely('trace-headers', () => {
+    guard(Site.TRACE_HEADERS, () => {
       for (const [k, v] of Object.entries(traceHeaders(s, reveal))) res.setHeader(k, v);
     });
     // Observing 'data' alongside http-proxy's pipe neither consumes nor delays the bytes.
     const obs = s.observer;
-    if (obs?.onResponse) safely('gradio:response', () => obs.onResponse!(proxyRes));
+    // The observer's hooks are guarded (guardObserver): they never throw into these events.
+    obs?.onResponse?.(proxyRes);
     proxyRes.on('data', (chunk: Buffer) => {
       if (s.firstByteNs === undefined) s.firstByteNs = process.hrtime.bigint();
       s.responseBytes += chunk.length;
-      if (obs?.onResponseChunk) safely('gradio:response-chunk', () => obs.onResponseChunk!(chunk));
+      obs?.onResponseChunk?.(chunk);
     });
     proxyRes.on('end', () => {
       endClientSpan(s);
-      if (obs?.onResponseEnd) safely('gradio:response-end', () => obs.onResponseEnd!());
+      obs?.onResponseEnd?.();
     });
     proxyRes.on('close', () => {
       if (proxyRes.complete) return;
@@ -232,13 +235,13 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       return;
     }
     metrics.activeRequests.inc({ http_request_method: s.method });
-    const obs = gradio ? safely('gradio:observe', () => observe(gradio, s, req, s.startedAt)) : undefined;
+    const obs = gradio ? guard(Site.OBSERVE, () => { const o = observe(gradio, s, req, s.startedAt); return o && guardObserver(o); }) : undefined;
     s.observer = obs;
     req.on('data', (chunk: Buffer) => {
       s.requestBytes += chunk.length;
-      if (obs?.onRequestChunk) safely('gradio:request-chunk', () => obs.onRequestChunk!(chunk));
+      obs?.onRequestChunk?.(chunk);
     });
-    if (obs?.onRequestEnd) req.on('end', () => safely('gradio:request-end', () => obs.onRequestEnd!()));
+    if (obs?.onRequestEnd) req.on('end', obs.onRequestEnd);
     res.on('close', () => {
       const end = endTimeNow();
       const aborted = !res.writableFinished && !s.errorType;
@@ -248,14 +251,13 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         s.proxyRes?.destroy();
         s.proxyReq?.destroy();
       }
-      if (obs?.onClose) safely('gradio:close', () => obs.onClose!(aborted));
+      obs?.onClose?.(aborted);
       // As nginx: a client that left before any answer was sent is logged as 499, not as the default 200.
       const status = aborted && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode;
-      const done = () => safely('finish', () => finishRequest(s, status, finishDeps, end));
+      const done = () => guard(Site.FINISH, () => finishRequest(s, status, finishDeps, end));
       if (!obs?.settled) return done();
-      // The SERVER span waits (bounded) for the parsers so it can carry their results.
-      const settled = safely('gradio:settled', () => obs.settled!()) ?? Promise.resolve();
-      Promise.race([settled, new Promise((r) => setTimeout(r, 5000).unref())]).catch(() => observationFailures.inc({ site: 'gradio:settled' })).finally(done);
+      // The SERVER span waits (bounded) for the parsers so it can carry their results; never rejects.
+      void Promise.race([obs.settled(), new Promise((r) => setTimeout(r, 5000).unref())]).then(done);
     });
     if (gradio && config.gate && isGated(s.route, s.method)) {
       gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {
@@ -288,7 +290,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       return;
     }
     metrics.activeRequests.inc({ http_request_method: s.method });
-    socket.on('close', () => safely('finish', () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
+    socket.on('close', () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
     socket.on('error', () => undefined);
     forwardWs(req, socket, head, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
@@ -333,7 +335,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     // Predictions still waiting for their result are recorded as far as they got.
     if (gradio) {
       await Promise.race([
-        Promise.all([...gradio.predictions.values()].map((h) => h.ready.then((p) => p.finish(EndReason.SHUTDOWN)))),
+        Promise.all([...gradio.predictions.values()].map((h) => h.ready.then((p) => p?.finish(EndReason.SHUTDOWN)))),
         new Promise((r) => setTimeout(r, 1000).unref()),
       ]);
     }

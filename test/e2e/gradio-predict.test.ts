@@ -132,7 +132,8 @@ test.serial('a non-queued function (direct POST): one complete span inside the r
   const predict = byName(spans, 'gradio.predict /direct');
   t.is(predict.parentId, server.id);
   t.is(predict.tags!['gradio.transport'], 'direct');
-  t.true(predict.timestamp! >= server.timestamp! && predict.timestamp! + predict.duration! <= server.timestamp! + server.duration! + 1000);
+  t.true(predict.timestamp! >= server.timestamp! && predict.timestamp! + predict.duration! <= server.timestamp! + server.duration! + 1000,
+    JSON.stringify({ server: [server.timestamp, server.duration], predict: [predict.timestamp, predict.duration], tags: predict.tags }));
 });
 
 test.serial('the proxy learns the schema from /config as it passes', async (t) => {

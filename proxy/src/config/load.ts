@@ -76,6 +76,8 @@ export interface ProxyConfig extends TraceSettings {
   /** Validated addresses and CIDR ranges (see client-address.ts). */
   readonly trustedProxies: readonly string[];
   readonly debugTokenGuessesPerMin: number;
+  /** Test only: guard sites whose hooks throw first (see guard.ts). */
+  readonly faultInject: readonly string[];
 }
 
 function readArmsFile(path: string): Arm[] {

@@ -1,5 +1,6 @@
 // Every option the proxy understands, declared once: the loader validates against this table
 // and `--help` is generated from it, so the documentation cannot drift from the parser.
+import { GUARD_SITES } from '../guard.js';
 
 export type OptionType = 'string' | 'path' | 'url' | 'address' | 'int' | 'number' | 'list' | 'enum' | 'bool';
 
@@ -24,6 +25,7 @@ export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export const LOG_FORMATS = ['json', 'text'] as const;
 export const PROPAGATORS = ['tracecontext', 'b3', 'b3multi', 'baggage', 'none'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const FAULT_INJECT_SITES = ['all', ...GUARD_SITES] as const;
 
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'upstream', type: 'url', flag: '--upstream', env: 'TTS_PROXY_UPSTREAM', default: 'http://127.0.0.1:7860',
@@ -140,4 +142,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Comma-separated addresses or CIDR ranges of the hops whose X-Forwarded-For is believed (like nginx set_real_ip_from, recursive): the client is the rightmost address not in this list. Used for client.address, canary hashing and the debug-token guess limit. --trusted-proxies \'\': X-Forwarded-For is never believed.' },
   { key: 'debugTokenGuessesPerMin', type: 'int', env: 'TTS_PROXY_DEBUG_TOKEN_GUESSES_PER_MIN', default: '10', min: 1, max: 1000000,
     description: 'Wrong X-Debug-Tracing tokens allowed per client address and minute (burst: a minute\'s worth); past that the header is ignored, even when right, and counted as guess_limited.' },
+  { key: 'faultInject', type: 'list', env: 'TTS_PROXY_FAULT_INJECT', default: '', choices: FAULT_INJECT_SITES,
+    description: 'TEST ONLY: observation hooks (comma-separated guard sites, or all) that throw before they run, to show that traffic is unaffected; each failure is counted in tts_proxy_observation_failures_total. Never set in production.' },
 ];

@@ -2,6 +2,7 @@
 // generation, API prefix, and each dependency's input components, so positional `data[]` can be
 // mapped to safe attributes (design §3 "Schema-aware inputs").
 import { isLongString, type Captured } from './json-capture.js';
+import { cleanKey, cleanName } from './names.js';
 
 export interface InputComponent {
   readonly type: string;
@@ -13,6 +14,7 @@ export interface InputComponent {
 
 export interface Dependency {
   readonly fnIndex: number;
+  /** As reported (cleaned and bounded: see names.ts); `byApiName` is keyed by the raw name. */
   readonly apiName?: string;
   readonly inputs: readonly InputComponent[];
 }
@@ -57,7 +59,10 @@ export function parseInfo(info: Captured | undefined): Map<string, (string | und
   for (const [api, ep] of Object.entries(info.named_endpoints)) {
     if (!isObj(ep) || !Array.isArray(ep.parameters)) continue;
     // `parameter_name` exists from Gradio 4.2x on; older /info gives labels only (the config has those).
-    out.set(normalizeApiName(api), ep.parameters.map((p) => (isObj(p) ? str(p.parameter_name) : undefined)));
+    out.set(normalizeApiName(api), ep.parameters.map((p) => {
+      const name = isObj(p) ? str(p.parameter_name) : undefined;
+      return name === undefined ? undefined : cleanKey(name) || undefined;
+    }));
   }
   return out;
 }
@@ -86,13 +91,14 @@ export function parseConfig(config: Captured | undefined, params: ReadonlyMap<st
       const name = type === 'state' ? `state${i}` : names?.[param++] ?? (slug(str(props.label) ?? '') || `arg${i}`);
       return { type, name, choices: choicesOf(props) };
     });
-    const dep: Dependency = { fnIndex, apiName, inputs };
+    const dep: Dependency = { fnIndex, apiName: apiName === undefined ? undefined : cleanName(apiName), inputs };
     byFnIndex.set(fnIndex, dep);
     if (apiName) byApiName.set(apiName, dep);
   });
   return {
-    version: str(config.version),
-    protocol: str(config.protocol) ?? 'ws',
+    // The app's own strings, but they become attributes: cleaned and bounded like any name.
+    version: str(config.version) === undefined ? undefined : cleanName(str(config.version)!),
+    protocol: cleanName(str(config.protocol) ?? 'ws'),
     apiPrefix: str(config.api_prefix) ?? '',
     byFnIndex,
     byApiName,

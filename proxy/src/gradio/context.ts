@@ -4,7 +4,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { AudioMeta } from '../audio/probe.js';
 import { SchemaStore } from './app-config.js';
 import { BoundedTable } from './correlate.js';
-import type { Prediction } from './prediction.js';
+import { whenReady, type Prediction } from './prediction.js';
 import * as A from '../spans/attributes.js';
 
 export interface GradioOptions {
@@ -32,7 +32,8 @@ export interface GradioCounters {
 export interface Handle {
   readonly eventId: string;
   readonly sessionKey?: string;
-  readonly ready: Promise<Prediction>;
+  /** Never rejects; undefined when the span could not be made (counted by the guard). */
+  readonly ready: Promise<Prediction | undefined>;
   prediction?: Prediction;
 }
 
@@ -82,7 +83,7 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, count
       // An abandoned prediction still becomes a span, saying why it ended.
       onEvict: (_k, h, reason) => {
         counters.evicted('predictions', reason);
-        void h.ready.then((p) => p.finish(reason === 'expired' ? A.EndReason.EXPIRED : A.EndReason.EVICTED, A.ErrorType.PREDICTION_ABANDONED));
+        whenReady(h.ready, (p) => p.finish(reason === 'expired' ? A.EndReason.EXPIRED : A.EndReason.EVICTED, A.ErrorType.PREDICTION_ABANDONED));
       },
     }),
     early: new BoundedTable<EarlyMessages>({

@@ -15,11 +15,14 @@ import { isLongString, JsonCapture, type Captured, type CaptureResult } from './
 import { decodingFeeder } from './observer.js';
 import { findOutputFiles, probeOutput } from './outputs.js';
 import { now, Prediction } from './prediction.js';
+import { guarded, guardedAsync, guardedListener, Site } from '../guard.js';
+import { MAX_DEPTH, type CaptureLimits } from './json-capture.js';
+import { cleanName, resolveApiName } from './names.js';
 
 type Obj = { [k: string]: Captured };
 export const isObj = (v: Captured | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLongString(v);
 
-export const CONFIG_LIMITS = { maxString: 4096, headChars: 256, maxNodes: 500_000 };
+export const CONFIG_LIMITS: CaptureLimits = { maxString: 4096, headChars: 256, maxNodes: 500_000, maxDepth: MAX_DEPTH };
 
 /** Everything one observed request needs. */
 export interface Exchange {
@@ -36,6 +39,13 @@ export interface Exchange {
 export function parseError(x: Exchange, kind: string): void {
   x.g.counters.parseError(kind);
   x.state.serverSpan?.setAttribute(A.ATTR_GRADIO_PARSE_ERROR, kind);
+}
+
+/** Records on the span what kept a captured body from being read whole (the span itself survives). */
+export function captureProblems(x: Exchange, r: CaptureResult): string | undefined {
+  const kind = r.invalid ? 'invalid_json' : r.tooDeep ? 'too_deep' : r.truncated ? 'truncated' : undefined;
+  if (kind) parseError(x, kind);
+  return kind;
 }
 
 /** Captures a JSON request body. */
@@ -62,17 +72,19 @@ export function responseJson(limits?: ConstructorParameters<typeof JsonCapture>[
 
 function getJson(url: URL, timeoutMs: number): Promise<Captured | undefined> {
   return new Promise((resolve) => {
-    const req = request(url, { timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
+    const req = request(url, { timeout: timeoutMs, headers: { accept: 'application/json' } }, guarded(Site.FETCH, (res: IncomingMessage) => {
+      res.on('error', () => resolve(undefined));
       if (res.statusCode !== 200) { res.resume(); resolve(undefined); return; }
       const c = new JsonCapture(CONFIG_LIMITS);
       const f = decodingFeeder(res.headers['content-encoding'] as string | undefined, (b) => c.feed(b), () => c.end());
-      res.on('data', (b: Buffer) => f.feed(b));
-      res.on('end', () => f.end());
-      res.on('error', () => resolve(undefined));
+      guardedListener(res, 'data', Site.FETCH, (b: Buffer) => f.feed(b));
+      guardedListener(res, 'end', Site.FETCH, () => f.end());
       c.result.then((r) => resolve(r.value), () => resolve(undefined));
-    });
+    }));
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
+    // However the exchange goes (even if a guarded listener failed), the caller gets an answer.
+    setTimeout(() => { req.destroy(); resolve(undefined); }, 2 * timeoutMs).unref();
     req.end();
   });
 }
@@ -84,12 +96,12 @@ export function ensureSchema(app: AppView): Promise<void> {
   if (f.inflight) return f.inflight;
   if (Date.now() - f.last < 30_000) return Promise.resolve();
   f.last = Date.now();
-  f.inflight = (async () => {
+  f.inflight = guardedAsync(Site.SCHEMA_FETCH, async () => {
     const config = await getJson(new URL('/config', app.upstream), 3000);
     app.schemas.setConfig(config);
     const prefix = app.schemas.get()?.apiPrefix ?? '';
     app.schemas.setInfo(await getJson(new URL(`${prefix}/info`, app.upstream), 3000));
-  })().finally(() => { f.inflight = undefined; });
+  }).then(() => { f.inflight = undefined; });
   return f.inflight;
 }
 
@@ -100,6 +112,7 @@ async function schemaSoon(app: AppView): Promise<void> {
 // ---- predictions ----------------------------------------------------------------------------
 
 export interface Submission {
+  /** The api name the client addressed (`/<decoded path segment>`); reported only if the schema has it. */
   readonly apiName?: string;
   readonly fnIndex?: number;
   readonly data?: Captured;
@@ -113,7 +126,7 @@ export interface Submission {
 export async function analyseSubmission(g: GradioContext, app: AppView, sub: Pick<Submission, 'fnIndex' | 'apiName' | 'data'>): Promise<{ dep?: Dependency; facts: InputFacts }> {
   await schemaSoon(app);
   const schema = app.schemas.get();
-  const dep: Dependency | undefined = sub.fnIndex !== undefined ? schema?.byFnIndex.get(sub.fnIndex) : sub.apiName ? schema?.byApiName.get(sub.apiName) : undefined;
+  const dep: Dependency | undefined = sub.fnIndex !== undefined ? schema?.byFnIndex.get(sub.fnIndex) : sub.apiName !== undefined ? resolveApiName(schema, sub.apiName).dep : undefined;
   const facts = await describeInputs(sub.data, dep, {
     fileMeta: (path) => g.files.get(path),
     dataUrlMeta: (head, length) => probeDataUrl(head, length),
@@ -126,14 +139,15 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
   const g = x.g;
   const { dep, facts } = await analyseSubmission(g, x.app, sub);
   const schema = x.app.schemas.get();
-  const apiName = sub.apiName ?? dep?.apiName;
+  // Never the client's string: the schema's name for the dependency, or `other`.
+  const apiName = sub.apiName !== undefined && sub.fnIndex === undefined ? resolveApiName(schema, sub.apiName).name : dep?.apiName;
   const attributes: Attributes = { ...facts.attributes, ...armAttributes(x.state), [A.ATTR_GRADIO_TRANSPORT]: sub.transport };
   if (schema?.version) attributes[A.ATTR_GRADIO_VERSION] = schema.version;
   if (schema) attributes[A.ATTR_GRADIO_PROTOCOL] = schema.protocol;
   if (apiName) attributes[A.ATTR_GRADIO_API_NAME] = apiName;
   const fnIndex = sub.fnIndex ?? dep?.fnIndex;
   if (fnIndex !== undefined) attributes[A.ATTR_GRADIO_FN_INDEX] = fnIndex;
-  if (sub.eventId) attributes[A.ATTR_GRADIO_EVENT_ID] = sub.eventId;
+  if (sub.eventId) attributes[A.ATTR_GRADIO_EVENT_ID] = cleanName(sub.eventId);
   if (sub.sessionHash) attributes[A.ATTR_GRADIO_SESSION] = g.session(sub.sessionHash);
   const violations = checkRules(facts, g.options);
   if (violations.length) attributes[A.ATTR_TTS_RULE_VIOLATIONS] = violations.map((v) => v.rule);
@@ -150,11 +164,15 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
   });
 }
 
-/** error.type for a submission the app refused with an HTTP status (gradio-protocol §6). */
-export function statusErrorType(status: number): string {
+/**
+ * error.type for a submission the app refused with an HTTP status (gradio-protocol §6). A 404 on
+ * a path that names an api (`/call/<name>`, `/run/<name>`) means there is no such endpoint; only
+ * the queue's 404 is about the session.
+ */
+export function statusErrorType(status: number, namesApi = false): string {
   if (status === 503) return A.ErrorType.QUEUE_FULL;
   if (status === 422 || status === 400) return A.ErrorType.VALIDATION_ERROR;
-  if (status === 404) return A.ErrorType.SESSION_NOT_FOUND;
+  if (status === 404) return namesApi ? A.ErrorType.API_NOT_FOUND : A.ErrorType.SESSION_NOT_FOUND;
   return String(status);
 }
 
@@ -167,10 +185,12 @@ export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success:
   const app = p.app;
   if (success && files[0] && x.g.options.probeOutputs) {
     const cookie = x.req.headers.cookie;
-    p.waitFor(probeOutput(files[0], {
-      upstream: app.upstream, apiPrefix: app.schemas.get()?.apiPrefix ?? '', timeoutMs: 3000,
-      headers: cookie ? { cookie } : {},
-    }).then((r) => {
+    const file = files[0];
+    p.waitFor(guardedAsync(Site.OUTPUT_PROBE, async () => {
+      const r = await probeOutput(file, {
+        upstream: app.upstream, apiPrefix: app.schemas.get()?.apiPrefix ?? '', timeoutMs: 3000,
+        headers: cookie ? { cookie } : {},
+      });
       if (!r) return;
       p.set(r.attributes);
       p.outputDurationS = r.durationS;
@@ -183,14 +203,16 @@ export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success:
  * Registers an event_id synchronously, before its span exists; messages that arrived for it
  * early are replayed in order once it does.
  */
-export function register(x: Exchange, eventId: string, sessionHash: string | undefined, ready: Promise<Prediction>, replay: (p: Prediction, msg: Obj, at: number) => void): Handle {
+export function register(x: Exchange, eventId: string, sessionHash: string | undefined, ready: Promise<Prediction | undefined>, replay: (p: Prediction, msg: Obj, at: number) => void): Handle {
   const h: Handle = { eventId, sessionKey: sessionHash, ready };
   x.g.predictions.set(eventId, h);
   const early = x.g.early.delete(eventId);
-  void ready.then((p) => {
+  void guardedAsync(Site.STREAM_MESSAGE, async () => {
+    const p = await ready;
+    if (!p) return void x.g.predictions.delete(eventId);
     h.prediction = p;
     for (const e of early?.messages ?? []) if (!p.isEnded) replay(p, e.msg as Obj, e.at);
-  }, () => x.g.predictions.delete(eventId));
+  });
   return h;
 }
 

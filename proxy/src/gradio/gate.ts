@@ -7,6 +7,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { AppView, GradioContext } from './context.js';
 import { analyseSubmission } from './exchange.js';
 import { checkRules, type Violation } from './rules.js';
+import { apiNameFromSegment } from './names.js';
 
 const GATED = /^(?:\/gradio_api)?\/(?:queue\/join|call\/(?:v2\/)?\{api_name\}|run\/\{api_name\}|api\/\{api_name\})$/;
 
@@ -51,7 +52,7 @@ export function gate(g: GradioContext, app: AppView, req: IncomingMessage, maxBy
         const isV2 = /\/call\/v2\//.test(req.url ?? '');
         const { facts } = await analyseSubmission(g, app, {
           fnIndex: typeof parsed.fn_index === 'number' ? parsed.fn_index : undefined,
-          apiName: api ? `/${decodeURIComponent(api)}` : undefined,
+          apiName: apiNameFromSegment(api),
           data: (isV2 ? parsed : parsed.data) as never,
         });
         violations = checkRules(facts, g.options);

@@ -47,6 +47,9 @@ export function codePointLength(text: string): number {
   return n;
 }
 
+/** Positional inputs described one by one when the schema does not say how many there are. */
+export const MAX_DESCRIBED_INPUTS = 32;
+
 type Obj = { [k: string]: Captured };
 const isObj = (v: Captured | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLongString(v);
 
@@ -98,15 +101,20 @@ export async function describeInputs(data: Captured | undefined, dep: Dependency
   const audio: AudioMeta[] = [];
   let unresolvedFiles = 0;
   const entries: [InputComponent, Captured][] = [];
+  let count = 0;
   if (Array.isArray(data)) {
-    data.forEach((v, i) => entries.push([dep?.inputs[i] ?? { type: 'unknown', name: `arg${i}` }, v]));
+    count = data.length;
+    // The client decides how many values it sends; only so many get attributes of their own.
+    data.slice(0, Math.max(MAX_DESCRIBED_INPUTS, dep?.inputs.length ?? 0)).forEach((v, i) => entries.push([dep?.inputs[i] ?? { type: 'unknown', name: `arg${i}` }, v]));
   } else if (isObj(data)) {
+    // Keyword inputs (/call/v2): a key names an attribute only if the schema declares it.
     for (const [k, v] of Object.entries(data)) {
+      count++;
       const comp = dep?.inputs.find((c) => c.name === k);
-      entries.push([comp ?? { type: 'unknown', name: k.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40) }, v]);
+      if (comp) entries.push([comp, v]);
     }
   }
-  attributes[A.ATTR_GRADIO_INPUT_COUNT] = entries.length;
+  attributes[A.ATTR_GRADIO_INPUT_COUNT] = count;
   for (const [comp, v] of entries) {
     const key = `${A.GRADIO_INPUT_PREFIX}${comp.name}`;
     if (v === null || comp.type === 'state') continue;

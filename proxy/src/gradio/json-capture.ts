@@ -3,6 +3,7 @@
 // base64 strings, so the body is tokenised as a stream (stream-json) and long strings are kept
 // only as their length plus a head — enough to read an audio header, never the whole payload.
 import StreamJson from 'stream-json';
+import { guardedListener, Site } from '../guard.js';
 
 /** A string too long to keep: its length in characters and its first characters. */
 export interface LongString {
@@ -20,9 +21,14 @@ export interface CaptureLimits {
   readonly headChars: number;
   /** Values (nodes) kept in total; past this the capture stops and is marked truncated. */
   readonly maxNodes: number;
+  /** Containers nested deeper than this are kept as `null` and the result is marked `tooDeep`. */
+  readonly maxDepth?: number;
 }
 
-export const DEFAULT_LIMITS: CaptureLimits = { maxString: 16 * 1024, headChars: 64 * 1024, maxNodes: 20_000 };
+/** Gradio payloads nest a handful of levels (updates inside outputs inside data); 64 is generous. */
+export const MAX_DEPTH = 64;
+
+export const DEFAULT_LIMITS: CaptureLimits = { maxString: 16 * 1024, headChars: 64 * 1024, maxNodes: 20_000, maxDepth: MAX_DEPTH };
 
 export interface CaptureResult {
   readonly value?: Captured;
@@ -30,6 +36,8 @@ export interface CaptureResult {
   readonly invalid: boolean;
   /** The capture stopped at a limit: the value is partial. */
   readonly truncated: boolean;
+  /** Some containers were nested beyond `maxDepth` and are kept as `null`. */
+  readonly tooDeep?: boolean;
 }
 
 type Token = { name: string; value?: string };
@@ -61,6 +69,9 @@ export class JsonCapture {
   private strLen = 0;
   private strHeadLen = 0;
   private done = false;
+  private tooDeep = false;
+  /** Inside a container past maxDepth: how many levels still to close before tokens count again. */
+  private skipping = 0;
 
   constructor(private readonly limits: CaptureLimits = DEFAULT_LIMITS) {
     this.result = new Promise((resolve) => { this.resolve = resolve; });
@@ -68,8 +79,9 @@ export class JsonCapture {
 
   private startStreaming(): void {
     const parser = StreamJson.parser({ packKeys: true, streamKeys: false, packStrings: false, packNumbers: true, streamNumbers: false });
-    const finish = () => this.resolve({ value: this.hasRoot && !this.invalid ? this.root : undefined, invalid: this.invalid, truncated: this.truncated });
-    parser.on('data', (t: Token) => { if (!this.truncated && !this.invalid) this.token(t); });
+    const finish = () => this.resolve({ value: this.hasRoot && !this.invalid ? this.root : undefined, invalid: this.invalid, truncated: this.truncated, tooDeep: this.tooDeep });
+    guardedListener(parser, 'data', Site.JSON_TOKEN, (t: Token) => { if (!this.truncated && !this.invalid) this.token(t); });
+    // Always listened to (an 'error' without a listener would throw); resolving is not optional.
     parser.on('error', () => { this.invalid = true; finish(); });
     parser.on('end', finish);
     this.parser = parser;
@@ -77,26 +89,53 @@ export class JsonCapture {
     this.small = undefined;
   }
 
-  /** Applies the same limits as the streaming path to a value JSON.parse produced. */
-  private cap(v: unknown): Captured | undefined {
-    if (++this.nodes > this.limits.maxNodes) {
-      this.truncated = true;
-      return undefined;
+  /**
+   * Applies the same limits as the streaming path to a value JSON.parse produced. Iterative with
+   * an explicit stack: the input decides the nesting, so recursion would let it decide the
+   * call-stack depth too.
+   */
+  private cap(root: unknown): Captured | undefined {
+    type Frame = { out: Captured[] | Record<string, Captured>; it: Iterator<[string | number, unknown]>; depth: number };
+    const maxDepth = this.limits.maxDepth ?? MAX_DEPTH;
+    const make = (v: unknown, depth: number): { value: Captured; frame?: Frame } | undefined => {
+      if (++this.nodes > this.limits.maxNodes) {
+        this.truncated = true;
+        return undefined;
+      }
+      if (typeof v === 'string') {
+        return { value: v.length <= this.limits.maxString ? v : { kind: 'long-string', length: v.length, head: v.slice(0, this.limits.headChars) } };
+      }
+      if (v && typeof v === 'object') {
+        if (depth >= maxDepth) {
+          this.tooDeep = true;
+          return { value: null };
+        }
+        const out: Captured[] | Record<string, Captured> = Array.isArray(v) ? [] : {};
+        const it = (Array.isArray(v) ? v.entries() : Object.entries(v)[Symbol.iterator]()) as Iterator<[string | number, unknown]>;
+        return { value: out, frame: { out, it, depth: depth + 1 } };
+      }
+      return { value: v as Captured };
+    };
+    const first = make(root, 0);
+    if (!first) return undefined;
+    const stack: Frame[] = first.frame ? [first.frame] : [];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const next = top.it.next();
+      if (next.done) {
+        stack.pop();
+        continue;
+      }
+      const [k, v] = next.value;
+      // A key named __proto__ would replace the prototype of the captured object.
+      if (k === '__proto__') continue;
+      const c = make(v, top.depth);
+      if (!c) break;
+      if (Array.isArray(top.out)) top.out.push(c.value);
+      else top.out[k] = c.value;
+      if (c.frame) stack.push(c.frame);
     }
-    if (typeof v === 'string') {
-      return v.length <= this.limits.maxString ? v : { kind: 'long-string', length: v.length, head: v.slice(0, this.limits.headChars) };
-    }
-    if (Array.isArray(v)) {
-      const out: Captured[] = [];
-      for (const x of v) { const c = this.cap(x); if (c === undefined) break; out.push(c); }
-      return out;
-    }
-    if (v && typeof v === 'object') {
-      const out: Record<string, Captured> = {};
-      for (const [k, x] of Object.entries(v)) { const c = this.cap(x); if (c === undefined) break; out[k] = c; }
-      return out;
-    }
-    return v as Captured;
+    return first.value;
   }
 
   /** The value built so far (objects fill in as tokens arrive); undefined before the first token. */
@@ -135,7 +174,7 @@ export class JsonCapture {
       const value = this.cap(parsed) ?? null;
       this.root = value;
       this.hasRoot = true;
-      this.resolve({ value, invalid: false, truncated: this.truncated });
+      this.resolve({ value, invalid: false, truncated: this.truncated, tooDeep: this.tooDeep });
       return;
     }
     this.parser!.end();
@@ -154,12 +193,25 @@ export class JsonCapture {
     } else if (Array.isArray(top.container)) {
       top.container.push(v);
     } else if (top.key !== undefined) {
-      top.container[top.key] = v;
+      if (top.key !== '__proto__') top.container[top.key] = v;
       top.key = undefined;
     }
   }
 
   private token(t: Token): void {
+    const opens = t.name === 'startObject' || t.name === 'startArray';
+    if (this.skipping) {
+      if (opens) this.skipping++;
+      else if (t.name === 'endObject' || t.name === 'endArray') this.skipping--;
+      return;
+    }
+    if (opens && this.stack.length >= (this.limits.maxDepth ?? MAX_DEPTH)) {
+      // Same as the fast path: the too-deep container stands as null, its siblings are kept.
+      this.tooDeep = true;
+      this.add(null);
+      this.skipping = 1;
+      return;
+    }
     switch (t.name) {
       case 'startObject': {
         const o: Record<string, Captured> = {};

@@ -6,11 +6,13 @@ import type { RequestState } from '../request-state.js';
 import * as A from '../spans/attributes.js';
 import type { GradioContext } from './context.js';
 import {
-  CONFIG_LIMITS, complete, isObj, parseError, register, requestJson, responseJson, startPrediction, statusErrorType, type Exchange,
+  CONFIG_LIMITS, captureProblems, complete, isObj, parseError, register, requestJson, responseJson, startPrediction, statusErrorType, type Exchange,
 } from './exchange.js';
+import { guardedAsync, Site } from '../guard.js';
+import { apiNameFromSegment } from './names.js';
 import { audioAttributes, describeInputs } from './inputs.js';
 import type { Observer } from './observer.js';
-import { now, type Prediction } from './prediction.js';
+import { now, whenReady, type Prediction } from './prediction.js';
 import { applyQueueMessage, callStreamObserver, queueDataObserver } from './queue.js';
 import { UploadParser } from './upload.js';
 
@@ -27,6 +29,7 @@ function schemaObserver(x: Exchange, kind: 'config' | 'info'): Observer {
       if (!ok) return;
       const r = await body.result;
       if (r.invalid) return parseError(x, 'invalid_json');
+      if (r.tooDeep) parseError(x, 'too_deep');
       if (kind === 'config') x.app.schemas.setConfig(r.value);
       else x.app.schemas.setInfo(r.value);
       const s = x.app.schemas.get();
@@ -83,15 +86,15 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
   const resBody = smallJson();
   let status = 0;
   let encoded = false;
-  let submitted: Promise<Prediction> | undefined;
-  const apiFromPath = transport === 'queue' ? undefined : /\/call\/(?:v2\/)?([^/?]+)/.exec(x.req.url ?? '')?.[1];
+  let submitted: Promise<Prediction | undefined> | undefined;
+  const apiFromPath = transport === 'queue' ? undefined : apiNameFromSegment(/\/call\/(?:v2\/)?([^/?]+)/.exec(x.req.url ?? '')?.[1]);
 
-  const start = (eventId: string | undefined): Promise<Prediction> => reqBody.result.then(async (rq) => {
-    if (rq.invalid) parseError(x, 'invalid_json');
-    else if (rq.truncated) parseError(x, 'truncated');
+  const start = async (eventId: string | undefined): Promise<Prediction> => {
+    const rq = await reqBody.result;
+    const problem = captureProblems(x, rq);
     const body = isObj(rq.value) ? rq.value : {};
-    return startPrediction(x, {
-      apiName: apiFromPath ? `/${decodeURIComponent(apiFromPath)}` : undefined,
+    const p = await startPrediction(x, {
+      apiName: apiFromPath,
       fnIndex: typeof body.fn_index === 'number' ? body.fn_index : undefined,
       data: transport === 'call_v2' ? rq.value : body.data,
       sessionHash: typeof body.session_hash === 'string' ? body.session_hash : undefined,
@@ -99,7 +102,9 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
       queued: transport === 'queue',
       transport,
     });
-  });
+    if (problem) p.set({ [A.ATTR_GRADIO_PARSE_ERROR]: problem });
+    return p;
+  };
 
   return {
     onRequestChunk: (c) => reqBody.feed(c),
@@ -112,7 +117,8 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
     onResponseEnd() {
       const v = encoded ? undefined : resBody.value();
       const eventId = v && typeof v === 'object' && typeof (v as { event_id?: unknown }).event_id === 'string' ? (v as { event_id: string }).event_id : undefined;
-      submitted = start(eventId);
+      // Nobody awaits this until the request is over (pipelined, that can be long): guarded.
+      submitted = guardedAsync(Site.PREDICTION, () => start(eventId));
       if (status === 200 && eventId) {
         // Registered now, synchronously: the event's messages may already be on their way.
         register(x, eventId, sessionOf(reqBody), submitted, (p, m, at) => applyQueueMessage(x, p, m, at));
@@ -122,8 +128,8 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
     settled: async () => {
       if (!submitted) return;
       const p = await submitted;
-      if (status !== 200 || p.eventId === undefined) {
-        const errorType = statusErrorType(status);
+      if (p && (status !== 200 || p.eventId === undefined)) {
+        const errorType = statusErrorType(status, transport !== 'queue');
         if (status >= 500 || status === 422 || status === 400) x.state.errorType ??= errorType;
         await p.finish(A.EndReason.FAILED, errorType);
       }
@@ -145,7 +151,7 @@ function directObserver(x: Exchange): Observer {
   const reqBody = requestJson();
   const resBody = responseJson();
   let status = 0;
-  const apiFromPath = /\/(?:run|api)\/([^/?]+)/.exec(x.req.url ?? '')?.[1];
+  const segment = /\/(?:run|api)\/([^/?]+)/.exec(x.req.url ?? '')?.[1];
   return {
     onRequestChunk: (c) => reqBody.feed(c),
     onRequestEnd: () => reqBody.end(),
@@ -156,20 +162,22 @@ function directObserver(x: Exchange): Observer {
     settled: async () => {
       const endAt = now();
       const [rq, rs] = await Promise.all([reqBody.result, resBody.result]);
-      if (rq.invalid) parseError(x, 'invalid_json');
+      // The span survives what could not be read, and says so.
+      const problem = captureProblems(x, rq) ?? (status === 200 ? captureProblems(x, rs) : undefined);
       const body = isObj(rq.value) ? rq.value : {};
       // `/run/predict` with fn_index is how the UI calls queue=False functions: the name is generic.
       const fnIndex = typeof body.fn_index === 'number' ? body.fn_index : undefined;
-      const api = apiFromPath && !(apiFromPath === 'predict' && fnIndex !== undefined) ? `/${decodeURIComponent(apiFromPath)}` : undefined;
+      const api = segment && !(segment === 'predict' && fnIndex !== undefined) ? apiNameFromSegment(segment) : undefined;
       const p = await startPrediction(x, {
         apiName: api, fnIndex, data: body.data,
         sessionHash: typeof body.session_hash === 'string' ? body.session_hash : undefined,
         queued: false, transport: 'direct',
       });
+      if (problem) p.set({ [A.ATTR_GRADIO_PARSE_ERROR]: problem });
       const out = isObj(rs.value) ? rs.value : undefined;
       const ok = status === 200 && !!out && !('error' in out);
       if (status === 0) return void p.finish(A.EndReason.CANCELLED, undefined, undefined, endAt);
-      complete(x, p, ok, out, status === 200 || status === 500 ? A.ErrorType.APP_ERROR : statusErrorType(status));
+      complete(x, p, ok, out, status === 200 || status === 500 ? A.ErrorType.APP_ERROR : statusErrorType(status, api !== undefined));
     },
   };
 }
@@ -179,11 +187,11 @@ function legacySseJoinObserver(x: Exchange): Observer {
   // The stream is opened as GET queue/join?fn_index=…&session_hash=…; the inputs follow on POST queue/data.
   const q = new URLSearchParams((x.req.url ?? '').split('?')[1] ?? '');
   const fn = Number(q.get('fn_index'));
-  const ready = startPrediction(x, {
+  const ready = guardedAsync(Site.PREDICTION, () => startPrediction(x, {
     queued: true, transport: 'sse_v0',
     fnIndex: q.get('fn_index') !== null && Number.isInteger(fn) ? fn : undefined,
     sessionHash: q.get('session_hash') ?? undefined,
-  });
+  }));
   let registered = false;
   return queueDataObserver(x, {
     route: (msg) => {
@@ -194,7 +202,7 @@ function legacySseJoinObserver(x: Exchange): Observer {
       }
       return ready;
     },
-    onAbort: () => void ready.then((p) => (p.isEnded ? undefined : p.finish(A.EndReason.CANCELLED))),
+    onAbort: () => whenReady(ready, (p) => p.finish(A.EndReason.CANCELLED)),
   });
 }
 
@@ -211,6 +219,7 @@ function legacyDataPostObserver(x: Exchange): Observer {
       const h = typeof body.event_id === 'string' ? x.g.predictions.get(body.event_id) : undefined;
       if (!h) return;
       const p = await h.ready;
+      if (!p) return;
       const dep = typeof body.fn_index === 'number' ? x.app.schemas.get()?.byFnIndex.get(body.fn_index) : undefined;
       const facts = await describeInputs(body.data, dep, { fileMeta: (path) => x.g.files.get(path), dataUrlMeta: probeDataUrl });
       p.set(facts.attributes);

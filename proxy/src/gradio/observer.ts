@@ -1,8 +1,9 @@
 // The seam between the byte path and the Gradio parsers: the request and response tees call
-// these hooks; none of them may block, throw into, or alter the stream (server.ts guards them).
+// these hooks; none of them may block, throw into, or alter the stream (guardObserver below).
 import type { IncomingMessage } from 'node:http';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { guarded, guardedAsync, guardedListener, Site, type GuardSite } from '../guard.js';
 
 export interface Observer {
   onRequestChunk?(chunk: Buffer): void;
@@ -14,6 +15,34 @@ export interface Observer {
   onClose?(aborted: boolean): void;
   /** Resolves when asynchronous parsing is done, so the SERVER span can carry its results. */
   settled?(): Promise<void>;
+}
+
+/** The guard site of every hook: a hook added to Observer without one does not compile. */
+const HOOK_SITES: { readonly [K in keyof Observer]-?: GuardSite } = {
+  onRequestChunk: Site.REQUEST_CHUNK,
+  onRequestEnd: Site.REQUEST_END,
+  onResponse: Site.RESPONSE,
+  onResponseChunk: Site.RESPONSE_CHUNK,
+  onResponseEnd: Site.RESPONSE_END,
+  onClose: Site.CLOSE,
+  settled: Site.SETTLED,
+};
+
+/**
+ * The same observer with every hook under the guard: a hook never throws, and `settled` never
+ * rejects. The composition root wraps each observer once, so the tees can call hooks directly.
+ */
+export function guardObserver(obs: Observer): Observer {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(HOOK_SITES) as (keyof Observer)[]) {
+    const hook = obs[key] as ((...args: unknown[]) => unknown) | undefined;
+    if (!hook) continue;
+    const site = HOOK_SITES[key];
+    out[key] = key === 'settled'
+      ? () => guardedAsync(site, () => hook.call(obs)).then(() => undefined)
+      : guarded(site, (...args: unknown[]) => hook.apply(obs, args));
+  }
+  return out as Observer;
 }
 
 /**
@@ -29,8 +58,10 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
   else if (enc !== '' && enc !== 'identity') return { feed: () => undefined, end: onEnd };
   if (!z) return { feed: sink, end: onEnd };
   const dec = z;
-  dec.on('data', sink);
-  dec.on('end', onEnd);
-  dec.on('error', onEnd);
+  // These run from zlib's callbacks, outside any hook of the byte path: guarded here. The 'error'
+  // listener must exist (an unheard 'error' throws), so it is registered before any write.
+  guardedListener(dec, 'data', Site.DECODER, sink);
+  guardedListener(dec, 'end', Site.DECODER, onEnd);
+  guardedListener(dec, 'error', Site.DECODER, onEnd);
   return { feed: (c) => dec.write(c), end: () => dec.end() };
 }

@@ -2,11 +2,12 @@
 // cannot wait to see the bytes go by: after completion it reads just enough from the app itself
 // — an HLS playlist (Gradio 5+/6 streaming audio; the sum of #EXTINF), or the first bytes of a
 // `file=` download (Range request) — and keeps only the numbers.
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { probeAudio, PROBE_HEAD_BYTES, type AudioMeta } from '../audio/probe.js';
 import * as A from '../spans/attributes.js';
 import { isLongString, type Captured } from './json-capture.js';
+import { guarded, guardedListener, Site } from '../guard.js';
 
 type Obj = { [k: string]: Captured };
 const isObj = (v: Captured | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !isLongString(v);
@@ -18,18 +19,27 @@ export interface OutputFile {
   readonly extension?: string;
 }
 
-/** FileData objects among the output values (depth-limited: outputs can be nested updates). */
-export function findOutputFiles(data: Captured | undefined, depth = 0, out: OutputFile[] = []): OutputFile[] {
-  if (depth > 4 || out.length >= 8) return out;
-  if (Array.isArray(data)) {
-    for (const v of data) findOutputFiles(v, depth + 1, out);
-  } else if (isObj(data)) {
-    const path = typeof data.path === 'string' ? data.path : typeof data.name === 'string' && data.is_file === true ? data.name : undefined;
-    if (path) {
-      const ext = /\.([A-Za-z0-9]{1,8})$/.exec(typeof data.orig_name === 'string' ? data.orig_name : path)?.[1]?.toLowerCase();
-      out.push({ path, isStream: data.is_stream === true, size: typeof data.size === 'number' ? data.size : undefined, extension: ext });
-    } else if ('value' in data) {
-      findOutputFiles(data.value, depth + 1, out);
+/**
+ * FileData objects among the output values (outputs can be nested updates). Iterative and
+ * bounded: at most depth 4 and 8 files, whatever shape the app's answer has.
+ */
+export function findOutputFiles(data: Captured | undefined): OutputFile[] {
+  const out: OutputFile[] = [];
+  // Depth-first in document order: the stack holds what is left to visit, last first.
+  const stack: { v: Captured | undefined; depth: number }[] = [{ v: data, depth: 0 }];
+  while (stack.length && out.length < 8) {
+    const { v, depth } = stack.pop()!;
+    if (depth > 4) continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: depth + 1 });
+    } else if (isObj(v)) {
+      const path = typeof v.path === 'string' ? v.path : typeof v.name === 'string' && v.is_file === true ? v.name : undefined;
+      if (path) {
+        const ext = /\.([A-Za-z0-9]{1,8})$/.exec(typeof v.orig_name === 'string' ? v.orig_name : path)?.[1]?.toLowerCase();
+        out.push({ path, isStream: v.is_stream === true, size: typeof v.size === 'number' ? v.size : undefined, extension: ext });
+      } else if ('value' in v) {
+        stack.push({ v: v.value, depth: depth + 1 });
+      }
     }
   }
   return out;
@@ -53,21 +63,23 @@ interface FetchResult { status: number; headers: Record<string, string | string[
 
 function fetchHead(url: URL, headers: Record<string, string>, maxBytes: number, timeoutMs: number): Promise<FetchResult | undefined> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, (res) => {
+    const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, guarded(Site.FETCH, (res: IncomingMessage) => {
+      res.on('error', () => resolve(undefined));
       const parts: Buffer[] = [];
       let n = 0;
-      res.on('data', (c: Buffer) => {
+      guardedListener(res, 'data', Site.FETCH, (c: Buffer) => {
         if (n < maxBytes) parts.push(c.subarray(0, maxBytes - n));
         n += c.length;
         if (n >= maxBytes) res.destroy();
       });
       const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) });
-      res.on('end', done);
-      res.on('close', done);
-      res.on('error', () => resolve(undefined));
-    });
+      guardedListener(res, 'end', Site.FETCH, done);
+      guardedListener(res, 'close', Site.FETCH, done);
+    }));
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
+    // However the exchange goes (even if a guarded listener failed), the caller gets an answer.
+    setTimeout(() => { req.destroy(); resolve(undefined); }, 2 * timeoutMs).unref();
     req.end();
   });
 }

@@ -6,6 +6,8 @@ import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Sp
 import * as A from '../spans/attributes.js';
 import type { AppView } from './context.js';
 import { toHrTime } from '../spans/time.js';
+import { guardedAsync, Site } from '../guard.js';
+import { OTHER } from './names.js';
 
 export type Millis = number;
 
@@ -50,7 +52,8 @@ export class Prediction {
     this.sessionKey = init.sessionKey;
     this.eventId = init.eventId;
     this.app = init.app;
-    const name = init.apiName ? `${A.SPAN_GRADIO_PREDICT} ${init.apiName}` : A.SPAN_GRADIO_PREDICT;
+    // apiName is the schema's (or `other`, which is no name worth a span name of its own).
+    const name = init.apiName && init.apiName !== OTHER ? `${A.SPAN_GRADIO_PREDICT} ${init.apiName}` : A.SPAN_GRADIO_PREDICT;
     this.span = init.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(init.startedAt), attributes: init.attributes }, init.parent);
     if (init.queued) this.queueSpan = this.child(A.SPAN_GRADIO_QUEUE, init.startedAt);
   }
@@ -111,7 +114,12 @@ export class Prediction {
    * gradio.end_reason. Pending probes get their chance first, but the span's end time is the
    * moment of completion, not of the probe.
    */
-  async finish(reason: string, errorType?: string, message?: string, at: Millis = now()): Promise<void> {
+  finish(reason: string, errorType?: string, message?: string, at: Millis = now()): Promise<void> {
+    // Called with `void` from many places: it must never reject.
+    return guardedAsync(Site.PREDICTION_END, () => this.end(reason, errorType, message, at)).then(() => undefined);
+  }
+
+  private async end(reason: string, errorType: string | undefined, message: string | undefined, at: Millis): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     if (this.pending.length) await Promise.all(this.pending);
@@ -139,4 +147,15 @@ export class Prediction {
     this.processSpan?.end(toHrTime(at));
     this.span.end(toHrTime(at));
   }
+}
+
+/**
+ * Runs `fn` on a prediction once its span exists (and unless it has ended). Guarded: the many
+ * places that do this with `void` can never leave a rejection unhandled.
+ */
+export function whenReady(ready: Promise<Prediction | undefined>, fn: (p: Prediction) => unknown): void {
+  void guardedAsync(Site.PREDICTION_END, async () => {
+    const p = await ready;
+    if (p && !p.isEnded) await fn(p);
+  });
 }

@@ -3,7 +3,9 @@
 import * as A from '../spans/attributes.js';
 import type { Observer } from './observer.js';
 import { complete, isObj, parseError, type Exchange } from './exchange.js';
-import { now, type Prediction } from './prediction.js';
+import { now, whenReady, type Prediction } from './prediction.js';
+import { guardedAsync, Site } from '../guard.js';
+import { cleanName } from './names.js';
 import { SseTokenizer } from './sse.js';
 import type { Captured } from './json-capture.js';
 
@@ -34,7 +36,7 @@ export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()
       p.processStarts(at);
       return;
     case 'log':
-      p.log(typeof m.level === 'string' ? m.level.slice(0, 16) : 'info');
+      p.log(typeof m.level === 'string' ? cleanName(m.level).slice(0, 16) : 'info');
       return;
     case 'process_generating':
     case 'process_streaming':
@@ -57,9 +59,16 @@ export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()
   }
 }
 
+type StepSite = typeof Site.STREAM_MESSAGE | typeof Site.CLOSE;
+
+/** `fn` after `chain`, guarded: a failing step is counted and the next one still runs; never rejects. */
+function nextStep(chain: Promise<void>, site: StepSite, fn: () => unknown): Promise<void> {
+  return chain.then(() => guardedAsync(site, fn)).then(() => undefined);
+}
+
 export interface StreamRouting {
   /** The prediction a message belongs to, if known (its span may still be in the making). */
-  route(msg: Msg): Promise<Prediction> | undefined;
+  route(msg: Msg): Promise<Prediction | undefined> | undefined;
   /** Keep messages of unknown events for a while: their submission may not have passed yet. */
   early?: boolean;
   onAbort?(): void;
@@ -93,7 +102,7 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
       const own = await routing.route(m);
       if (own && !own.isEnded) applyQueueMessage(x, own, m, at);
       for (const h of x.g.predictions.values()) {
-        if (session && h.sessionKey === session) void h.ready.then((p) => (p.isEnded ? undefined : p.finish(A.EndReason.FAILED, type, undefined, at)));
+        if (session && h.sessionKey === session) whenReady(h.ready, (p) => p.finish(A.EndReason.FAILED, type, undefined, at));
       }
       return;
     }
@@ -107,32 +116,32 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
       return;
     }
     const p = await target;
-    if (!p.isEnded) applyQueueMessage(x, p, m, at);
+    if (p && !p.isEnded) applyQueueMessage(x, p, m, at);
     if (m.msg === 'process_completed' && typeof m.event_id === 'string') x.g.predictions.delete(m.event_id);
   };
 
+  // Keep message order even while the routing waits for its prediction.
+  const enqueue = (site: StepSite, fn: () => unknown) => { chain = nextStep(chain, site, fn); };
   return {
     onResponse(res) { sse200 = res.statusCode === 200 && /text\/event-stream/.test(String(res.headers['content-type'] ?? '')); },
     onResponseChunk(c) {
       if (!sse200) return;
-      const events = sse.feed(c);
-      // Keep message order even while the routing waits for its prediction.
-      for (const e of events) chain = chain.then(() => handle(e.data)).catch(() => undefined);
+      for (const e of sse.feed(c)) enqueue(Site.STREAM_MESSAGE, () => handle(e.data));
     },
     onResponseEnd() {
       if (!sse200) return;
-      for (const e of sse.end()) chain = chain.then(() => handle(e.data)).catch(() => undefined);
+      for (const e of sse.end()) enqueue(Site.STREAM_MESSAGE, () => handle(e.data));
     },
     onClose(aborted) {
       if (!aborted) return;
-      chain = chain.then(() => {
+      enqueue(Site.CLOSE, () => {
         // The client left: Gradio cancels the session's queued and running work (§5.2).
         routing.onAbort?.();
         if (!session) return;
         for (const h of [...x.g.predictions.values()]) {
           if (h.sessionKey !== session) continue;
           x.g.predictions.delete(h.eventId);
-          void h.ready.then((p) => (p.isEnded ? undefined : p.finish(A.EndReason.CANCELLED)));
+          whenReady(h.ready, (p) => p.finish(A.EndReason.CANCELLED));
         }
       });
     },
@@ -169,12 +178,13 @@ export function callStreamObserver(x: Exchange): Observer {
       void p.finish(A.EndReason.FAILED, type, undefined, at);
     }
   };
+  const enqueue = (site: StepSite, fn: () => unknown) => { chain = nextStep(chain, site, fn); };
   return {
     onResponse(res) { ok = res.statusCode === 200; },
-    onResponseChunk(c) { if (ok) for (const e of sse.feed(c)) chain = chain.then(() => handle(e.event, e.data)).catch(() => undefined); },
-    onResponseEnd() { if (ok) for (const e of sse.end()) chain = chain.then(() => handle(e.event, e.data)).catch(() => undefined); },
+    onResponseChunk(c) { if (ok) for (const e of sse.feed(c)) enqueue(Site.STREAM_MESSAGE, () => handle(e.event, e.data)); },
+    onResponseEnd() { if (ok) for (const e of sse.end()) enqueue(Site.STREAM_MESSAGE, () => handle(e.event, e.data)); },
     onClose(aborted) {
-      chain = chain.then(async () => {
+      enqueue(Site.CLOSE, async () => {
         const p = await handle0?.ready;
         if (aborted && p && !done && !p.isEnded) void p.finish(A.EndReason.CANCELLED);
         if (eventId && (done || aborted)) x.g.predictions.delete(eventId);

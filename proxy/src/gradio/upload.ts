@@ -4,6 +4,7 @@
 import busboy from 'busboy';
 import type { IncomingHttpHeaders } from 'node:http';
 import { probeAudio, PROBE_HEAD_BYTES, type AudioMeta } from '../audio/probe.js';
+import { guarded, guardedListener, Site } from '../guard.js';
 
 export interface UploadedPart {
   readonly bytes: number;
@@ -26,33 +27,35 @@ export class UploadParser {
       resolve({ parts: [], error: this.failed });
       return;
     }
-    this.bb.on('file', (_field, stream) => {
+    // busboy calls these from its own parsing, outside the tee's hook: each one is guarded.
+    guardedListener(this.bb, 'file', Site.UPLOAD_PART, (_field: string, stream: NodeJS.ReadableStream) => {
       const head: Buffer[] = [];
       let kept = 0;
       let bytes = 0;
       probes.push(new Promise((done) => {
-        stream.on('data', (c: Buffer) => {
+        // Always drained, even if counting fails: busboy waits for a file stream to be read.
+        stream.on('data', guarded(Site.UPLOAD_PART, (c: Buffer) => {
           bytes += c.length;
           if (kept < PROBE_HEAD_BYTES) {
             const take = c.subarray(0, PROBE_HEAD_BYTES - kept);
             head.push(take);
             kept += take.length;
           }
-        });
+        }));
         let finished = false;
         const finish = () => {
           if (finished) return;
           finished = true;
           probeAudio(Buffer.concat(head), bytes).then((meta) => done({ bytes, meta }), () => done({ bytes }));
         };
-        stream.on('close', finish);
+        guardedListener(stream as unknown as NodeJS.EventEmitter, 'close', Site.UPLOAD_PART, finish);
         // A form cut short errors its open file stream; unhandled, that would kill the process.
-        stream.on('error', () => { this.failed = 'invalid_multipart'; finish(); });
+        guardedListener(stream as unknown as NodeJS.EventEmitter, 'error', Site.UPLOAD_PART, () => { this.failed = 'invalid_multipart'; finish(); });
       }));
     });
     const finish = () => { void Promise.all(probes).then((parts) => resolve({ parts, error: this.failed })); };
-    this.bb.on('close', finish);
-    this.bb.on('error', () => { this.failed = 'invalid_multipart'; finish(); });
+    guardedListener(this.bb, 'close', Site.UPLOAD_PART, finish);
+    guardedListener(this.bb, 'error', Site.UPLOAD_PART, () => { this.failed = 'invalid_multipart'; finish(); });
   }
 
   feed(chunk: Buffer): void {

@@ -9,6 +9,7 @@ import { SpanKind, SpanStatusCode, type Context } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as A from '../spans/attributes.js';
+import { guardedInterval, Site } from '../guard.js';
 
 export type KeepReason = 'head' | 'forced' | 'error' | 'slow';
 export type DecideCause = 'complete' | 'timeout' | 'evicted' | 'flush';
@@ -69,7 +70,7 @@ export class TailSampler implements SpanProcessor {
 
   constructor(private readonly opts: TailOptions, private readonly sink: SpanSink, private readonly counters: TailCounters) {
     this.now = opts.now ?? Date.now;
-    this.sweeper = setInterval(() => this.sweep(), opts.sweepMs ?? 1000).unref();
+    this.sweeper = guardedInterval(Site.TAIL_SWEEP, () => this.sweep(), opts.sweepMs ?? 1000);
   }
 
   /** Traces and spans held right now (gauges). */

@@ -106,6 +106,7 @@ export const ErrorType = Object.freeze({
   PREDICTION_ABANDONED: 'prediction_abandoned',
   INVALID_INPUT_DURATION: 'invalid_input_duration',
   INVALID_TEXT_LENGTH: 'invalid_text_length',
+  API_NOT_FOUND: 'api_not_found',
 });
 export type ErrorTypeValue = (typeof ErrorType)[keyof typeof ErrorType];
 

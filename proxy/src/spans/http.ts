@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import * as A from './attributes.js';
+import { boundedAttributes } from './bounded.js';
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
@@ -49,7 +50,7 @@ export function serverAttributes(req: IncomingMessage, route: string, safePath: 
   if (ua) attrs[A.ATTR_USER_AGENT_ORIGINAL] = ua.slice(0, 512);
   const requestId = requestIdOf(req);
   if (requestId) attrs[A.ATTR_HTTP_REQUEST_ID] = requestId;
-  return attrs;
+  return boundedAttributes(attrs);
 }
 
 /** The front's request id (nginx `$request_id`), only when it is a plain token. */
@@ -60,11 +61,11 @@ export function requestIdOf(req: IncomingMessage): string | undefined {
 
 /** Attributes of the CLIENT span toward the app. */
 export function clientAttributes(method: string, upstream: URL, safePath: string, route: string): Attributes {
-  return {
+  return boundedAttributes({
     [A.ATTR_HTTP_REQUEST_METHOD]: method,
     [A.ATTR_SERVER_ADDRESS]: upstream.hostname,
     [A.ATTR_SERVER_PORT]: Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80)),
     [A.ATTR_URL_FULL]: `${upstream.origin}${safePath}`,
     [A.ATTR_HTTP_ROUTE]: route,
-  };
+  });
 }

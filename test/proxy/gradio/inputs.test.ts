@@ -69,3 +69,20 @@ test('script classes and code-point lengths', (t) => {
   t.is(scriptClass('12345 !!'), 'none');
   t.is(codePointLength('😀a'), 2);
 });
+
+test('issue 9: /call/v2 keys the schema does not declare are counted, never named', async (t) => {
+  const dep = { fnIndex: 0, apiName: '/tts', inputs: [{ type: 'textbox', name: 'text' }] };
+  const r = { fileMeta: () => undefined, dataUrlMeta: async () => undefined };
+  const facts = await describeInputs({ text: 'hi', 'evil\nkey': 'x', made_up: 1 }, dep, r);
+  t.is(facts.attributes['gradio.input.count'], 3);
+  t.is(facts.attributes['gradio.input.text.length'], 2);
+  t.deepEqual(Object.keys(facts.attributes).filter((k) => /evil|made_up/.test(k)), []);
+  const unknown = await describeInputs({ anything: 'x' }, undefined, r);
+  t.deepEqual(Object.keys(unknown.attributes), ['gradio.input.count']);
+});
+
+test('issue 9: positional inputs without a schema get at most 32 attribute names', async (t) => {
+  const facts = await describeInputs(Array.from({ length: 5000 }, () => 1), undefined, { fileMeta: () => undefined, dataUrlMeta: async () => undefined });
+  t.is(facts.attributes['gradio.input.count'], 5000);
+  t.is(Object.keys(facts.attributes).filter((k) => k.endsWith('.value')).length, 32);
+});

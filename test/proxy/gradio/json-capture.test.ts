@@ -46,3 +46,36 @@ test('small bodies (parsed whole) follow the same limits as streamed ones', asyn
   t.deepEqual(small.value, streamed.value);
   t.deepEqual((small.value as { data: unknown[] }).data[1], { kind: 'long-string', length: 500, head: 'x'.repeat(20) });
 });
+
+// Issue 9 defect 2: nesting decided by the input must not decide the call-stack depth.
+for (const [path, pad] of [['fast path (JSON.parse)', 0], ['streaming path (stream-json)', 70_000]] as const) {
+  test(`deep nesting is capped at the depth budget, siblings kept: ${path}`, async (t) => {
+    const n = 30_000;
+    const body = `{"pad":"${'x'.repeat(pad)}","deep":${'['.repeat(n)}${']'.repeat(n)},"after":[[1]]}`;
+    const r = await capture(body, undefined, 4096);
+    t.false(r.invalid);
+    t.true(r.tooDeep);
+    const v = r.value as { deep: unknown; after: unknown };
+    t.deepEqual(v.after, [[1]], 'what follows the deep part is still read');
+    let depth = 0;
+    for (let x: unknown = v.deep; Array.isArray(x) && x.length; x = x[0]) depth++;
+    t.true(depth > 0 && depth < 64, `kept depth ${depth}`);
+  });
+}
+
+test('nesting within the budget is not flagged, on both paths', async (t) => {
+  for (const pad of [0, 70_000]) {
+    const r = await capture(`{"pad":"${'x'.repeat(pad)}","v":${'['.repeat(40)}${']'.repeat(40)}}`, undefined, 4096);
+    t.falsy(r.tooDeep);
+  }
+});
+
+test('a __proto__ key does not replace the prototype of the captured object', async (t) => {
+  for (const pad of [0, 70_000]) {
+    const r = await capture(`{"pad":"${'x'.repeat(pad)}","__proto__":{"polluted":true},"a":1}`, undefined, 4096);
+    const v = r.value as Record<string, unknown>;
+    t.is(Object.getPrototypeOf(v), Object.prototype);
+    t.is(v.polluted, undefined);
+    t.is(v.a, 1);
+  }
+});

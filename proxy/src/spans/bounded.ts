@@ -1,0 +1,23 @@
+// Client-derived strings (header values, path segments) become attribute values: without
+// control characters (a latin1 header byte 0x80-0x9f decodes to a C1 control; a tab is legal in
+// a header) or bidi overrides, and of bounded length, so a log view or UI of the backend shows
+// what was sent without being steered by it.
+import type { Attributes } from '@opentelemetry/api';
+
+// C0/C1 controls, DEL, line/paragraph separators and the bidi embeddings, overrides and isolates.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Longest client-derived attribute value kept. */
+export const MAX_VALUE_CHARS = 512;
+
+/** `text` with every unsafe character replaced by `_`, cut to `max` characters. */
+export function cleanText(text: string, max = MAX_VALUE_CHARS): string {
+  return text.slice(0, max).replace(UNSAFE, '_');
+}
+
+/** The same attributes, every string value cleaned and bounded (keys are constants already). */
+export function boundedAttributes(attrs: Attributes): Attributes {
+  const out: Attributes = {};
+  for (const [k, v] of Object.entries(attrs)) out[k] = typeof v === 'string' ? cleanText(v) : v;
+  return out;
+}

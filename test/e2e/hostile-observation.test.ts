@@ -1,0 +1,238 @@
+// Issue 9, defects 1, 2 and 6: what a client or the app sends must never end the process, lose
+// a prediction span, or put client-chosen text into span names, attribute keys or metric labels.
+// The app is scripted (a real Gradio would not send most of this); spans are read back from the
+// file exporter.
+import test from 'ava';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { raw } from '../support/http.js';
+import { metricValue, scrape } from '../support/metrics.js';
+import { freePort } from '../support/ports.js';
+import { startProxy, type RunningProxy } from '../support/proxy.js';
+import { sha256 } from '../support/upstream.js';
+
+interface FileSpan { name: string; kind?: string; traceId: string; tags?: Record<string, string> }
+
+const DEPTH = 25_000;
+const deep = (n: number) => `{"data":[${'['.repeat(n)}${']'.repeat(n)}]}`;
+const DEEP_GZIP = gzipSync(Buffer.from(deep(DEPTH)));
+const DEEP_PLAIN = Buffer.from(deep(20_000)); // under the 64 KiB fast path
+
+function schema(apiNames: readonly string[]) {
+  return {
+    version: '5.0.0', protocol: 'sse_v3', api_prefix: '/gradio_api',
+    components: [{ id: 1, type: 'textbox', props: { label: 'Text' } }],
+    dependencies: apiNames.map((api_name, id) => ({ id, api_name, inputs: [1] })),
+  };
+}
+const INFO = { named_endpoints: { '/echo': { parameters: [{ parameter_name: 'text' }] }, '/deep': { parameters: [{ parameter_name: 'text' }] } } };
+
+interface App { server: Server; url: string }
+
+async function startApp(opts: { deepConfig?: boolean } = {}): Promise<App> {
+  let events = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const path = new URL(req.url!, 'http://x').pathname;
+      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (path === '/config') {
+        if (opts.deepConfig) return void res.writeHead(200, { 'content-type': 'application/json' }).end(`{"dependencies":[${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}]}`);
+        return json(200, schema(['echo', 'deep']));
+      }
+      if (path === '/gradio_api/info') return json(200, INFO);
+      if (path === '/gradio_api/queue/data') {
+        // An open stream that never ends on its own.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"msg":"heartbeat"}\n\n');
+        return;
+      }
+      if (path === '/gradio_api/run/deep') {
+        if (req.url!.includes('gzip')) return void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(DEEP_GZIP);
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(DEEP_PLAIN);
+      }
+      if (path === '/gradio_api/call/echo' || path === '/gradio_api/call/v2/echo') return json(200, { event_id: `ev${++events}` });
+      const stream = /^\/gradio_api\/call\/(?:v2\/)?echo\/([^/]+)$/.exec(path);
+      if (stream) return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('event: complete\ndata: ["hi"]\n\n');
+      if (path === '/gradio_api/call/%E0') return json(200, { ok: true }); // no event_id
+      json(404, { detail: 'Not Found' });
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'hostile-obs-'));
+let app: App;
+let proxy: RunningProxy;
+let spanFile: string;
+
+async function proxyFor(upstream: string, name: string): Promise<{ proxy: RunningProxy; spanFile: string }> {
+  const file = join(dir, `${name}.json`);
+  const p = await startProxy({
+    upstream,
+    env: { OTEL_TRACES_EXPORTER: 'file', OTEL_TRACES_SAMPLER: 'always_on' },
+    args: ['--span-file', file, '--access-log', 'off'],
+  });
+  return { proxy: p, spanFile: file };
+}
+
+test.before(async () => {
+  app = await startApp();
+  ({ proxy, spanFile } = await proxyFor(app.url, 'main'));
+});
+test.after.always(async () => {
+  await proxy?.stop();
+  app?.server.closeAllConnections();
+  app?.server.close();
+});
+
+function readSpans(file: string): FileSpan[] {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as FileSpan[];
+  } catch {
+    return [];
+  }
+}
+
+async function spansOf(file: string, traceId: string, want: (s: FileSpan[]) => boolean, timeoutMs = 10_000): Promise<FileSpan[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const spans = readSpans(file).filter((s) => s.traceId === traceId);
+    if (want(spans) || Date.now() > deadline) return spans;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const isPredict = (s: FileSpan) => s.name === 'gradio.predict' || s.name.startsWith('gradio.predict ');
+
+async function alive(p: RunningProxy): Promise<boolean> {
+  if (p.child.exitCode !== null) return false;
+  try {
+    return (await fetch(`${p.adminUrl}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+test.serial('defect 1: an invalid percent-encoding in /call/<name>, pipelined behind an open SSE stream, does not end the process', async (t) => {
+  const socket = connect(proxy.port, '127.0.0.1');
+  const got: Buffer[] = [];
+  socket.on('data', (c: Buffer) => got.push(c));
+  socket.on('error', () => undefined);
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  const body = '{"data":["hi"]}';
+  socket.write('GET /gradio_api/queue/data?session_hash=s1 HTTP/1.1\r\nHost: x\r\n\r\n'
+    + `POST /gradio_api/call/%E0 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  const deadline = Date.now() + 5000;
+  while (!Buffer.concat(got).toString().includes('heartbeat') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 1500));
+  t.true(Buffer.concat(got).toString().includes('data: {"msg":"heartbeat"}'), 'the stream flows');
+  t.true(await alive(proxy), `the process is alive: ${proxy.stderr()}`);
+  socket.destroy();
+});
+
+test.serial('defect 2: 25k-deep JSON in a gzip /run answer: same bytes, process alive, prediction span with parse_error', async (t) => {
+  const body = Buffer.from('{"data":["hi"]}');
+  const headers = { 'content-type': 'application/json' };
+  const direct = await raw(`${app.url}/gradio_api/run/deep?gzip`, { body, headers });
+  const via = await raw(`${proxy.url}/gradio_api/run/deep?gzip`, { body, headers });
+  t.is(sha256(via.body), sha256(direct.body));
+  await new Promise((r) => setTimeout(r, 300));
+  t.true(await alive(proxy), `the process is alive: ${proxy.stderr()}`);
+  const spans = await spansOf(spanFile, String(via.headers['x-trace-id']), (s) => s.some(isPredict));
+  const predict = spans.find(isPredict);
+  t.truthy(predict, 'the prediction span is exported');
+  t.is(predict?.tags?.['gradio.parse_error'], 'too_deep');
+});
+
+test.serial('defect 2: deep JSON under the fast path: the prediction span is not lost', async (t) => {
+  const body = Buffer.from('{"data":["hi"]}');
+  const via = await raw(`${proxy.url}/gradio_api/run/deep`, { body, headers: { 'content-type': 'application/json' } });
+  t.is(sha256(via.body), sha256(DEEP_PLAIN));
+  const spans = await spansOf(spanFile, String(via.headers['x-trace-id']), (s) => s.some(isPredict));
+  const predict = spans.find(isPredict);
+  t.truthy(predict, 'the prediction span is exported');
+  t.is(predict?.tags?.['gradio.parse_error'], 'too_deep');
+});
+
+test.serial('defect 2: a deeply nested /config the proxy fetches itself does not end the process', async (t) => {
+  const deepApp = await startApp({ deepConfig: true });
+  const { proxy: p } = await proxyFor(deepApp.url, 'deep-config');
+  try {
+    const body = Buffer.from('{"data":["hi"]}');
+    const via = await raw(`${p.url}/gradio_api/run/deep?gzip`, { body, headers: { 'content-type': 'application/json' } });
+    t.is(sha256(via.body), sha256(DEEP_GZIP));
+    await new Promise((r) => setTimeout(r, 1000));
+    t.true(await alive(p), `the process is alive: ${p.stderr()}`);
+  } finally {
+    await p.stop();
+    deepApp.server.closeAllConnections();
+    deepApp.server.close();
+  }
+});
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+test.serial('defect 6: control characters in /call/<name> or in header values reach no span name or attribute', async (t) => {
+  const body = Buffer.from('{"data":["hi"]}');
+  // Header values may carry a tab, and latin1 bytes 0x80-0x9f decode to C1 controls.
+  const headers = { 'content-type': 'application/json', 'user-agent': 'ua\u0085x\ty', 'x-forwarded-host': 'h\u009bx', 'x-forwarded-proto': 'ht\u0090tp' };
+  const via = await raw(`${proxy.url}/gradio_api/call/ab%0A%1B%E2%80%AEc%00`, { body, headers });
+  t.is(via.status, 404);
+  const spans = await spansOf(spanFile, String(via.headers['x-trace-id']), (s) => s.some(isPredict) && s.some((x) => x.kind === 'SERVER'));
+  const predict = spans.find(isPredict);
+  t.truthy(predict);
+  t.is(predict?.tags?.['gradio.api_name'], 'other');
+  for (const s of spans) {
+    t.false(CONTROL.test(s.name), `span name ${JSON.stringify(s.name)}`);
+    for (const [k, v] of Object.entries(s.tags ?? {})) t.false(CONTROL.test(k) || CONTROL.test(v), `${k}=${JSON.stringify(v)}`);
+  }
+});
+
+test.serial('defect 6: made-up names cannot spend the label cap; their 404 is not session_not_found', async (t) => {
+  const body = Buffer.from('{"data":["hi"]}');
+  const headers = { 'content-type': 'application/json' };
+  let last = '';
+  for (let i = 0; i < 110; i++) {
+    const r = await raw(`${proxy.url}/gradio_api/call/made_up_${i}`, { body, headers });
+    t.is(r.status, 404);
+    last = String(r.headers['x-trace-id']);
+  }
+  const spans = await spansOf(spanFile, last, (s) => s.some(isPredict));
+  const predict = spans.find(isPredict);
+  t.truthy(predict);
+  t.not(predict?.tags?.['error.type'], 'session_not_found');
+  t.is(predict?.tags?.['error.type'], 'api_not_found');
+
+  const submit = await raw(`${proxy.url}/gradio_api/call/echo`, { body, headers });
+  const eventId = (JSON.parse(submit.body.toString()) as { event_id: string }).event_id;
+  const done = await raw(`${proxy.url}/gradio_api/call/echo/${eventId}`);
+  t.true(done.body.toString().includes('complete'));
+  const deadline = Date.now() + 10_000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await scrape(proxy.adminUrl);
+    if (metricValue(text, 'tts_prediction_duration_seconds_count', { gradio_api_name: '/echo' }) > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.true(metricValue(text, 'tts_prediction_duration_seconds_count', { gradio_api_name: '/echo' }) > 0, 'the real endpoint keeps its label');
+  t.false(/gradio_api_name="\/made_up_/.test(text), 'made-up names are not labels');
+});
+
+test.serial('defect 6: /call/v2 body keys never become attribute names', async (t) => {
+  const body = Buffer.from(JSON.stringify({ text: 'hi', 'evil\u0007key': 'x', zzz_made_up: 1 }));
+  const via = await raw(`${proxy.url}/gradio_api/call/v2/echo`, { body, headers: { 'content-type': 'application/json' } });
+  t.is(via.status, 200);
+  const eventId = (JSON.parse(via.body.toString()) as { event_id: string }).event_id;
+  await raw(`${proxy.url}/gradio_api/call/v2/echo/${eventId}`);
+  const spans = await spansOf(spanFile, String(via.headers['x-trace-id']), (s) => s.some(isPredict));
+  const tags = spans.find(isPredict)?.tags ?? {};
+  t.is(tags['gradio.input.text.length'], '2', JSON.stringify(tags));
+  t.deepEqual(Object.keys(tags).filter((k) => /evil|zzz/.test(k)), []);
+});

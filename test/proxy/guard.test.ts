@@ -1,0 +1,66 @@
+import test from 'ava';
+import { EventEmitter } from 'node:events';
+import { guard, guardedAsync, guardedListener, InjectedFault, installGuard, Site, type GuardSite } from '../../proxy/src/guard.js';
+
+function record(faultInject: string[] = []): GuardSite[] {
+  const failures: GuardSite[] = [];
+  installGuard({ onFailure: (site) => failures.push(site), faultInject });
+  return failures;
+}
+
+test.serial('a throw is counted per site and swallowed', (t) => {
+  const failures = record();
+  t.is(guard(Site.FINISH, () => { throw new Error('boom'); }), undefined);
+  t.is(guard(Site.FINISH, () => 42), 42);
+  t.deepEqual(failures, [Site.FINISH]);
+});
+
+test.serial('guardedAsync never rejects: a synchronous throw and a rejection are both counted', async (t) => {
+  const failures = record();
+  t.is(await guardedAsync(Site.PREDICTION, () => { throw new Error('sync'); }), undefined);
+  t.is(await guardedAsync(Site.PREDICTION, () => Promise.reject(new URIError('URI malformed'))), undefined);
+  t.is(await guardedAsync(Site.PREDICTION, async () => 'ok'), 'ok');
+  t.deepEqual(failures, [Site.PREDICTION, Site.PREDICTION]);
+});
+
+test.serial('a guarded listener cannot throw into the emitter', (t) => {
+  const failures = record();
+  const e = new EventEmitter();
+  guardedListener(e, 'data', Site.DECODER, () => { throw new RangeError('Maximum call stack size exceeded'); });
+  t.notThrows(() => e.emit('data', Buffer.alloc(1)));
+  t.deepEqual(failures, [Site.DECODER]);
+});
+
+test.serial('fault injection throws before the hook runs, only at the named sites (or all)', async (t) => {
+  let ran = 0;
+  const failures = record([Site.RESPONSE]);
+  guard(Site.RESPONSE, () => ran++);
+  guard(Site.REQUEST_END, () => ran++);
+  t.is(ran, 1);
+  t.deepEqual(failures, [Site.RESPONSE]);
+  const all: unknown[] = [];
+  installGuard({ onFailure: (_s, err) => all.push(err), faultInject: ['all'] });
+  await guardedAsync(Site.SETTLED, async () => ran++);
+  t.is(ran, 1);
+  t.true(all[0] instanceof InjectedFault);
+  record();
+});
+
+test.serial('a failing failure counter is swallowed too', (t) => {
+  installGuard({ onFailure: () => { throw new Error('counter broke'); } });
+  t.notThrows(() => guard(Site.FINISH, () => { throw new Error('x'); }));
+  record();
+});
+
+test.serial('guardObserver: every hook of an observer is guarded, settled never rejects', async (t) => {
+  const { guardObserver } = await import('../../proxy/src/gradio/observer.js');
+  const failures = record();
+  const boom = () => { throw new Error('boom'); };
+  const obs = guardObserver({
+    onRequestChunk: boom, onRequestEnd: boom, onResponse: boom, onResponseChunk: boom, onResponseEnd: boom, onClose: boom,
+    settled: () => Promise.reject(new Error('late')),
+  });
+  t.notThrows(() => { obs.onRequestChunk!(Buffer.alloc(0)); obs.onRequestEnd!(); obs.onResponse!({} as never); obs.onResponseChunk!(Buffer.alloc(0)); obs.onResponseEnd!(); obs.onClose!(false); });
+  await t.notThrowsAsync(obs.settled!());
+  t.deepEqual(failures, [Site.REQUEST_CHUNK, Site.REQUEST_END, Site.RESPONSE, Site.RESPONSE_CHUNK, Site.RESPONSE_END, Site.CLOSE, Site.SETTLED]);
+});
