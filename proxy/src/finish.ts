@@ -36,7 +36,7 @@ export function endClientSpan(s: RequestState, at?: number): void {
     span.setAttribute(A.ATTR_ERROR_TYPE, s.errorType);
     span.setStatus({ code: SpanStatusCode.ERROR, message: s.errorType });
   }
-  span.end(at === undefined ? undefined : toHrTime(at));
+  span.end(toHrTime(at ?? performance.timeOrigin + performance.now()));
 }
 
 /** When the exchange ended; observers may finish their work later, the span keeps this time. */

@@ -12,6 +12,7 @@ import { newState, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
 import { clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
 import { matchRoute } from './spans/route.js';
+import { toHrTime } from './spans/time.js';
 
 export interface PipelineDeps {
   readonly config: ProxyConfig;
@@ -78,7 +79,9 @@ const openServerSpan: Stage = {
     s.requestId = attributes[A.ATTR_HTTP_REQUEST_ID] as string | undefined;
     if (s.parentFormat) attributes[A.ATTR_PROXY_PARENT_FORMAT] = s.parentFormat;
     if (s.invalidPropagation.length) attributes[A.ATTR_PROXY_INVALID_PROPAGATION] = [...s.invalidPropagation];
-    const span = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.SERVER, attributes }, s.parentContext);
+    // One clock for every span of a request: the SDK's default start is Date.now() (whole ms),
+    // while ends and Gradio child spans use performance time, so a child could start "before" it.
+    const span = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.SERVER, attributes, startTime: toHrTime(s.startedAt) }, s.parentContext);
     s.serverSpan = span;
     s.serverContext = trace.setSpan(s.parentContext, span);
   },
@@ -90,7 +93,8 @@ const openClientSpan: Stage = {
   run(i) {
     const s = i.state;
     const attributes = { ...clientAttributes(s.method, s.upstream ?? i.deps.config.upstream, s.safePath, s.route), ...armAttributes(s) };
-    s.clientSpan = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.CLIENT, attributes }, s.serverContext);
+    const startTime = toHrTime(performance.timeOrigin + performance.now());
+    s.clientSpan = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.CLIENT, attributes, startTime }, s.serverContext);
   },
 };
 
