@@ -121,6 +121,14 @@ export function checkRequest(r: FuzzRequest, id: string, got: ParsedMessage, mod
   return out;
 }
 
+/**
+ * A reset later on the connection may discard answers the peer has not read yet (TCP drops
+ * the unread receive queue on RST), so an earlier answer cut short is not held against anyone.
+ */
+function resetLater(conn: Connection, i: number): boolean {
+  return conn.exchanges.slice(i + 1).some((x) => x.reply.fault !== 'none');
+}
+
 // ---- response side --------------------------------------------------------------------------
 
 function checkResponse(conn: Connection, i: number, res: ParsedMessage, rec: UpstreamRecord, mode: Mode): Failure[] {
@@ -143,6 +151,7 @@ function checkResponse(conn: Connection, i: number, res: ParsedMessage, rec: Ups
   const method = conn.exchanges[i]!.request.method;
   if (r.fault === 'none' && sent.done) {
     const full = bodiless(r.status, method) ? Buffer.alloc(0) : replyBody(r);
+    if (!res.complete && resetLater(conn, i)) return out;
     if (!res.complete) out.push({ invariant: 'bytes', signature: 'well-formed response cut short', detail: `the answer (${describeBody(full)}) did not complete; got ${describeBody(got)}` });
     else if (!got.equals(full)) out.push({ invariant: 'bytes', signature: 'response body altered', detail: `response body: upstream sent ${describeBody(full)}, client got ${describeBody(got)} (first difference at ${firstDifference(full, got)})` });
     if (r.framing === 'chunked' && r.trailers.length && res.complete && !bodiless(r.status, method)) {
@@ -200,6 +209,7 @@ export function checkAnswered(conn: Connection, res: ConnResult, records: Readon
     const rec = records.get(res.ids[i]!);
     const broken = rec?.sent && rec.sent.reply.fault !== 'none';
     if (broken || !x.request.valid) return [];
+    if (m && !m.complete && resetLater(conn, i)) return [];
     if (m && !m.complete) return [{ invariant: 'answer', signature: 'answer cut short', detail: `answer #${i} (${m.status}) to ${x.request.method} ${x.request.target} ended early` }];
     const arrived = rec ? 'the upstream answered it well-formed' : 'it never reached the upstream';
     return [{ invariant: 'answer', signature: `connection closed without an answer (${rec ? 'answered upstream' : 'not forwarded'})`, detail: `request #${i} ${x.request.method} ${x.request.target}: no answer before the connection closed; ${arrived}` }];
@@ -212,7 +222,7 @@ export function checkClose(conn: Connection, res: ConnResult, graceMs: number, m
   const want = awaitedAnswers(conn, mode.direct);
   const last = conn.exchanges[want - 1];
   if (!last?.request.close || !last.request.valid || res.timedOut) return [];
-  if (!res.responses.slice(0, want).every((m) => m?.complete)) return [];
+  if (res.responses.length < want || !res.responses.slice(0, want).every((m) => m.complete)) return [];
   if (res.closeDelayMs === undefined || res.closeDelayMs > graceMs) {
     return [{ invariant: 'close', signature: 'socket left open after Connection: close', detail: `no close within ${graceMs} ms after the answer to a Connection: close request` }];
   }
