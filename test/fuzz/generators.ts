@@ -149,14 +149,20 @@ type Family = 'join' | 'call' | 'callv2' | 'callStream' | 'queueData' | 'legacyJ
 
 interface RoutePick { readonly family: Family; readonly method: string; readonly target: string; readonly body?: fc.Arbitrary<BodyPick> }
 
+/** Characters a path segment may carry as they are (RFC 3986 pchar). */
+const PATH = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&\'()*+,;=:@'];
+
 /** API names, including the encodings that broke decoding and names with control characters. */
 const apiName = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('predict', 'synthesize', 'tts', 'lambda') },
   { weight: 2, arbitrary: fc.constantFrom('%E0', '%E0%A4%A', '%zz', '%', 'a%20b', '%C3%A9t%C3%A9', '%00', '%0A%0D', '..%2F..%2Fconfig', '%FF%FE') },
-  { weight: 1, arbitrary: token(1, 60) },
+  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...PATH), minLength: 1, maxLength: 60 }) },
   { weight: 1, arbitrary: fc.integer({ min: 200, max: 3000 }).map((n) => 'n'.repeat(n)) },
 );
-const query = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.tuple(token(1, 8), token(0, 12)).map(([k, v]) => `?${k}=${v}`) }, { weight: 1, arbitrary: fc.constant('?%E0=%') });
+/** Characters a query may carry as they are (RFC 3986 pchar, "/" and "?"), not "&" and "=". */
+const QUERY = [...'abcdefghijklmnopqrstuvwxyz0123456789-._~!$\'()*+,;:@/?'];
+const queryPart = (min: number, max: number) => fc.string({ unit: fc.oneof(fc.constantFrom(...QUERY), fc.constantFrom('%20', '%E0', '%25', '%2F')), minLength: min, maxLength: max });
+const query = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.tuple(queryPart(1, 8), queryPart(0, 12)).map(([k, v]) => `?${k}=${v}`) }, { weight: 1, arbitrary: fc.constant('?%E0=%') });
 const prefix = fc.constantFrom('/gradio_api', '/gradio_api', '');
 
 const route: fc.Arbitrary<RoutePick> = fc.oneof(

@@ -77,6 +77,10 @@ export class Harness {
 
   async runCase(c: FuzzCase): Promise<CaseOutcome> {
     const started = Date.now();
+    // A process that died after the previous case was judged: the crash is that case's, but
+    // this one must start on a live process.
+    const late: Failure[] = [];
+    if (!this.opts.direct && !this.target.alive()) await this.crashed(late, ' (after the previous case)');
     const tag = `k${++this.seq}`;
     const ids = c.connections.map((conn, ci) => conn.exchanges.map((_, i) => `${tag}-${ci}-${i}`));
     c.connections.forEach((conn, ci) => conn.exchanges.forEach((x, i) => this.upstream.plans.set(ids[ci]![i]!, x.reply)));
@@ -94,13 +98,15 @@ export class Harness {
     });
     if (!this.opts.direct) await this.checkProcess(failures);
     this.upstream.forget(ids.flat());
-    return { failures: dedupe(failures), results, ms: Date.now() - started };
+    return { failures: dedupe([...late, ...failures]), results, ms: Date.now() - started };
   }
 
   private async checkProcess(failures: Failure[]): Promise<void> {
     const t = this.target;
     // The health probe also gives a failure in a late callback a round trip to end the process.
     const healthy = await t.healthy(this.opts.healthTimeoutMs);
+    // A process that stopped answering may be on its way out: give it a moment to say so.
+    if (!healthy) await sleep(300);
     if (await this.crashed(failures)) return;
     if (this.on('health') && !healthy) {
       failures.push({ invariant: 'health', signature: '/healthz did not answer 200 in time', detail: `no 200 from /healthz within ${this.opts.healthTimeoutMs} ms` });
@@ -127,15 +133,15 @@ export class Harness {
   }
 
   /** Records a crash (when the process is gone) and starts a fresh one for the next case. */
-  private async crashed(failures: Failure[]): Promise<boolean> {
+  private async crashed(failures: Failure[], when = ''): Promise<boolean> {
     const t = this.target;
     if (t.alive()) return false;
     this.crashes++;
     const note = t.deathNote();
     // Distinct causes count as distinct failures: the error class and message, without numbers.
-    const cause = /\b([A-Z]\w*Error)\b(?:: ([^\n]{0,60}))?/.exec(note);
+    const cause = /\b(\w*Error(?: \[\w+\])?)(?::[ ]([^\n]{0,60}))?/.exec(note);
     const why = cause ? `: ${cause[1]}${cause[2] ? `: ${cause[2].replace(/\d+/g, 'N')}` : ''}` : '';
-    if (this.on('crash')) failures.push({ invariant: 'crash', signature: `proxy process exited${why}`, detail: note });
+    if (this.on('crash')) failures.push({ invariant: 'crash', signature: `proxy process exited${why}${when}`, detail: note });
     await t.restart();
     this.restarts++;
     this.last = await t.counters();
