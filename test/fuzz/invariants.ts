@@ -26,7 +26,8 @@ const PROPAGATION = /^(traceparent|tracestate|b3|x-b3-.*)$/;
 const FORWARDED = /^x-forwarded-.*$/;
 /** Secrets and routing controls the proxy may consume (issue 9, item 8). */
 const CONSUMED = ['x-debug-tracing', 'x-canary'];
-const RESPONSE_ADDED = ['x-trace-id', 'traceresponse', 'date'];
+const PROXY_OWNED = ['x-trace-id', 'traceresponse'];
+const RESPONSE_ADDED = [...PROXY_OWNED, 'date'];
 
 /** Header names a sender lists in Connection (RFC 9110 §7.6.1): hop-by-hop for that message. */
 function connectionListed(lines: readonly Header[]): Set<string> {
@@ -145,7 +146,8 @@ function checkResponse(conn: Connection, i: number, res: ParsedMessage, rec: Ups
   // An empty reason phrase may be filled in; a given one should pass as it is.
   if (r.fault === 'none' && r.reason !== '' && res.reason !== r.reason) out.push({ invariant: 'bytes', signature: 'response reason phrase altered', detail: `reason ${JSON.stringify(r.reason)} arrived as ${JSON.stringify(res.reason)}` });
   const listed = connectionListed(sent.headers);
-  const skip = mode.direct ? (n: string) => n === 'content-length' || n === 'transfer-encoding' : (n: string) => HOP_BY_HOP.includes(n) || listed.has(n);
+  // The proxy owns x-trace-id and traceresponse: it replaces the app's own.
+  const skip = mode.direct ? (n: string) => n === 'content-length' || n === 'transfer-encoding' : (n: string) => HOP_BY_HOP.includes(n) || listed.has(n) || PROXY_OWNED.includes(n);
   const mayAdd = mode.direct ? () => false : (n: string) => RESPONSE_ADDED.includes(n) || HOP_BY_HOP.includes(n);
   // A lying Content-Length is framing the proxy must not repeat; everything else must arrive.
   out.push(...headerDiff('response', sent.headers, pairs(res.headers), skip, mayAdd));
