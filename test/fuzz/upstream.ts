@@ -36,6 +36,7 @@ export class HostileUpstream {
   ownRequests = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly ended = new WeakSet<Socket>();
   port = 0;
 
   constructor() {
@@ -87,7 +88,9 @@ export class HostileUpstream {
   }
 
   private async answer(socket: Socket, msg: ParsedMessage): Promise<void> {
-    if (socket.destroyed) return;
+    // After an answer that ends the connection, nothing more is written on it (a reset now would
+    // discard the end of that answer still in flight).
+    if (socket.destroyed || this.ended.has(socket)) return;
     const id = this.headerOf(msg, ID_HEADER);
     let reply: Reply | undefined;
     if (id === undefined) {
@@ -104,7 +107,7 @@ export class HostileUpstream {
     if (id !== undefined && this.records.get(id)?.received === msg) this.records.get(id)!.sent = sent;
     await this.write(socket, reply, id, method, sent);
     const wantsClose = /\bclose\b/i.test(this.headerOf(msg, 'connection') ?? '') || msg.upgrade;
-    if (wantsClose && !socket.destroyed) socket.end();
+    if (wantsClose && !socket.destroyed) { this.ended.add(socket); socket.end(); }
   }
 
   private async write(socket: Socket, r: Reply, id: string | undefined, method: string, sent: Sent): Promise<void> {
@@ -145,6 +148,7 @@ export class HostileUpstream {
     sent.done = true;
     if (r.fault === 'short-length' || r.fault === 'long-length' || r.framing === 'eof' || /\bclose\b/i.test(headers.find(([k]) => k.toLowerCase() === 'connection')?.[1] ?? '')) {
       // The lie leaves the connection unusable, and an EOF-delimited body ends with the close.
+      this.ended.add(socket);
       await new Promise<void>((resolve) => socket.end(resolve));
     }
   }
