@@ -133,7 +133,8 @@ export class HostileUpstream {
       sent.body.push(p);
     }
     if (r.fault === 'reset-mid-body') { await sleep(20); socket.resetAndDestroy(); return; }
-    if (r.fault === 'endless') {
+    // An answer without a body (HEAD, 204, 304) cannot stream: the head was all of it.
+    if (r.fault === 'endless' && !bodiless(r.status, method)) {
       const until = Date.now() + ENDLESS_MAX_MS;
       while (!socket.destroyed && Date.now() < until) {
         await sleep(15);
