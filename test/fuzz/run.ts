@@ -99,7 +99,7 @@ async function main(): Promise<number> {
       if (d) d.count++;
       else {
         distinct.set(f.signature, { failure: f, run: index, count: 1 });
-        console.log(`fuzz: case ${index} (seed ${o.seed}, path ${index}): NEW ${f.invariant}: ${f.signature}`);
+        console.log(`fuzz: case ${index} (seed ${o.seed}, path ${o.path ?? index}): NEW ${f.invariant}: ${f.signature}`);
       }
       if (o.verbose) console.log(`  ${f.invariant}: ${f.detail.split("\n")[0]}\n  ${JSON.stringify(c).slice(0, Number(process.env.FUZZ_VERBOSE_CHARS ?? 600))}${f.invariant === "crash" ? `\n${f.detail}` : ""}`);
     }
