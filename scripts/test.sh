@@ -35,4 +35,12 @@ status=0
 npx ava || status=$?
 # Latency and memory measurements under load, alone (see ava.timing.config.js).
 npx ava --config ava.timing.config.js || status=$?
+# A bounded share of the fuzzer (docs/testing.md): about two minutes of cases against the real
+# process and the Zipkin above, then a short shrink of each distinct failure. The seed changes
+# daily (FUZZ_SEED overrides it) and is printed, so a failure is reproducible. FUZZ_ARGS adds
+# options (e.g. --skip close).
+log "fuzz (${FUZZ_TIME_S:-120} s)"
+# shellcheck disable=SC2086 # FUZZ_ARGS is a list of options
+node dist/test/fuzz/run.js --seed "${FUZZ_SEED:-$(date -u +%Y%m%d)}" --cases 1000000 --time "${FUZZ_TIME_S:-120}" \
+  --shrink-time 15 --max-shrinks 4 --zipkin "$ZIPKIN_URL" ${FUZZ_ARGS:-} || status=$?
 exit "$status"

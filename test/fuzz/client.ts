@@ -1,0 +1,129 @@
+// One client connection of a case: writes its pipelined requests (at once, one by one, or in a
+// trickle of cuts) and reads the answers in order until it has what it waits for.
+import { connect } from 'node:net';
+import type { Connection, FuzzRequest, Header, Reply } from './model.js';
+import { MessageStream, requestBytes, type ParsedMessage } from './wire.js';
+
+export interface ConnResult {
+  readonly ids: readonly string[];
+  readonly responses: readonly ParsedMessage[];
+  readonly parseError?: string;
+  /** ms from the last answer's end to the server closing the socket (undefined: it never did). */
+  readonly closeDelayMs?: number;
+  readonly closedByServer: boolean;
+  /** The deadline passed while an answer was still awaited. */
+  readonly timedOut: boolean;
+  readonly socketError?: string;
+}
+
+export interface ClientOptions {
+  readonly port: number;
+  /** Longest a connection may take. */
+  readonly deadlineMs: number;
+  /** After a `Connection: close` exchange, how long to wait for the server to close. */
+  readonly closeGraceMs: number;
+  readonly direct: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const hasToken = (hs: readonly Header[], name: string, tok: RegExp) => hs.some(([k, v]) => k.toLowerCase() === name && tok.test(v));
+
+/** After this request the connection stops being HTTP/1.1 (an upgrade or CONNECT). */
+export const switchesProtocol = (r: FuzzRequest) => r.method === 'CONNECT' || (hasToken(r.headers, 'connection', /\bupgrade\b/i) && r.headers.some(([k]) => k.toLowerCase() === 'upgrade'));
+
+/** The upstream closes its connection after this answer (which, direct, is the client's). */
+export const replyCloses = (r: Reply) => r.framing === 'eof' || hasToken(r.headers, 'connection', /\bclose\b/i);
+
+/**
+ * How many leading requests must get an answer before anything else is expected of the
+ * connection: up to a request that ends it (close, upgrade, refused, a broken answer).
+ */
+export function awaitedAnswers(conn: Connection, direct: boolean): number {
+  let n = 0;
+  for (const x of conn.exchanges) {
+    if (x.request.truncatedBy > 0) break;
+    n++;
+    if (x.reply.fault !== 'none' || !x.request.valid || x.request.close || switchesProtocol(x.request)) break;
+    if (direct && replyCloses(x.reply)) break;
+  }
+  return n;
+}
+
+export function runConnection(conn: Connection, ids: readonly string[], opts: ClientOptions): Promise<ConnResult> {
+  return new Promise((resolve) => {
+    const stream = new MessageStream('response', (i) => conn.exchanges[i]?.request.method === 'HEAD');
+    const socket = connect({ port: opts.port, host: '127.0.0.1' });
+    socket.setNoDelay(true);
+    const want = awaitedAnswers(conn, opts.direct);
+    const last = conn.exchanges[want - 1];
+    const closing = !!last?.request.close || (opts.direct && !!last && replyCloses(last.reply));
+    const endlessAt = conn.exchanges.findIndex((x) => x.reply.fault === 'endless');
+    let answeredAt: number | undefined;
+    let closeDelayMs: number | undefined;
+    let closedByServer = false;
+    let timedOut = false;
+    let socketError: string | undefined;
+    let done = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      clearTimeout(graceTimer);
+      socket.destroy();
+      resolve({ ids, responses: stream.messages, parseError: stream.error, closeDelayMs, closedByServer, timedOut, socketError });
+    };
+    const deadline = setTimeout(() => { timedOut = answeredAt === undefined || closing; finish(); }, opts.deadlineMs);
+
+    const check = () => {
+      if (done) return;
+      const msgs = stream.messages;
+      // An endless answer has shown it streams: nothing more will come on this connection.
+      if (endlessAt >= 0 && endlessAt < want && msgs[endlessAt] && (msgs[endlessAt]!.body.length > 0 || stream.error)) return finish();
+      if (answeredAt === undefined && msgs.length >= want && msgs.slice(0, want).every((m) => m.complete)) {
+        answeredAt = Date.now();
+        if (!closing) return finish();
+        graceTimer = setTimeout(finish, opts.closeGraceMs);
+      }
+      if (stream.error && !closing) finish();
+    };
+
+    socket.on('data', (b: Buffer) => { stream.feed(b); check(); });
+    // The end of the stream completes an EOF-delimited answer: that close is the prompt one.
+    const onEnd = () => {
+      if (done) return;
+      closedByServer = true;
+      stream.finish();
+      if (answeredAt === undefined && stream.messages.length >= want && stream.messages.slice(0, want).every((m) => m.complete)) answeredAt = Date.now();
+      if (answeredAt !== undefined && closeDelayMs === undefined) closeDelayMs = Date.now() - answeredAt;
+      finish();
+    };
+    socket.on('end', onEnd);
+    socket.on('close', onEnd);
+    socket.on('error', (e: NodeJS.ErrnoException) => { socketError = e.code ?? e.message; });
+
+    socket.once('connect', async () => {
+      const bytes = conn.exchanges.map((x, i) => requestBytes(x.request, ids[i]!));
+      try {
+        if (conn.write === 'whole') socket.write(Buffer.concat(bytes));
+        else if (conn.write === 'per-request') {
+          for (const b of bytes) { if (done) return; socket.write(b); await sleep(1); }
+        } else {
+          const all = Buffer.concat(bytes);
+          const cuts = [...new Set(conn.cuts.map((c) => Math.floor((c / 1000) * all.length)))].sort((a, b) => a - b);
+          let at = 0;
+          for (const c of [...cuts, all.length]) {
+            if (done) return;
+            if (c > at) socket.write(all.subarray(at, c));
+            at = Math.max(at, c);
+            await sleep(1);
+          }
+        }
+      } catch { /* the server went away mid-write */ }
+      // A truncated body never completes: the client gives up after a moment, as a browser would.
+      if (conn.exchanges.some((x) => x.request.truncatedBy > 0)) setTimeout(() => { if (answeredAt !== undefined || want === 0) finish(); else check(); }, 150);
+    });
+  });
+}

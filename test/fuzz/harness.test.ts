@@ -1,0 +1,67 @@
+// The fuzz harness itself: no false positives against its own upstream (--direct), and a
+// relay that changes one byte is caught.
+import test from 'ava';
+import fc from 'fast-check';
+import { connect, createServer, type Server } from 'node:net';
+import { caseArb } from './generators.js';
+import { DEFAULTS, Harness } from './harness.js';
+import type { FuzzCase } from './model.js';
+import { stringExpr } from './snippet.js';
+import { DirectTarget } from './target.js';
+
+const direct = () => new Harness({ ...DEFAULTS, direct: true, enabled: new Set(['bytes', 'answer', 'close']) });
+
+test('direct to the hostile upstream, every generated case passes', async (t) => {
+  const h = direct();
+  await h.start();
+  try {
+    const failures: string[] = [];
+    for (const c of fc.sample(caseArb, { seed: 42, numRuns: 150 })) {
+      for (const f of (await h.runCase(c)).failures) failures.push(`${f.invariant}: ${f.detail.split('\n')[0]}`);
+    }
+    t.deepEqual(failures, []);
+  } finally {
+    await h.stop();
+  }
+});
+
+/** A TCP relay that rewrites `from` into `to` in the client's bytes: a proxy that alters a byte. */
+function alteringRelay(upstreamPort: number, from: string, to: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((client) => {
+    const up = connect({ port: upstreamPort, host: '127.0.0.1' });
+    client.on('data', (b: Buffer) => up.write(Buffer.from(b.toString('latin1').replaceAll(from, to), 'latin1')));
+    up.pipe(client);
+    client.on('error', () => up.destroy());
+    up.on('error', () => client.destroy());
+    client.on('close', () => up.destroy());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })));
+}
+
+test('a relay that changes one request byte fails the bytes invariant', async (t) => {
+  const h = direct();
+  await h.start();
+  const relay = await alteringRelay(h.upstream.port, 'fuzz.test', 'fuzz.tesT');
+  h.target = new DirectTarget(relay.port);
+  try {
+    const c: FuzzCase = {
+      connections: [{ write: 'whole', cuts: [], exchanges: [{
+        request: { method: 'GET', target: '/config', version: '1.1', headers: [['Host', 'fuzz.test']], body: '', framing: 'none', chunks: 1, trailers: [], close: false, truncatedBy: 0, valid: true },
+        reply: { status: 200, reason: 'OK', headers: [['Content-Type', 'application/json']], body: '{}', gzip: false, framing: 'length', trailers: [], pieces: 1, delayMs: 0, fault: 'none', garbage: '' },
+      }] }],
+      appConfig: { status: 404, reason: 'Not Found', headers: [], body: '', gzip: false, framing: 'length', trailers: [], pieces: 1, delayMs: 0, fault: 'none', garbage: '' },
+    };
+    const { failures } = await h.runCase(c);
+    t.deepEqual(failures.map((f) => f.signature), ['request header altered: host']);
+  } finally {
+    relay.server.close();
+    await h.stop();
+  }
+});
+
+test('long strings print as runs that evaluate back to the string', (t) => {
+  const s = '['.repeat(20_000) + 'x' + ']'.repeat(20_000);
+  const expr = stringExpr(s);
+  t.true(expr.length < 100);
+  t.is(new Function(`return ${expr}`)() as string, s);
+});
