@@ -12,7 +12,7 @@ import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
-import { isWebsocketUpgrade, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
+import { isWebsocketUpgrade, keepsResponseTrailer, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { makeRefuser } from './forwarding/refuse.js';
@@ -136,6 +136,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   proxy.on('proxyRes', (proxyRes, req, res) => {
     // Forwarding policy first: it applies whether or not the request is observed.
     stripHopByHopResponse(proxyRes.headers);
+    if (!keepsResponseTrailer(proxyRes.headers, req.httpVersion)) delete proxyRes.headers.trailer;
     // Our connection with the client is not the app's: Node knows whether the client asked to
     // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
     proxyRes.headers.connection = (res as ServerResponse).shouldKeepAlive ? 'keep-alive' : 'close';

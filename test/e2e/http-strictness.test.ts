@@ -138,6 +138,23 @@ test.serial('response trailers reach the client', async (t) => {
   t.regex(trailers['x-checksum'] ?? '', /^sha256=[0-9a-f]{64}$/);
 });
 
+test.serial('a Trailer field on a message that cannot carry trailers is dropped, never a crash (found by the fuzzer)', async (t) => {
+  // The app announces a trailer on a Content-Length body.
+  const res = await rawExchange(proxy.port, 'GET /trailer-without-chunks HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n', WAIT);
+  t.deepEqual(res.statuses, [200]);
+  t.true(res.text.endsWith('body'));
+  t.is(headerOf(res.text, 'trailer'), undefined);
+  // The client announces one on a Content-Length body.
+  const req = await rawExchange(proxy.port, 'POST /cl-trailer HTTP/1.1\r\nHost: app\r\nTrailer: X-Sum\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc', WAIT);
+  t.deepEqual(req.statuses, [200]);
+  t.is(lastSeen().body, 'abc');
+  // An HTTP/1.0 client of a chunked answer with trailers: no chunked framing on its side.
+  const old = await rawExchange(proxy.port, 'GET /trailers HTTP/1.0\r\nHost: app\r\n\r\n', WAIT);
+  t.deepEqual(old.statuses, [200]);
+  t.true(old.text.endsWith('part one;'));
+  t.is(proxy.child.exitCode, null, 'the proxy is alive');
+});
+
 test.serial('a request the client abandons is logged as 499 (as nginx), not 200', async (t) => {
   const before = accessLog(proxy).length;
   await new Promise<void>((resolve) => {

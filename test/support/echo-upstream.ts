@@ -20,7 +20,11 @@ export interface EchoUpstream {
   close(): Promise<void>;
 }
 
-/** Routes: `/trailers` answers chunked with a trailer; `/hang` never answers; anything else echoes. */
+/**
+ * Routes: `/trailers` answers chunked with a trailer; `/trailer-without-chunks` announces a
+ * Trailer on a Content-Length body (the raw head is written by hand); `/hang` never answers;
+ * anything else echoes.
+ */
 export async function startEchoUpstream(): Promise<EchoUpstream> {
   const received: Received[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -33,6 +37,12 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       };
       received.push(got);
       if (req.url === '/hang') return;
+      if (req.url === '/trailer-without-chunks') {
+        // Announces a trailer on a Content-Length body, where none can follow (seen from the fuzzer).
+        // Node's own server refuses to write such a head, so it goes out raw; the socket is not reused.
+        req.socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\nTrailer: X-Sum\r\nConnection: close\r\n\r\nbody');
+        return;
+      }
       if (req.url === '/trailers') {
         res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
         res.write('part one;');

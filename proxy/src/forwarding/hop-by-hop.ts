@@ -31,6 +31,21 @@ export function hopByHopRequestFields(headers: IncomingHttpHeaders, isWebsocket:
  */
 export function stripHopByHopRequest(headers: IncomingHttpHeaders, isWebsocket: boolean): void {
   for (const name of hopByHopRequestFields(headers, isWebsocket)) if (name !== 'connection') delete headers[name];
+  // Trailer announces fields after a chunked body; on any other framing none can follow, and Node
+  // refuses to send such a head at all (ERR_HTTP_TRAILER_INVALID, thrown inside the pipe).
+  if (!isChunked(headers)) delete headers.trailer;
+}
+
+const isChunked = (headers: IncomingHttpHeaders | OutgoingHttpHeaders): boolean =>
+  /(?:^|,)\s*chunked\s*$/i.test(String(headers['transfer-encoding'] ?? ''));
+
+/**
+ * Whether the answer to this client can carry the app's Trailer field: only when it is relayed
+ * chunked, i.e. the app sent it chunked and the client speaks HTTP/1.1 (http-proxy drops
+ * Transfer-Encoding for a 1.0 client, and Node then refuses a head that announces trailers).
+ */
+export function keepsResponseTrailer(headers: IncomingHttpHeaders, clientHttpVersion: string): boolean {
+  return clientHttpVersion !== '1.0' && isChunked(headers);
 }
 
 /** The upstream hop's own Connection field, merged over the client's: the agent keeps its sockets. */
