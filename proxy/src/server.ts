@@ -12,7 +12,7 @@ import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
-import { isWebsocketUpgrade, keepsResponseTrailer, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
+import { isWebsocketUpgrade, keepsResponseTrailer, reframeRefusedUpgrade, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { makeRefuser } from './forwarding/refuse.js';
@@ -120,11 +120,21 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   type WebOptions = Parameters<typeof proxy.web>[2];
+  const targetIsRoot = (options: WebOptions): boolean => {
+    const t = options?.target ?? config.arms[0]!.replicas[0]!.href;
+    return new URL(String(typeof t === 'string' ? t : (t as URL).href)).pathname === '/';
+  };
   const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}): void =>
-    agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, false),
+    agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, false, targetIsRoot(options)),
       () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }));
   const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}): void =>
-    agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, true), () => proxy.ws(req, socket, head, options));
+    agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, true, targetIsRoot(options)), () => proxy.ws(req, socket, head, options));
+  // http-proxy's `deleteLength` pass gives a DELETE or OPTIONS without Content-Length a
+  // `content-length: 0` and drops its Transfer-Encoding: a chunked body then follows a head that
+  // says "no body", and the app parses it as the next request (a desync). Node frames a bodiless
+  // DELETE/OPTIONS correctly by itself, so the pass goes.
+  const passes = proxy as unknown as { webPasses: { name: string }[] };
+  passes.webPasses = passes.webPasses.filter((pass) => pass.name !== 'deleteLength');
 
   proxy.on('proxyReq', (proxyReq, req) => {
     const s = stateOf(req);
@@ -221,8 +231,20 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   };
 
   const refuser = makeRefuser(metrics.registry);
+  const responseErrors = new Counter({
+    name: 'tts_proxy_response_errors_total', help: 'Errors writing to a client response (the exchange was already over or broken); the connection is closed.',
+    registers: [metrics.registry],
+  });
+  const onResponseError = function (this: ServerResponse): void {
+    responseErrors.inc();
+    this.destroy();
+  };
 
   function handleRequest(req: IncomingMessage, res: ServerResponse, body?: Readable): void {
+    // A write after the response ended (an app that sends more than its Content-Length, a pipe
+    // still running after an error answer) surfaces as an 'error' on the response; with no
+    // listener, http-proxy's pipe would rethrow it and end the process.
+    res.on('error', onResponseError);
     const refusal = refusalFor(req);
     if (refusal) return refuser.respond(res, refusal);
     // A body read off an upgraded socket replaces `req` as what http-proxy streams upstream.
@@ -297,6 +319,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   }
 
   proxy.on('proxyReqWs', (proxyReq, req) => {
+    // Registered before http-proxy's own 'response' listener, which copies these headers out.
+    proxyReq.on('response', (r: IncomingMessage & { upgrade?: boolean }) => { if (!r.upgrade) reframeRefusedUpgrade(r.headers); });
     const s = stateOf(req);
     if (!s) return;
     s.proxyReq = proxyReq;

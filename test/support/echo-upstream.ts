@@ -22,7 +22,8 @@ export interface EchoUpstream {
 
 /**
  * Routes: `/trailers` answers chunked with a trailer; `/trailer-without-chunks` announces a
- * Trailer on a Content-Length body (the raw head is written by hand); `/hang` never answers;
+ * Trailer on a Content-Length body (the raw head is written by hand); `/overlong` sends more
+ * than its Content-Length; `/refuse-upgrade` answers 403 chunked; `/hang` never answers;
  * anything else echoes.
  */
 export async function startEchoUpstream(): Promise<EchoUpstream> {
@@ -42,6 +43,17 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
         // Node's own server refuses to write such a head, so it goes out raw; the socket is not reused.
         req.socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\nTrailer: X-Sum\r\nConnection: close\r\n\r\nbody');
         return;
+      }
+      if (req.url === '/overlong') {
+        // More body than the Content-Length says; the excess is garbage on the keep-alive socket.
+        req.socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]{"extra":true}');
+        return;
+      }
+      if (req.url === '/refuse-upgrade') {
+        // A websocket handshake answered with an ordinary chunked body.
+        res.writeHead(403, { 'content-type': 'text/plain' });
+        res.write('no');
+        return void setTimeout(() => res.end(' way'), 20);
       }
       if (req.url === '/trailers') {
         res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });

@@ -59,3 +59,18 @@ export function stripHopByHopResponse(headers: OutgoingHttpHeaders | IncomingHtt
 export function isWebsocketUpgrade(headers: IncomingHttpHeaders): boolean {
   return /\bupgrade\b/i.test(String(headers.connection ?? '')) && String(headers.upgrade ?? '').toLowerCase() === 'websocket';
 }
+
+/**
+ * The app refused a websocket handshake with an ordinary answer. http-proxy copies its head onto
+ * the client's socket and pipes the already de-chunked body after it, so a `chunked` head would
+ * announce framing the body no longer has and the client would wait forever. The body is sent
+ * as it is, delimited by closing the connection, which http-proxy's pipe does at its end.
+ */
+export function reframeRefusedUpgrade(headers: IncomingHttpHeaders): void {
+  stripHopByHopResponse(headers);
+  if (headers['transfer-encoding'] !== undefined) {
+    delete headers['transfer-encoding'];
+    delete headers.trailer;
+  }
+  headers.connection = 'close';
+}

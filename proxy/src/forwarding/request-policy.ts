@@ -10,7 +10,15 @@ export function stripRequestHeaders(req: IncomingMessage, isWebsocket: boolean, 
   stripPrivateHeaders(req.headers, names);
 }
 
-/** On the upstream request as it is created (see outgoing-agent.ts), before the body is piped. */
-export function onUpstreamRequest(req: IncomingMessage, proxyReq: ClientRequest, isWebsocket: boolean): void {
+/**
+ * On the upstream request as it is created (see outgoing-agent.ts), before the body is piped.
+ * http-proxy rebuilds the target with url.parse() and a join that collapses `//` and escapes
+ * characters such as `{|}^`; the app must get the target the client sent. Node writes the request
+ * line from `path` with the head, so this holds wherever the head is not out yet (with `Expect`
+ * Node writes it from the constructor, and http-proxy's own target stands).
+ */
+export function onUpstreamRequest(req: IncomingMessage, proxyReq: ClientRequest, isWebsocket: boolean, targetIsRoot: boolean): void {
+  const target = req.url ?? '';
+  if (targetIsRoot && target.startsWith('/') && !proxyReq.headersSent) proxyReq.path = target;
   if (!isWebsocket) relayRequestTrailers(req, proxyReq);
 }
