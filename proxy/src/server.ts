@@ -201,8 +201,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     if ('writeHead' in resOrSocket) {
       const res = resOrSocket as ServerResponse;
       if (!res.headersSent) {
-        const body = JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: s.serverSpan?.spanContext().traceId });
-        res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s, reveal) });
+        // The proxy's own answer: none of the app's half-copied headers, and a Buffer body, since
+        // a string body makes Node write the whole head as UTF-8 (header bytes above 0x7F change).
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        const body = Buffer.from(JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: s.serverSpan?.spanContext().traceId }));
+        res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': body.length, ...traceHeaders(s, reveal) });
         res.end(body);
       } else {
         res.destroy();
@@ -231,6 +234,21 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   };
 
   const refuser = makeRefuser(metrics.registry);
+  // The forwarding path is not observation, so a throw there is a bug in the proxy; it must still
+  // cost one connection, never the process and everyone else's requests.
+  const forwardingFailures = new Counter({
+    name: 'tts_proxy_forwarding_failures_total', help: 'Unexpected errors on the forwarding path; the connection was closed.',
+    registers: [metrics.registry],
+  });
+  const protect = (socket: Duplex, fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      forwardingFailures.inc();
+      logger.log('error', 'forwarding failed; connection closed', { error: (err as NodeJS.ErrnoException).code ?? (err as Error).name });
+      socket.destroy();
+    }
+  };
   const responseErrors = new Counter({
     name: 'tts_proxy_response_errors_total', help: 'Errors writing to a client response (the exchange was already over or broken); the connection is closed.',
     registers: [metrics.registry],
@@ -290,7 +308,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
           error: `rejected by tts-trace-proxy input rules: ${g.violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
           error_type: s.errorType, violations: g.violations, trace_id: s.serverSpan?.spanContext().traceId,
         });
-        res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s, reveal) }).end(body);
+        res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s, reveal) }).end(Buffer.from(body));
       }, () => forward(req, res, { ...fwd, target: s.upstream?.href, headers: s.upstreamHeaders ?? {} }));
       return;
     }
@@ -299,9 +317,18 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (!isWebsocketUpgrade(req.headers)) {
-      const plain = asPlainExchange(req, socket, head);
-      if (isRefusal(plain)) return refuser.onSocket(socket, plain);
-      return handleRequest(req, plain.res, plain.body);
+      // Pipelined behind an answer still being written: Node hands over the socket with that
+      // response still on it, so this one waits its turn (assigning now would throw).
+      const busy = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+      const serve = () => {
+        const plain = asPlainExchange(req, socket, head);
+        if (isRefusal(plain)) return refuser.onSocket(socket, plain);
+        handleRequest(req, plain.res, plain.body);
+      };
+      if (!busy) return serve();
+      socket.pause();
+      busy.once('close', () => (busy.writableFinished && !socket.destroyed ? setImmediate(() => { socket.resume(); protect(socket, serve); }) : socket.destroy()));
+      return;
     }
     const refusal = refusalFor(req);
     if (refusal) return refuser.onSocket(socket, refusal);
@@ -328,8 +355,9 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     proxyReq.on('response', (r) => { s.upstreamStatus = r.statusCode; });
   });
 
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handleRequest);
-  server.on('upgrade', handleUpgrade);
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 },
+    (req, res) => protect(req.socket, () => handleRequest(req, res)));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => protect(socket, () => handleUpgrade(req, socket, head)));
   // Without a listener Node drops a CONNECT silently; a reverse proxy answers it, as nginx does.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuser.onSocket(socket, connectRefusal));
   // Malformed HTTP from a client: answer 400 and drop the socket, never crash.

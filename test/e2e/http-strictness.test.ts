@@ -191,6 +191,24 @@ test.serial('a websocket handshake the app refuses with a chunked answer: the cl
   t.true(r.closed);
 });
 
+test.serial('Expect: 100-continue is answered here; header bytes above 0x7F reach the app unchanged (found by the fuzzer)', async (t) => {
+  const r = await rawExchange(proxy.port, Buffer.from('POST /expect HTTP/1.1\r\nHost: app\r\nExpect: 100-continue\r\nX-Latin: \xfb\xab\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc', 'latin1'), WAIT);
+  t.deepEqual(r.statuses, [100, 200]);
+  const seen = lastSeen();
+  t.is(seen.body, 'abc');
+  t.false(headerNames(seen).includes('expect'), 'Expect is consumed by this hop');
+  const i = seen.rawHeaders.findIndex((h) => h.toLowerCase() === 'x-latin');
+  t.is(seen.rawHeaders[i + 1], '\xfb\xab', 'the same two bytes, not their UTF-8 encoding');
+});
+
+test.serial('an h2c Upgrade pipelined behind another request waits its turn (found by the fuzzer)', async (t) => {
+  const r = await rawExchange(proxy.port,
+    'GET /first HTTP/1.1\r\nHost: app\r\n\r\nGET /second HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [200, 200]);
+  t.deepEqual([...r.text.matchAll(/"url":"(\/\w+)"/g)].map((m) => m[1]), ['/first', '/second']);
+  t.is(proxy.child.exitCode, null);
+});
+
 test.serial('a request the client abandons is logged as 499 (as nginx), not 200', async (t) => {
   const before = accessLog(proxy).length;
   await new Promise<void>((resolve) => {

@@ -25,7 +25,9 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trail
 const PROPAGATION = /^(traceparent|tracestate|b3|x-b3-.*)$/;
 const FORWARDED = /^x-forwarded-.*$/;
 /** Secrets and routing controls the proxy may consume (issue 9, item 8). */
-const CONSUMED = ['x-debug-tracing', 'x-canary'];
+const CONSUMED = ['x-debug-tracing', 'x-canary', 'expect'];
+/** The proxy's canary pin cookie (default name): consumed like X-Canary; every other cookie must arrive. */
+const PIN_COOKIE = 'tts_route';
 const PROXY_OWNED = ['x-trace-id', 'traceresponse'];
 const RESPONSE_ADDED = [...PROXY_OWNED, 'date'];
 
@@ -60,7 +62,14 @@ function grouped(lines: readonly Header[], skip: (name: string) => boolean): Map
     m.set(n, list);
   }
   const out = new Map<string, string>();
-  for (const [n, vs] of m) out.set(n, vs.join(n === 'cookie' ? '; ' : n === 'set-cookie' ? '\n' : ', '));
+  for (const [n, vs] of m) {
+    if (n === 'cookie') {
+      const kept = vs.join('; ').split(';').map((c) => c.trim()).filter((c) => c && c.split('=')[0]!.trim() !== PIN_COOKIE);
+      if (kept.length) out.set(n, kept.join('; '));
+      continue;
+    }
+    out.set(n, vs.join(n === 'set-cookie' ? '\n' : ', '));
+  }
   return out;
 }
 

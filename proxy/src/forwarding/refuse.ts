@@ -28,7 +28,7 @@ export function makeRefuser(registry: Registry<OpenMetricsContentType>): Refuser
       const body = bodyOf(refusal);
       res.shouldKeepAlive = false;
       res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
-      res.end(body);
+      res.end(Buffer.from(body));
     },
     onSocket(socket, refusal) {
       refused.inc({ reason: refusal.reason });

@@ -8,7 +8,7 @@ test('request: RFC 9110 connection-specific fields and those named in Connection
   };
   const before = { ...h };
   const names = hopByHopRequestFields(h, false).sort();
-  t.deepEqual(names, ['connection', 'http2-settings', 'keep-alive', 'proxy-connection', 'te', 'upgrade', 'x-private-hop']);
+  t.deepEqual(names, ['connection', 'expect', 'http2-settings', 'keep-alive', 'proxy-connection', 'te', 'upgrade', 'x-private-hop']);
   t.deepEqual(h, before, 'the client headers are read, not mutated (Node needs its Connection)');
 });
 
