@@ -283,7 +283,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       obs?.onRequestChunk?.(chunk);
     });
     if (obs?.onRequestEnd) req.on('end', obs.onRequestEnd);
-    res.on('close', () => {
+    let closed = false;
+    const onClose = (): void => {
+      if (closed) return;
+      closed = true;
       const end = endTimeNow();
       const aborted = !res.writableFinished && !s.errorType;
       if (aborted) {
@@ -293,12 +296,23 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         s.proxyReq?.destroy();
       }
       obs?.onClose?.(aborted);
-      // As nginx: a client that left before any answer was sent is logged as 499, not as the default 200.
-      const status = aborted && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode;
+      // As nginx: a client that left before any answer reached it is logged as 499, not as the default 200.
+      const status = aborted && (!res.headersSent || !res.socket) ? CLIENT_CLOSED_REQUEST : res.statusCode;
       const done = () => guard(Site.FINISH, () => finishRequest(s, status, finishDeps, end));
       if (!obs?.settled) return done();
       // The SERVER span waits (bounded) for the parsers so it can carry their results; never rejects.
       void Promise.race([obs.settled(), new Promise((r) => setTimeout(r, 5000).unref())]).then(done);
+    };
+    // A pipelined request whose answer was still queued behind an earlier one when the connection
+    // died: Node never gives its response a socket, so that response never emits 'close', and
+    // without this its state, spans and gauges would leak (found by the fuzzer). The listener
+    // leaves with the response, so a long keep-alive connection does not collect them.
+    const connection = req.socket;
+    const onConnectionClose = (): void => { if (!res.socket) onClose(); };
+    connection.once('close', onConnectionClose);
+    res.on('close', () => {
+      connection.off('close', onConnectionClose);
+      onClose();
     });
     if (gradio && config.gate && isGated(s.route, s.method)) {
       gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {

@@ -230,6 +230,23 @@ test.serial('a request the client abandons is logged as 499 (as nginx), not 200'
   t.is(line!.client_aborted, true);
 });
 
+test.serial('answers queued behind a pipelined request still end when the client leaves: no leaked request state (found by the fuzzer)', async (t) => {
+  const before = accessLog(proxy).length;
+  // The first never gets an answer from the app; the second's answer waits behind it.
+  const r = await rawExchange(proxy.port, 'GET /hang HTTP/1.1\r\nHost: app\r\n\r\nGET /queued HTTP/1.1\r\nHost: app\r\n\r\n', 800);
+  t.deepEqual(r.statuses, []);
+  let lines: Record<string, unknown>[] = [];
+  for (let i = 0; i < 100 && lines.length < 2; i++) {
+    lines = accessLog(proxy).slice(before);
+    if (lines.length < 2) await sleep(50);
+  }
+  t.is(lines.length, 2, 'both requests ended');
+  t.true(lines.every((l) => l.status === 499 && l.client_aborted === true));
+  const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
+  const active = metrics.split('\n').filter((l) => l.startsWith('http_server_active_requests{')).map((l) => Number(l.split(' ').pop()));
+  t.deepEqual(active.filter((n) => n !== 0), [], 'the in-flight gauge is back to 0');
+});
+
 test.serial('the process survived all of the above', async (t) => {
   t.is(proxy.child.exitCode, null);
   const r = await fetch(`${proxy.adminUrl}/healthz`);
