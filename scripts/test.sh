@@ -35,7 +35,7 @@ status=0
 npx ava || status=$?
 # Latency and memory measurements under load, alone (see ava.timing.config.js).
 npx ava --config ava.timing.config.js || status=$?
-# A bounded share of the fuzzer (docs/testing.md): about two minutes of cases against the real
+# A bounded share of the fuzzer (docs/operations.md, "Fuzzing"): about two minutes of cases against the real
 # process and the Zipkin above, then a short shrink of each distinct failure. The seed changes
 # daily (FUZZ_SEED overrides it) and is printed, so a failure is reproducible. FUZZ_ARGS adds
 # options (e.g. --skip close).
