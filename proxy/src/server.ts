@@ -120,10 +120,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   type WebOptions = Parameters<typeof proxy.web>[2];
-  const targetIsRoot = (options: WebOptions): boolean => {
-    const t = options?.target ?? config.arms[0]!.replicas[0]!.href;
-    return new URL(String(typeof t === 'string' ? t : (t as URL).href)).pathname === '/';
-  };
+  // Replica URLs are fixed at start-up: whether one has a path prefix is known once, not parsed per request.
+  const rootTargets = new Set(config.arms.flatMap((a) => a.replicas).filter((r) => r.pathname === '/').map((r) => r.href));
+  const targetIsRoot = (options: WebOptions): boolean =>
+    rootTargets.has(String(options?.target ?? config.arms[0]!.replicas[0]!.href));
   const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}): void =>
     agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, false, targetIsRoot(options)),
       () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }));
