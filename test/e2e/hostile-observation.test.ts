@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { raw } from '../support/http.js';
 import { metricValue, scrape } from '../support/metrics.js';
 import { freePort } from '../support/ports.js';
-import { startProxy, type RunningProxy } from '../support/proxy.js';
+import { alive, startProxy, type RunningProxy } from '../support/proxy.js';
 import { sha256 } from '../support/upstream.js';
 
 interface FileSpan { name: string; kind?: string; traceId: string; tags?: Record<string, string> }
@@ -110,15 +110,6 @@ async function spansOf(file: string, traceId: string, want: (s: FileSpan[]) => b
 }
 
 const isPredict = (s: FileSpan) => s.name === 'gradio.predict' || s.name.startsWith('gradio.predict ');
-
-async function alive(p: RunningProxy): Promise<boolean> {
-  if (p.child.exitCode !== null) return false;
-  try {
-    return (await fetch(`${p.adminUrl}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
-}
 
 test.serial('defect 1: an invalid percent-encoding in /call/<name>, pipelined behind an open SSE stream, does not end the process', async (t) => {
   const socket = connect(proxy.port, '127.0.0.1');

@@ -13,7 +13,7 @@ import { makeWav } from '../support/audio.js';
 import { raw } from '../support/http.js';
 import { metricValue, scrape } from '../support/metrics.js';
 import { freePort } from '../support/ports.js';
-import { startProxy, type RunningProxy } from '../support/proxy.js';
+import { alive, startProxy, type RunningProxy } from '../support/proxy.js';
 import { sha256 } from '../support/upstream.js';
 
 const WAV = makeWav({ seconds: 1, rate: 16000 });
@@ -116,15 +116,6 @@ test.after.always(() => {
   app?.server.closeAllConnections();
   app?.server.close();
 });
-
-async function alive(p: RunningProxy): Promise<boolean> {
-  if (p.child.exitCode !== null) return false;
-  try {
-    return (await fetch(`${p.adminUrl}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
-}
 
 async function failuresAt(p: RunningProxy, site: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;

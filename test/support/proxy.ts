@@ -81,3 +81,13 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 export function accessLog(p: RunningProxy): Record<string, unknown>[] {
   return p.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/** The process is running and its /healthz answers 200 within a second. */
+export async function alive(p: RunningProxy): Promise<boolean> {
+  if (p.child.exitCode !== null) return false;
+  try {
+    return (await fetch(`${p.adminUrl}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
