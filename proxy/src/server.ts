@@ -13,6 +13,7 @@ import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
 import { isWebsocketUpgrade, keepsResponseTrailer, reframeRefusedUpgrade, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
+import { onClientError, Pending } from './forwarding/malformed.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { makeRefuser } from './forwarding/refuse.js';
@@ -369,16 +370,17 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     proxyReq.on('response', (r) => { s.upstreamStatus = r.statusCode; });
   });
 
+  const pending = new Pending();
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 },
-    (req, res) => protect(req.socket, () => handleRequest(req, res)));
+    (req, res) => {
+      pending.track(req.socket, res);
+      protect(req.socket, () => handleRequest(req, res));
+    });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => protect(socket, () => handleUpgrade(req, socket, head)));
   // Without a listener Node drops a CONNECT silently; a reverse proxy answers it, as nginx does.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuser.onSocket(socket, connectRefusal));
-  // Malformed HTTP from a client: answer 400 and drop the socket, never crash.
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
-  });
+  // Malformed HTTP from a client: a 400 once the requests before it are answered, never a crash.
+  server.on('clientError', onClientError(pending));
 
   const admin = buildAdminServer({
     metrics, state: adminState, ratio: tracing.ratio, sampler: config.tracesSampler,

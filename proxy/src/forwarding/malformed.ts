@@ -1,0 +1,57 @@
+// A malformed request from a client: answered 400 and the connection closed, but only in its
+// turn. Node reports a parse error the moment it reads the bytes, while requests pipelined before
+// the bad one may still be waiting for the app; nginx reads a pipelined request only after it has
+// answered the previous ones, so those get their answers first. Closing at once (Node's default,
+// and ours before the fuzzer found it) cut answers that had nothing wrong with them.
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+const ANSWER: Record<string, string> = {
+  // Node's own timers for a slow request head.
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+const answerFor = (code: string | undefined): string =>
+  `HTTP/1.1 ${ANSWER[code ?? ''] ?? '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
+
+/** Responses still being answered on each client connection. */
+export class Pending {
+  private readonly open = new WeakMap<Duplex, Set<ServerResponse>>();
+  private readonly waiting = new WeakMap<Duplex, () => void>();
+
+  track(socket: Duplex, res: ServerResponse): void {
+    let set = this.open.get(socket);
+    if (!set) this.open.set(socket, (set = new Set()));
+    set.add(res);
+    res.once('close', () => {
+      set.delete(res);
+      if (set.size === 0) this.waiting.get(socket)?.();
+    });
+  }
+
+  /** Calls `then` once every answer on `socket` has been written (or the connection died). */
+  whenIdle(socket: Duplex, then: () => void): void {
+    if (!this.open.get(socket)?.size) return then();
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      this.waiting.delete(socket);
+      then();
+    };
+    this.waiting.set(socket, once);
+    socket.once('close', once);
+  }
+}
+
+export function onClientError(pending: Pending) {
+  return (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    socket.on('error', () => socket.destroy());
+    // Nothing after the bad bytes is read: the parser cannot say where the next request starts.
+    socket.pause();
+    pending.whenIdle(socket, () => {
+      if (socket.writable && !socket.destroyed) socket.end(answerFor(err.code));
+      else socket.destroy();
+    });
+  };
+}
