@@ -14,6 +14,7 @@ import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
 import { isWebsocketUpgrade, keepsResponseTrailer, reframeRefusedUpgrade, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
 import { onClientError, Pending } from './forwarding/malformed.js';
+import { ConnectionEnd, dropAfterLast } from './forwarding/connection-end.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { makeRefuser } from './forwarding/refuse.js';
@@ -235,6 +236,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   };
 
   const refuser = makeRefuser(metrics.registry);
+  const connectionEnd = new ConnectionEnd();
   // The forwarding path is not observation, so a throw there is a bug in the proxy; it must still
   // cost one connection, never the process and everyone else's requests.
   const forwardingFailures = new Counter({
@@ -264,8 +266,12 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     // still running after an error answer) surfaces as an 'error' on the response; with no
     // listener, http-proxy's pipe would rethrow it and end the process.
     res.on('error', onResponseError);
+    if (connectionEnd.isAfterLast(req, res)) return dropAfterLast(req);
     const refusal = refusalFor(req);
-    if (refusal) return refuser.respond(res, refusal);
+    if (refusal) {
+      connectionEnd.last(req.socket);
+      return refuser.respond(res, refusal);
+    }
     // A body read off an upgraded socket replaces `req` as what http-proxy streams upstream.
     const fwd = body ? { buffer: body } : {};
     let s: RequestState;

@@ -260,6 +260,29 @@ test.serial('answers queued behind a pipelined request still end when the client
   t.deepEqual(active.filter((n) => n !== 0), [], 'the in-flight gauge is back to 0');
 });
 
+// RFC 9112 §9.6: after the request that ends a connection, the server processes no further
+// request on it. Node still parses and hands over what was pipelined behind it, whose answers can
+// never be written: forwarded, they would run on the app for nobody (found by the fuzzer).
+test.serial('requests pipelined after the last one on a connection (Connection: close, a refusal, Node\'s own 400) never reach the app', async (t) => {
+  const cases: [string, string, number[]][] = [
+    ['Connection: close', 'GET /last HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n', [200]],
+    ['HTTP/1.0', 'GET /last HTTP/1.0\r\nHost: app\r\n\r\n', [200]],
+    ['a refused OPTIONS *', 'OPTIONS * HTTP/1.1\r\nHost: app\r\nContent-Length: 2\r\n\r\n{}', [400]],
+    ['two Host fields', 'GET /two HTTP/1.1\r\nHost: app\r\nHost: other\r\n\r\n', [400]],
+    ['no Host (Node answers 400)', 'GET /nohost HTTP/1.1\r\n\r\n', [400]],
+    ['a close behind a pending keep-alive answer', 'GET /first HTTP/1.1\r\nHost: app\r\n\r\nGET /last HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n', [200, 200]],
+  ];
+  for (const [what, first, statuses] of cases) {
+    const before = up.received.length;
+    const r = await rawExchange(proxy.port, `${first}POST /after HTTP/1.1\r\nHost: app\r\nContent-Length: 2\r\n\r\nhi` +
+      'GET /after2 HTTP/1.1\r\nHost: app\r\n\r\n', WAIT);
+    t.deepEqual(r.statuses, statuses, what);
+    t.true(r.closed, `${what}: the connection closed`);
+    await sleep(100);
+    t.deepEqual(up.received.slice(before).map((x) => x.url).filter((u) => u.startsWith('/after')), [], `${what}: nothing after it reached the app`);
+  }
+});
+
 test.serial('the process survived all of the above', async (t) => {
   t.is(proxy.child.exitCode, null);
   const r = await fetch(`${proxy.adminUrl}/healthz`);

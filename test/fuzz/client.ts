@@ -32,6 +32,20 @@ const hasToken = (hs: readonly Header[], name: string, tok: RegExp) => hs.some((
 /** After this request the connection stops being HTTP/1.1 (an upgrade or CONNECT). */
 export const switchesProtocol = (r: FuzzRequest) => r.method === 'CONNECT' || (hasToken(r.headers, 'connection', /\bupgrade\b/i) && r.headers.some(([k]) => k.toLowerCase() === 'upgrade'));
 
+/** Node's default limit on a request head (`--max-http-header-size`); over it the answer is 431 and close. */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
+/**
+ * The proxy answers this request itself and closes the connection (docs/architecture.md,
+ * "Forwarding"): the asterisk-form, two Host fields, CONNECT, a head over Node's limit. Nothing
+ * pipelined after it may be answered or reach the upstream (RFC 9112 §9.6).
+ */
+export function refusedByProxy(r: FuzzRequest, id: string): boolean {
+  if (r.target === '*' || r.method === 'CONNECT') return true;
+  if (r.headers.filter(([k]) => k.toLowerCase() === 'host').length > 1) return true;
+  return requestBytes({ ...r, body: '', framing: 'none', trailers: [] }, id).length > MAX_HEAD_BYTES;
+}
+
 /** The upstream closes its connection after this answer (which, direct, is the client's). */
 export const replyCloses = (r: Reply) => r.framing === 'eof' || hasToken(r.headers, 'connection', /\bclose\b/i);
 
@@ -39,12 +53,13 @@ export const replyCloses = (r: Reply) => r.framing === 'eof' || hasToken(r.heade
  * How many leading requests must get an answer before anything else is expected of the
  * connection: up to a request that ends it (close, upgrade, refused, a broken answer).
  */
-export function awaitedAnswers(conn: Connection, direct: boolean): number {
+export function awaitedAnswers(conn: Connection, direct: boolean, ids?: readonly string[]): number {
   let n = 0;
-  for (const x of conn.exchanges) {
+  for (const [i, x] of conn.exchanges.entries()) {
     if (x.request.truncatedBy > 0) break;
     n++;
     if (x.reply.fault !== 'none' || !x.request.valid || x.request.close || switchesProtocol(x.request)) break;
+    if (!direct && refusedByProxy(x.request, ids?.[i] ?? 'k0-0-0')) break;
     if (direct && replyCloses(x.reply)) break;
   }
   return n;
@@ -55,7 +70,7 @@ export function runConnection(conn: Connection, ids: readonly string[], opts: Cl
     const stream = new MessageStream('response', (i) => conn.exchanges[i]?.request.method === 'HEAD');
     const socket = connect({ port: opts.port, host: '127.0.0.1' });
     socket.setNoDelay(true);
-    const want = awaitedAnswers(conn, opts.direct);
+    const want = awaitedAnswers(conn, opts.direct, ids);
     const last = conn.exchanges[want - 1];
     const closing = !!last?.request.close || (opts.direct && !!last && replyCloses(last.reply));
     const endlessAt = conn.exchanges.findIndex((x) => x.reply.fault === 'endless');

@@ -5,7 +5,10 @@ import fc from 'fast-check';
 import { connect, createServer, type Server } from 'node:net';
 import { caseArb } from './generators.js';
 import { DEFAULTS, Harness } from './harness.js';
-import type { FuzzCase } from './model.js';
+import { awaitedAnswers, MAX_HEAD_BYTES, refusedByProxy, type ConnResult } from './client.js';
+import { checkAnswered } from './invariants.js';
+import type { Connection, FuzzCase } from './model.js';
+import type { UpstreamRecord } from './upstream.js';
 import { stringExpr } from './snippet.js';
 import { DirectTarget } from './target.js';
 
@@ -64,4 +67,22 @@ test('long strings print as runs that evaluate back to the string', (t) => {
   const expr = stringExpr(s);
   t.true(expr.length < 100);
   t.is(new Function(`return ${expr}`)() as string, s);
+});
+
+test('the model: a request the proxy refuses ends its connection; one forwarded after it fails the answer invariant', (t) => {
+  const req = (target: string, headers: [string, string][] = [['Host', 'fuzz.test']]) =>
+    ({ method: 'OPTIONS', target, version: '1.1' as const, headers, body: '', framing: 'none' as const, chunks: 1, trailers: [], close: false, truncatedBy: 0, valid: true });
+  const reply = { status: 200, reason: 'OK', headers: [], body: '', gzip: false, framing: 'length' as const, trailers: [], pieces: 1, delayMs: 0, fault: 'none' as const, garbage: '' };
+  const conn: Connection = { write: 'whole', cuts: [], exchanges: [{ request: req('*'), reply }, { request: req('/next'), reply }] };
+  const ids = ['k1-0-0', 'k1-0-1'];
+  t.is(awaitedAnswers(conn, false, ids), 1, 'only the refused request is awaited');
+  t.is(awaitedAnswers(conn, true, ids), 2, 'direct, the upstream answers both');
+  t.true(refusedByProxy(req('/x', [['Host', 'a'], ['Host', 'b']]), 'k'));
+  t.true(refusedByProxy(req('/x', [['Host', 'a'], ['X-Big', 'h'.repeat(MAX_HEAD_BYTES)]]), 'k'));
+  t.false(refusedByProxy(req('/x', [['Host', 'a'], ['X-Big', 'h'.repeat(MAX_HEAD_BYTES - 200)]]), 'k'));
+  const result: ConnResult = { ids, responses: [], closedByServer: true, timedOut: false };
+  const forwarded = new Map([[ids[1]!, {} as UpstreamRecord]]);
+  t.deepEqual(checkAnswered(conn, result, forwarded, { direct: false }).map((f) => f.signature), ['request forwarded after the last one on its connection']);
+  t.deepEqual(checkAnswered(conn, result, new Map(), { direct: false }).map((f) => f.signature), ['connection closed without an answer (not forwarded)'],
+    'the refused request itself must still be answered');
 });

@@ -1,7 +1,7 @@
 // The invariants checked after every case. Each is named so a run can switch it on or off
 // (`--only`, `--skip`); each failure carries a short signature so distinct defects are counted once.
 import type { ConnResult } from './client.js';
-import { awaitedAnswers } from './client.js';
+import { awaitedAnswers, refusedByProxy, switchesProtocol } from './client.js';
 import type { Connection, FuzzRequest, Header } from './model.js';
 import type { UpstreamRecord } from './upstream.js';
 import { ECHO_HEADER, ID_HEADER, bodiless, bodyOf, latin1, replyBody, type ParsedMessage } from './wire.js';
@@ -168,7 +168,9 @@ function checkResponse(conn: Connection, i: number, res: ParsedMessage, rec: Ups
     if (!res.complete && resetLater(conn, i)) return out;
     if (!res.complete) out.push({ invariant: 'bytes', signature: 'well-formed response cut short', detail: `the answer (${describeBody(full)}) did not complete; got ${describeBody(got)}` });
     else if (!got.equals(full)) out.push({ invariant: 'bytes', signature: 'response body altered', detail: `response body: upstream sent ${describeBody(full)}, client got ${describeBody(got)} (first difference at ${firstDifference(full, got)})` });
-    if (r.framing === 'chunked' && r.trailers.length && res.complete && !bodiless(r.status, method)) {
+    // A refused websocket handshake is relayed close-delimited (docs/architecture.md): its trailers have nowhere to go.
+    const refusedUpgrade = switchesProtocol(conn.exchanges[i]!.request) && r.status !== 101;
+    if (r.framing === 'chunked' && r.trailers.length && res.complete && !bodiless(r.status, method) && !refusedUpgrade) {
       const t = grouped(r.trailers, () => false);
       const g = grouped(pairs(res.trailers), () => false);
       for (const [n, v] of t) if (g.get(n) !== v) out.push({ invariant: 'bytes', signature: 'response trailer dropped or altered', detail: `response trailer ${JSON.stringify(n)}: sent ${JSON.stringify(v)}, arrived ${JSON.stringify(g.get(n) ?? null)}` });
@@ -209,9 +211,28 @@ export function checkBytes(conn: Connection, res: ConnResult, records: ReadonlyM
   return out;
 }
 
+/**
+ * Nothing pipelined after the last request of a connection (a `Connection: close` one, or one the
+ * proxy refuses) reaches the upstream: it could never be answered (RFC 9112 §9.6).
+ */
+function checkNothingAfterLast(conn: Connection, res: ConnResult, records: ReadonlyMap<string, UpstreamRecord>): Failure[] {
+  for (const [i, x] of conn.exchanges.entries()) {
+    const r = x.request;
+    if (!r.valid || r.truncatedBy > 0 || (switchesProtocol(r) && r.method !== 'CONNECT')) return [];
+    if (!r.close && !refusedByProxy(r, res.ids[i]!)) continue;
+    const after = res.ids.slice(i + 1).findIndex((id) => records.has(id));
+    if (after < 0) return [];
+    const late = conn.exchanges[i + 1 + after]!.request;
+    return [{ invariant: 'answer', signature: 'request forwarded after the last one on its connection', detail: `request #${i + 1 + after} ${late.method} ${late.target} reached the upstream although #${i} (${r.method} ${r.target}) ended the connection` }];
+  }
+  return [];
+}
+
 /** Every awaited request got an answer (or, for a refused or broken one, at least a close). */
 export function checkAnswered(conn: Connection, res: ConnResult, records: ReadonlyMap<string, UpstreamRecord>, mode: Mode): Failure[] {
-  const want = awaitedAnswers(conn, mode.direct);
+  const late = mode.direct ? [] : checkNothingAfterLast(conn, res, records);
+  if (late.length) return late;
+  const want = awaitedAnswers(conn, mode.direct, res.ids);
   if (res.timedOut) {
     const got = res.responses.filter((m) => m.complete).length;
     return [{ invariant: 'answer', signature: 'hang: an awaited answer never came', detail: `${got} of ${want} awaited answers after the deadline` }];
@@ -233,7 +254,7 @@ export function checkAnswered(conn: Connection, res: ConnResult, records: Readon
 
 /** After a `Connection: close` exchange, the server closes the socket (promptly). */
 export function checkClose(conn: Connection, res: ConnResult, graceMs: number, mode: Mode): Failure[] {
-  const want = awaitedAnswers(conn, mode.direct);
+  const want = awaitedAnswers(conn, mode.direct, res.ids);
   const last = conn.exchanges[want - 1];
   if (!last?.request.close || !last.request.valid || res.timedOut) return [];
   if (res.responses.length < want || !res.responses.slice(0, want).every((m) => m.complete)) return [];

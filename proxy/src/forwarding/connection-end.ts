@@ -1,0 +1,39 @@
+// RFC 9112 §9.6: once a connection is known to end after an answer (the client's `Connection:
+// close` or HTTP/1.0, a request the proxy refuses, Node's own 400 for a missing Host), the server
+// processes no further request on it. Node still parses what the client pipelined behind that
+// request and hands it over, but its answer can never be written: the socket closes first. Such a
+// request is dropped here, before it can run on the app for nobody (found by the fuzzer).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+// Node's internals, read only: the answer holding the socket, and whether it ends the connection
+// (`_last` is set by a `Connection: close` field in the answer itself).
+type HttpSocket = Duplex & { _httpMessage?: (ServerResponse & { _last?: boolean }) | null };
+
+export class ConnectionEnd {
+  private readonly ending = new WeakSet<Duplex>();
+
+  /** Marks `socket` as ending after the answer being queued now (a refusal). */
+  last(socket: Duplex): void {
+    this.ending.add(socket);
+  }
+
+  /**
+   * Whether `req` arrived after the last request its connection will answer. Records `req` as
+   * that last request when it is one itself.
+   */
+  isAfterLast(req: IncomingMessage, res: ServerResponse): boolean {
+    const socket = req.socket as HttpSocket;
+    // Node's own answers (a missing Host) hold the socket without passing through our handler.
+    const current = socket._httpMessage;
+    if (this.ending.has(socket) || socket.destroyed || socket.writableEnded || (current && current !== res && (current.shouldKeepAlive === false || current._last === true))) return true;
+    if (!res.shouldKeepAlive) this.ending.add(socket);
+    return false;
+  }
+}
+
+/** Drops a request that will never be answered: its body is drained, nothing is forwarded. */
+export function dropAfterLast(req: IncomingMessage): void {
+  req.on('error', () => undefined);
+  req.resume();
+}
