@@ -336,20 +336,24 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     forward(req, res, { ...fwd, target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
 
+  // Node hands over the socket of an upgrade or a CONNECT at once, even while answers to requests
+  // pipelined before it are still awaited from the app. Answering now would put this answer
+  // before theirs and cut them (found by the fuzzer), so it waits its turn, as nginx does.
+  const inTurn = (socket: Duplex, fn: () => void): void => {
+    if (!pending.busy(socket)) return protect(socket, fn);
+    socket.pause();
+    pending.whenIdle(socket, () => setImmediate(() => {
+      if (socket.destroyed) return;
+      socket.resume();
+      protect(socket, fn);
+    }));
+  };
+
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (!isWebsocketUpgrade(req.headers)) {
-      // Pipelined behind an answer still being written: Node hands over the socket with that
-      // response still on it, so this one waits its turn (assigning now would throw).
-      const busy = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-      const serve = () => {
-        const plain = asPlainExchange(req, socket, head);
-        if (isRefusal(plain)) return refuser.onSocket(socket, plain);
-        handleRequest(req, plain.res, plain.body);
-      };
-      if (!busy) return serve();
-      socket.pause();
-      busy.once('close', () => (busy.writableFinished && !socket.destroyed ? setImmediate(() => { socket.resume(); protect(socket, serve); }) : socket.destroy()));
-      return;
+      const plain = asPlainExchange(req, socket, head);
+      if (isRefusal(plain)) return refuser.onSocket(socket, plain);
+      return handleRequest(req, plain.res, plain.body);
     }
     const refusal = refusalFor(req);
     if (refusal) return refuser.onSocket(socket, refusal);
@@ -382,9 +386,9 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       pending.track(req.socket, res);
       protect(req.socket, () => handleRequest(req, res));
     });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => protect(socket, () => handleUpgrade(req, socket, head)));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => inTurn(socket, () => handleUpgrade(req, socket, head)));
   // Without a listener Node drops a CONNECT silently; a reverse proxy answers it, as nginx does.
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuser.onSocket(socket, connectRefusal));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => inTurn(socket, () => refuser.onSocket(socket, connectRefusal)));
   // Malformed HTTP from a client: a 400 once the requests before it are answered, never a crash.
   server.on('clientError', onClientError(pending));
 

@@ -222,6 +222,20 @@ test.serial('an h2c Upgrade pipelined behind another request waits its turn (fou
   t.is(proxy.child.exitCode, null);
 });
 
+// Node hands over the socket of a CONNECT or an upgrade at once, even while an earlier answer on
+// it is still awaited from the app; answering then put this answer first and cut the earlier one
+// (found by the fuzzer).
+test.serial('a CONNECT or a websocket handshake pipelined behind a slow answer waits its turn', async (t) => {
+  const connect = await rawExchange(proxy.port, 'GET /slow HTTP/1.1\r\nHost: app\r\n\r\nCONNECT app:443 HTTP/1.1\r\nHost: app:443\r\n\r\n', WAIT);
+  t.deepEqual(connect.statuses, [200, 400]);
+  t.regex(connect.text, /"url":"\/slow"/);
+  t.true(connect.closed);
+  const ws = await rawExchange(proxy.port, 'GET /slow HTTP/1.1\r\nHost: app\r\n\r\nGET /refuse-upgrade HTTP/1.1\r\nHost: app\r\n' +
+    'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', WAIT);
+  t.deepEqual(ws.statuses, [200, 403]);
+  t.regex(ws.text, /"url":"\/slow"[^]*no way$/);
+});
+
 test.serial('a request the client abandons is logged as 499 (as nginx), not 200', async (t) => {
   const before = accessLog(proxy).length;
   await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 // A fake app that answers every request with what it received (method, target, raw headers,
 // trailers, body digest), so a test can compare the forwarded request byte for byte.
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
@@ -23,9 +23,16 @@ export interface EchoUpstream {
 /**
  * Routes: `/trailers` answers chunked with a trailer; `/trailer-without-chunks` announces a
  * Trailer on a Content-Length body (the raw head is written by hand); `/overlong` sends more
- * than its Content-Length; `/refuse-upgrade` answers 403 chunked; `/hang` never answers;
+ * than its Content-Length; `/refuse-upgrade` answers 403 chunked; `/hang` never answers; `/slow`
+ * echoes after 300 ms;
  * anything else echoes.
  */
+function echo(res: ServerResponse, got: Received): void {
+  const body = JSON.stringify(got);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 export async function startEchoUpstream(): Promise<EchoUpstream> {
   const received: Received[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -38,6 +45,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       };
       received.push(got);
       if (req.url === '/hang') return;
+      if (req.url === '/slow') return void setTimeout(() => echo(res, got), 300);
       if (req.url === '/trailer-without-chunks') {
         // Announces a trailer on a Content-Length body, where none can follow (seen from the fuzzer).
         // Node's own server refuses to write such a head, so it goes out raw; the socket is not reused.
@@ -61,9 +69,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
         res.addTrailers({ 'x-checksum': 'sha256=' + createHash('sha256').update('part one;').digest('hex') });
         return void res.end();
       }
-      const body = JSON.stringify(got);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
+      echo(res, got);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

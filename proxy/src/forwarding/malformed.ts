@@ -29,9 +29,14 @@ export class Pending {
     });
   }
 
+  /** Answers on `socket` are still being written. */
+  busy(socket: Duplex): boolean {
+    return !!this.open.get(socket)?.size;
+  }
+
   /** Calls `then` once every answer on `socket` has been written (or the connection died). */
   whenIdle(socket: Duplex, then: () => void): void {
-    if (!this.open.get(socket)?.size) return then();
+    if (!this.busy(socket)) return then();
     let done = false;
     const once = () => {
       if (done) return;
