@@ -20,6 +20,7 @@ import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-pol
 import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
 import { relayResponseTrailers } from './forwarding/trailers.js';
+import { restoreRepeatedFields } from './forwarding/repeated-fields.js';
 import { asPlainExchange, isRefusal } from './forwarding/upgrade-fallback.js';
 import { makeLogger, openSink, type Logger } from './logger.js';
 import { buildMetrics, type Metrics } from './metrics.js';
@@ -148,6 +149,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   proxy.on('proxyRes', (proxyRes, req, res) => {
     // Forwarding policy first: it applies whether or not the request is observed.
     stripHopByHopResponse(proxyRes.headers);
+    restoreRepeatedFields(proxyRes.headers, proxyRes.rawHeaders);
     if (!keepsResponseTrailer(proxyRes.headers, req.httpVersion)) delete proxyRes.headers.trailer;
     // Our connection with the client is not the app's: Node knows whether the client asked to
     // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
@@ -372,7 +374,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   proxy.on('proxyReqWs', (proxyReq, req) => {
     // Registered before http-proxy's own 'response' listener, which copies these headers out.
-    proxyReq.on('response', (r: IncomingMessage & { upgrade?: boolean }) => { if (!r.upgrade) reframeRefusedUpgrade(r.headers); });
+    proxyReq.on('response', (r: IncomingMessage & { upgrade?: boolean }) => {
+      if (r.upgrade) return;
+      reframeRefusedUpgrade(r.headers);
+      restoreRepeatedFields(r.headers, r.rawHeaders);
+    });
     const s = stateOf(req);
     if (!s) return;
     s.proxyReq = proxyReq;

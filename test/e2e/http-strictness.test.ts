@@ -236,6 +236,23 @@ test.serial('a CONNECT or a websocket handshake pipelined behind a slow answer w
   t.regex(ws.text, /"url":"\/slow"[^]*no way$/);
 });
 
+// Node keeps only the first line of some repeated fields (User-Agent, Authorization, Referer,
+// Content-Type, Server, ETag, …); nginx forwards every line (found by the fuzzer).
+test.serial('repeated fields reach the other side line for line, both ways', async (t) => {
+  const r = await rawExchange(proxy.port, 'GET /rep HTTP/1.1\r\nHost: app\r\nUser-Agent: a/1\r\nUser-Agent: b/2\r\nReferer: http://x/\r\n' +
+    'Referer: http://y/\r\nAuthorization: Basic one\r\nAuthorization: Basic two\r\nConnection: close\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [200]);
+  const raw = lastSeen().rawHeaders;
+  const values = (name: string) => raw.flatMap((v, i) => (i % 2 === 0 && v.toLowerCase() === name ? [raw[i + 1]] : []));
+  t.deepEqual(values('user-agent'), ['a/1', 'b/2']);
+  t.deepEqual(values('referer'), ['http://x/', 'http://y/']);
+  t.deepEqual(values('authorization'), ['Basic one', 'Basic two']);
+  const res = await rawExchange(proxy.port, 'GET /repeated HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n', WAIT);
+  const head = res.text.split('\r\n\r\n')[0]!;
+  t.deepEqual([...head.matchAll(/^(Server|ETag|Content-Type): (.*)$/gim)].map((m) => `${m[1]!.toLowerCase()}: ${m[2]}`),
+    ['server: one', 'server: two', 'etag: "a"', 'etag: "b"', 'content-type: text/plain', 'content-type: text/html']);
+});
+
 test.serial('a request the client abandons is logged as 499 (as nginx), not 200', async (t) => {
   const before = accessLog(proxy).length;
   await new Promise<void>((resolve) => {

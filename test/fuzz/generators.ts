@@ -86,6 +86,9 @@ const misc: fc.Arbitrary<HeaderPick> = fc.oneof(
   // Repeated fields: list-valued ones join, Cookie joins with "; ".
   fc.tuple(value(20), value(20)).map(([a, b]) => ({ headers: [['X-Fuzz-Dup', a], ['X-Fuzz-Dup', b]] as Header[], valid: true })),
   fc.tuple(token(1, 8), token(1, 8)).map(([a, b]) => ({ headers: [['Cookie', `a=${a}`], ['Cookie', `b=${b}`]] as Header[], valid: true })),
+  // Repeated fields of which Node's parser keeps only the first line.
+  fc.tuple(fc.constantFrom('User-Agent', 'Referer', 'Authorization', 'From', 'If-Modified-Since'), token(1, 8), token(1, 8))
+    .map(([n, a, b]) => ({ headers: [[n, a], [n, b]] as Header[], valid: true })),
   fc.tuple(token(1, 16), value(60)).map(([n, v]) => ({ headers: [[`X-R-${n}`, v]] as Header[], valid: true })),
   fc.integer({ min: 1000, max: 12000 }).map((n) => ({ headers: [['X-Fuzz-Huge', 'h'.repeat(n)]] as Header[], valid: true })),
   fc.constantFrom<Header[]>([['X-Bad', 'a\x01b']], [['Bad Name', 'x']], [['X-Fold', 'a'], [' folded', '']], [['X-Nul', 'a\x00b']]).map((headers) => ({ headers, valid: false })),
@@ -286,7 +289,8 @@ const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Co
 const responseHeader: fc.Arbitrary<Header[]> = fc.oneof(
   fc.constantFrom<Header[]>([['Set-Cookie', 'a=1; Path=/'], ['Set-Cookie', 'b=2; HttpOnly']], [['Cache-Control', 'no-cache']], [['Vary', 'Accept'], ['Vary', 'Origin']],
     [['Content-Range', 'bytes 0-10/5']], [['Accept-Ranges', 'bytes']], [['Connection', 'x-secret'], ['X-Secret', 'hop']], [['Keep-Alive', 'timeout=1']],
-    [['X-Trace-Id', 'from-the-app']], [['Content-Encoding', 'identity']], [['Connection', 'close']], [['Trailer', 'X-Checksum']]),
+    [['X-Trace-Id', 'from-the-app']], [['Content-Encoding', 'identity']], [['Connection', 'close']], [['Trailer', 'X-Checksum']],
+    [['Server', 'one'], ['Server', 'two']], [['ETag', '"a"'], ['ETag', '"b"']], [['Location', '/a'], ['Location', '/b']], [['Age', '1'], ['Age', '2']]),
   fc.tuple(token(1, 12), value(40)).map(([n, v]) => [[`X-R-${n}`, v]] as Header[]),
 );
 const FAULTS: Fault[] = ['reset-before', 'garbage', 'reset-after-headers', 'reset-mid-body', 'short-length', 'long-length', 'endless'];

@@ -24,7 +24,7 @@ export interface EchoUpstream {
  * Routes: `/trailers` answers chunked with a trailer; `/trailer-without-chunks` announces a
  * Trailer on a Content-Length body (the raw head is written by hand); `/overlong` sends more
  * than its Content-Length; `/refuse-upgrade` answers 403 chunked; `/hang` never answers; `/slow`
- * echoes after 300 ms;
+ * echoes after 300 ms; `/repeated` answers with repeated Server, ETag and Content-Type lines;
  * anything else echoes.
  */
 function echo(res: ServerResponse, got: Received): void {
@@ -46,6 +46,11 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       received.push(got);
       if (req.url === '/hang') return;
       if (req.url === '/slow') return void setTimeout(() => echo(res, got), 300);
+      if (req.url === '/repeated') {
+        // Fields whose repeats Node's parser keeps only the first of (IncomingMessage.headers).
+        res.writeHead(200, [['Server', 'one'], ['Server', 'two'], ['ETag', '"a"'], ['ETag', '"b"'], ['Content-Type', 'text/plain'], ['Content-Type', 'text/html'], ['Content-Length', '2']].flat());
+        return void res.end('ok');
+      }
       if (req.url === '/trailer-without-chunks') {
         // Announces a trailer on a Content-Length body, where none can follow (seen from the fuzzer).
         // Node's own server refuses to write such a head, so it goes out raw; the socket is not reused.

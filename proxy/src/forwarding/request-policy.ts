@@ -2,12 +2,14 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { stripHopByHopRequest } from './hop-by-hop.js';
 import { stripPrivateHeaders, type PrivateHeaderNames } from './private-headers.js';
+import { restoreRepeatedFields } from './repeated-fields.js';
 import { relayRequestTrailers } from './trailers.js';
 
 /** On the client's headers, after the stages have read them and before http-proxy copies them. */
 export function stripRequestHeaders(req: IncomingMessage, isWebsocket: boolean, names: PrivateHeaderNames): void {
   stripHopByHopRequest(req.headers, isWebsocket);
   stripPrivateHeaders(req.headers, names);
+  restoreRepeatedFields(req.headers, req.rawHeaders);
 }
 
 /**
