@@ -10,6 +10,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY common ./common
 COPY proxy ./proxy
 COPY upstream-tts ./upstream-tts
 COPY test ./test
@@ -22,6 +23,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist/common ./dist/common
 COPY --from=build /app/dist/proxy ./dist/proxy
 COPY --from=build /app/dist/upstream-tts ./dist/upstream-tts
 

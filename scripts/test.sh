@@ -11,6 +11,8 @@ log "node dependencies"
 # npm's cache lives with the other downloads, outside the clone.
 npm ci --no-audit --no-fund --loglevel=error --cache "$CACHE/npm" >/dev/null
 npm run --silent build
+# Which layer may import which (docs/architecture.md): a wrong-way import fails the run here.
+npm run --silent lint:deps
 log "test rig (Zipkin jar, nginx, Gradio virtualenv)"
 bash scripts/setup-zipkin.sh >/dev/null
 bash scripts/setup-nginx.sh >/dev/null

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { formatRecord, type LogFormat } from './logger.js';
+import { formatRecord, type LogFormat } from '../../common/logger.js';
 import type { RequestState } from './request-state.js';
 
 export interface AccessLogEntry {

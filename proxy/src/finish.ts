@@ -3,7 +3,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Writable } from 'node:stream';
 import { writeAccessLog } from './access-log.js';
-import type { LogFormat } from './logger.js';
+import type { LogFormat } from '../../common/logger.js';
 import { exemplarLabels, statusClass, type Metrics } from './metrics.js';
 import { elapsedMs, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';

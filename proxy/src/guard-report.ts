@@ -1,5 +1,5 @@
 import type { GuardSite } from './guard.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../../common/logger.js';
 
 /**
  * The guard's failure sink: count every failure, and log at most once per `intervalMs` per site

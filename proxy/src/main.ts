@@ -2,8 +2,9 @@
 // Entry point: parse config once, build, listen; SIGTERM/SIGINT drain, flush and exit 0.
 import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { parseArgs } from './cli.js';
+import { parseArgs } from '../../common/cli.js';
 import { ConfigError, helpText, loadConfig, type Address, type SocketAddress } from './config/load.js';
+import { REPEATABLE_FLAGS } from './config/schema.js';
 import { buildProxy } from './server.js';
 
 function listen(server: Server, addr: Address | SocketAddress): Promise<void> {
@@ -34,7 +35,7 @@ async function main(): Promise<number> {
   let args;
   let config;
   try {
-    args = parseArgs(process.argv.slice(2));
+    args = parseArgs(process.argv.slice(2), REPEATABLE_FLAGS);
     if (args.switches.has('--help')) { process.stdout.write(helpText() + '\n'); return 0; }
     if (args.switches.has('--version')) { process.stdout.write(version() + '\n'); return 0; }
     if (args.positional.length) throw new ConfigError(`unexpected argument "${args.positional[0]}" (see --help)`);

@@ -5,7 +5,6 @@
 // that do not ask for OpenMetrics. docs/operations.md lists every metric, and a test keeps the
 // two equal.
 import { Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client';
-import type { RequestState } from './request-state.js';
 
 /** Every metric name defined here (server.ts registers a few more of its own). */
 export const METRIC = Object.freeze({
@@ -74,9 +73,9 @@ export interface Metrics {
   readonly lastSuccess: Gauge<'exporter'>;
   /** Gauges read at scrape time from the tracing pipeline. */
   watch(w: Watched): void;
-  /** Marks a request as an open stream (SSE, websocket) until finishRequest. */
-  streamOpened(s: RequestState, kind: 'sse' | 'websocket'): void;
-  streamClosed(s: RequestState): void;
+  /** Marks a request (any object that stands for it) as an open stream (SSE, websocket) until it is closed. */
+  streamOpened(request: object, kind: 'sse' | 'websocket'): void;
+  streamClosed(request: object): void;
 }
 
 export interface Watched {
@@ -119,7 +118,7 @@ export function buildMetrics(): Metrics {
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const registers = [registry];
-  const streams = new WeakMap<RequestState, 'sse' | 'websocket'>();
+  const streams = new WeakMap<object, 'sse' | 'websocket'>();
   let watched: Watched | undefined;
   const predictHistogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
     new Histogram<L>({ name, help, labelNames, buckets, registers, enableExemplars: true });

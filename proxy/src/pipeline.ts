@@ -6,11 +6,11 @@ import type { ProxyConfig } from './config/load.js';
 import { pickRoute, type CanaryOptions } from './canary.js';
 import type { ClientAddressOf } from './client-address.js';
 import type { Metrics } from './metrics.js';
-import { injectHeaders, removePropagationHeaders } from './propagation/inject.js';
-import type { Extracted } from './propagation/extract.js';
+import { injectHeaders, removePropagationHeaders } from '../../common/propagation/inject.js';
+import type { Extracted } from '../../common/propagation/extract.js';
 import { newState, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
-import { clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
+import { armAttributes, clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
 import { matchRoute } from './spans/route.js';
 import { toHrTime } from './spans/time.js';
 
@@ -111,16 +111,6 @@ const prepareUpstreamHeaders: Stage = {
 export const STAGES: readonly Stage[] = [identifyClient, extractContext, routeUpstream, openServerSpan, openClientSpan, prepareUpstreamHeaders];
 
 /** deployment.version, tts.upstream.arm and .replica: on every span of the request (and its predictions). */
-export function armAttributes(s: RequestState): Record<string, string> {
-  if (!s.arm) return {};
-  return {
-    [A.ATTR_TTS_UPSTREAM_ARM]: s.arm,
-    [A.ATTR_DEPLOYMENT_VERSION]: s.armVersion ?? 'unversioned',
-    [A.ATTR_TTS_UPSTREAM_REPLICA]: s.replica ?? '',
-    ...(s.routeReason ? { [A.ATTR_TTS_UPSTREAM_ROUTE_REASON]: s.routeReason } : {}),
-  };
-}
-
 /** Creates the request's state and runs every stage in order. */
 export function runPipeline(req: IncomingMessage, isUpgrade: boolean, deps: PipelineDeps, onStageError: (stage: string, err: unknown) => void): RequestState {
   const { route, safePath } = matchRoute((req.url ?? '/').split('?')[0]!);

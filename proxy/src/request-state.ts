@@ -1,6 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import type { Observer } from './gradio/observer.js';
+import type { Observer } from './observer.js';
 
 /** Everything the proxy knows about one request while it is in flight. */
 export interface RequestState {

@@ -22,13 +22,13 @@ import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
 import { relayResponseTrailers } from './forwarding/trailers.js';
 import { restoreRepeatedFields } from './forwarding/repeated-fields.js';
 import { asPlainExchange, isRefusal } from './forwarding/upgrade-fallback.js';
-import { makeLogger, openSink, type Logger } from './logger.js';
+import { makeLogger, openSink, type Logger } from '../../common/logger.js';
 import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
-import { makeExtractor } from './propagation/extract.js';
+import { makeExtractor } from '../../common/propagation/extract.js';
 import { stateOf, type RequestState } from './request-state.js';
 import { guard, guardedInterval, installGuard, Site } from './guard.js';
-import { guardObserver } from './gradio/observer.js';
+import { guardObserver } from './observer.js';
 import { failureReporter } from './guard-report.js';
 import { EndReason } from './spans/attributes.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
@@ -50,7 +50,7 @@ export interface ProxyApp {
 function traceHeaders(s: RequestState, reveal: SampledFlag): Record<string, string> {
   const sc = s.serverSpan?.spanContext();
   if (!sc) return {};
-  const flags = reveal(s, sc) ? '01' : '00';
+  const flags = reveal(s.parentContext, sc) ? '01' : '00';
   return { 'x-trace-id': sc.traceId, traceresponse: `00-${sc.traceId}-${sc.spanId}-${flags}` };
 }
 

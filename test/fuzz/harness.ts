@@ -38,6 +38,8 @@ export class Harness {
   /** Spans Zipkin refused, and spans dropped for other reasons, over the whole run. */
   refusedSpans = 0;
   droppedSpans = 0;
+  /** Time spent on the process checks (health, export quiescence) rather than the exchanges. */
+  checkMs = 0;
   private seq = 0;
   private last?: ExportCounters;
 
@@ -97,7 +99,9 @@ export class Harness {
       if (this.on('answer')) failures.push(...checkAnswered(conn, r, this.upstream.records, mode));
       if (this.on('close')) failures.push(...checkClose(conn, r, this.opts.closeGraceMs, mode));
     });
+    const checking = Date.now();
     if (!this.opts.direct) await this.checkProcess(failures);
+    this.checkMs += Date.now() - checking;
     this.upstream.forget(ids.flat());
     return { failures: dedupe([...late, ...failures]), results, ms: Date.now() - started };
   }

@@ -113,7 +113,7 @@ async function main(): Promise<number> {
     if (Date.now() > deadline || (o.path && index > 0)) return true;
     record(await h.runCase(c), index, c);
     if (index > 0 && index % 250 === 0) {
-      console.log(`fuzz: ${index} cases, ${failed} failed, ${(totalMs / index).toFixed(0)} ms/case, peak RSS ${mib(h.peakRss)} MiB, ${distinct.size} distinct failures`);
+      console.log(`fuzz: ${index} cases, ${failed} failed, ${(totalMs / index).toFixed(0)} ms/case (${(h.checkMs / index).toFixed(0)} in process checks), peak RSS ${mib(h.peakRss)} MiB, ${distinct.size} distinct failures`);
     }
     return true;
   }), { seed: o.seed, numRuns: o.path ? 1 : o.cases, path: o.path, endOnFailure: true, interruptAfterTimeLimit: o.timeS > 0 ? o.timeS * 1000 : undefined });

@@ -53,7 +53,7 @@ test.serial('a failing failure counter is swallowed too', (t) => {
 });
 
 test.serial('guardObserver: every hook of an observer is guarded, settled never rejects', async (t) => {
-  const { guardObserver } = await import('../../proxy/src/gradio/observer.js');
+  const { guardObserver } = await import('../../proxy/src/observer.js');
   const failures = record();
   const boom = () => { throw new Error('boom'); };
   const obs = guardObserver({

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point: parse config once, load the voice, listen; SIGTERM/SIGINT drain, flush, exit 0.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from '../../proxy/src/cli.js';
+import { parseArgs } from '../../common/cli.js';
 import { ConfigError, helpText, loadConfig } from './config/load.js';
 import { TtsError } from './errors.js';
 import { buildWorker } from './server.js';

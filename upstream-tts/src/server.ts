@@ -1,8 +1,8 @@
 // Composition root: builds every part from the frozen config and wires the routes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomInt } from 'node:crypto';
-import { makeLogger, type Logger } from '../../proxy/src/logger.js';
-import { makeExtractor } from '../../proxy/src/propagation/extract.js';
+import { makeLogger, type Logger } from '../../common/logger.js';
+import { makeExtractor } from '../../common/propagation/extract.js';
 import type { WorkerConfig } from './config/load.js';
 import { TtsError } from './errors.js';
 import { FileStore } from './files/file-store.js';

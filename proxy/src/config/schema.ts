@@ -1,21 +1,8 @@
 // Every option the proxy understands, declared once: the loader validates against this table
-// and `--help` is generated from it, so the documentation cannot drift from the parser.
+// and `--help` is generated from it, so the documentation cannot drift from the parser. The
+// declaration format and the OTEL_* options it shares with the worker live in common/config.
+import { traceOptions, type OptionSpec } from '../../../common/config/options.js';
 import { GUARD_SITES } from '../guard.js';
-
-export type OptionType = 'string' | 'path' | 'url' | 'address' | 'int' | 'number' | 'list' | 'enum' | 'bool';
-
-export interface OptionSpec {
-  readonly key: string;
-  readonly type: OptionType;
-  /** Default as text; `''` may mean "computed at load time" where the option says so. */
-  readonly default: string;
-  readonly description: string;
-  readonly flag?: string;
-  readonly env?: string;
-  readonly choices?: readonly string[];
-  readonly min?: number;
-  readonly max?: number;
-}
 
 export const TRACES_EXPORTERS = ['zipkin', 'file', 'otlp', 'console', 'none'] as const;
 export const SAMPLERS = [
@@ -23,11 +10,13 @@ export const SAMPLERS = [
 ] as const;
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export const LOG_FORMATS = ['json', 'text'] as const;
-export const PROPAGATORS = ['tracecontext', 'b3', 'b3multi', 'baggage', 'none'] as const;
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const FAULT_INJECT_SITES = ['all', ...GUARD_SITES] as const;
 
+/** Flags that may be given more than once (their values join with `;`, as in the variable). */
+export const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(['--arm']);
+
 export const OPTIONS: readonly OptionSpec[] = [
+  ...traceOptions({ serviceName: 'tts-trace-proxy', logLevelEnv: 'TTS_PROXY_LOG_LEVEL' }),
   { key: 'upstream', type: 'url', flag: '--upstream', env: 'TTS_PROXY_UPSTREAM', default: 'http://127.0.0.1:7860',
     description: 'Base URL of the app to proxy (an unmodified Gradio server).' },
   { key: 'upstreamVersion', type: 'string', flag: '--upstream-version', env: 'TTS_PROXY_UPSTREAM_VERSION', default: 'unversioned',
@@ -48,14 +37,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'host:port the proxy serves user traffic on.' },
   { key: 'admin', type: 'address', flag: '--admin', env: 'TTS_PROXY_ADMIN', default: '127.0.0.1:9464',
     description: 'host:port of the admin server (/healthz, /metrics, /admin/*), or unix:/path for a unix socket (its file permissions then guard admin writes); never expose it publicly.' },
-  { key: 'serviceName', type: 'string', env: 'OTEL_SERVICE_NAME', default: 'tts-trace-proxy',
-    description: 'service.name of the exported spans.' },
-  { key: 'resourceAttributes', type: 'string', env: 'OTEL_RESOURCE_ATTRIBUTES', default: '',
-    description: 'Extra resource attributes, key=value pairs separated by commas (values percent-encoded).' },
   { key: 'tracesExporter', type: 'list', env: 'OTEL_TRACES_EXPORTER', default: 'zipkin', choices: TRACES_EXPORTERS,
     description: 'Span exporters, comma separated (several at once are fine): zipkin, otlp (OTLP/HTTP), console, none.' },
-  { key: 'zipkinEndpoint', type: 'url', env: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', default: 'http://localhost:9411/api/v2/spans',
-    description: 'Zipkin v2 JSON span endpoint.' },
   { key: 'otlpEndpoint', type: 'url', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: 'http://localhost:4318',
     description: 'OTLP/HTTP base URL; spans go to <base>/v1/traces.' },
   { key: 'otlpTracesEndpoint', type: 'string', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', default: '',
@@ -64,7 +47,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'OTLP encoding: http/protobuf or http/json (grpc is not supported).' },
   { key: 'otlpTracesProtocol', type: 'enum', env: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', default: '', choices: ['', ...OTLP_PROTOCOLS],
     description: 'OTLP encoding for traces; empty: OTEL_EXPORTER_OTLP_PROTOCOL.' },
-  { key: 'otlpHeaders', type: 'string', env: 'OTEL_EXPORTER_OTLP_HEADERS', default: '',
+  { key: 'otlpHeaders', type: 'pairs', env: 'OTEL_EXPORTER_OTLP_HEADERS', default: '',
     description: 'Extra headers on OTLP requests (e.g. authorization), key=value pairs separated by commas, values percent-encoded.' },
   { key: 'tracesSampler', type: 'enum', env: 'OTEL_TRACES_SAMPLER', default: 'parentbased_traceidratio', choices: SAMPLERS,
     description: 'Head sampler. The decision is what the app sees in the sampled flag; errors, slow and forced traces are kept by the proxy regardless (tail keep).' },
@@ -96,16 +79,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Directory for the export spool: batches that cannot be sent or held in memory are written here and replayed when the backend is back. One directory per replica. Empty: no spool.' },
   { key: 'spoolMaxBytes', type: 'int', flag: '--spool-max-bytes', env: 'TTS_PROXY_SPOOL_MAX_BYTES', default: '268435456', min: 1024, max: 1099511627776,
     description: 'Size cap of the spool per exporter; when full the oldest batches are deleted (counted as dropped).' },
-  { key: 'propagators', type: 'list', env: 'OTEL_PROPAGATORS', default: 'tracecontext,b3,b3multi', choices: PROPAGATORS,
-    description: 'Inbound context formats in the order they are tried. Both W3C and B3 are always injected upstream.' },
-  { key: 'bspScheduleDelayMs', type: 'int', env: 'OTEL_BSP_SCHEDULE_DELAY', default: '1000', min: 0, max: 600000,
-    description: 'Longest time a span waits in memory before its batch is sent, in ms.' },
-  { key: 'bspMaxQueueSize', type: 'int', env: 'OTEL_BSP_MAX_QUEUE_SIZE', default: '8192', min: 1, max: 1000000,
-    description: 'Spans waiting for export in memory, per exporter; beyond this the oldest batch goes to the spool, or is dropped without one (counted; never the request).' },
-  { key: 'bspMaxExportBatchSize', type: 'int', env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', default: '512', min: 1, max: 100000,
-    description: 'Spans sent in one export call.' },
-  { key: 'bspExportTimeoutMs', type: 'int', env: 'OTEL_BSP_EXPORT_TIMEOUT', default: '10000', min: 1, max: 600000,
-    description: 'Time one export request may take, in ms; a backend that accepts the connection but never answers fails after this and is retried.' },
   { key: 'upstreamIdleTimeoutMs', type: 'int', flag: '--upstream-idle-timeout', env: 'TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS', default: '600000', min: 0, max: 86400000,
     description: 'Abort an upstream exchange that sends nothing for this long (ms) and answer 504; 0 disables. Gradio streams send a heartbeat every 15 s, so keep it well above that.' },
   { key: 'shutdownTimeoutMs', type: 'int', flag: '--shutdown-timeout', env: 'TTS_PROXY_SHUTDOWN_TIMEOUT_MS', default: '10000', min: 0, max: 600000,
@@ -132,8 +105,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Gate mode: hold each submission until the input rules are checked and answer 422 (with X-Trace-Id) when one is violated, instead of only annotating.' },
   { key: 'gateMaxBodyBytes', type: 'int', flag: '--gate-max-body', env: 'TTS_PROXY_GATE_MAX_BODY_BYTES', default: '1048576', min: 1024, max: 1073741824,
     description: 'Largest submission body gate mode holds; a larger one is forwarded unchecked.' },
-  { key: 'logLevel', type: 'enum', flag: '--log-level', env: 'TTS_PROXY_LOG_LEVEL', default: 'info', choices: LOG_LEVELS,
-    description: 'Level of diagnostic logs on stderr.' },
   { key: 'logFormat', type: 'enum', flag: '--log-format', env: 'TTS_PROXY_LOG_FORMAT', default: 'json', choices: LOG_FORMATS,
     description: 'Format of the access log and the diagnostic log: json (one object per line) or text (logfmt key=value).' },
   { key: 'adminToken', type: 'string', env: 'TTS_PROXY_ADMIN_TOKEN', default: '',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, ConsoleSpanExporter, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { otlpTracesUrl, type ProxyConfig } from '../config/load.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../../common/logger.js';
 import type { Metrics } from '../metrics.js';
 import { PredictionMetrics } from '../prediction-metrics.js';
 import { HeadSampler, RatioControl } from '../sampling/head.js';

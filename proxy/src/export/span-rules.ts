@@ -4,7 +4,7 @@
 // line, for whatever slips past (a bug, an instrumentation of the future).
 import { hrTimeToMicroseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { isB3TraceId, isSpanId, isTraceId128 } from '../propagation/ids.js';
+import { isB3TraceId, isSpanId, isTraceId128 } from '../../../common/propagation/ids.js';
 
 /** Generous bounds: far above what the proxy writes, far below what hurts a backend's storage. */
 export const MAX_NAME_CHARS = 1024;

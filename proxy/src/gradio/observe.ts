@@ -11,7 +11,7 @@ import {
 import { guardedAsync, Site } from '../guard.js';
 import { apiNameFromSegment } from './names.js';
 import { audioAttributes, describeInputs } from './inputs.js';
-import type { Observer } from './observer.js';
+import type { Observer } from '../observer.js';
 import { now, whenReady, type Prediction } from './prediction.js';
 import { applyQueueMessage, callStreamObserver, queueDataObserver } from './queue.js';
 import { UploadParser } from './upload.js';

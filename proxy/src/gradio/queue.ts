@@ -1,7 +1,7 @@
 // Event streams: the session's `queue/data` SSE (4.9+; one stream multiplexes every event of a
 // session by event_id), the 4.0–4.8 join stream, and `/call/<api>/<event_id>` (named events).
 import * as A from '../spans/attributes.js';
-import type { Observer } from './observer.js';
+import type { Observer } from '../observer.js';
 import { complete, isObj, parseError, type Exchange } from './exchange.js';
 import { now, whenReady, type Prediction } from './prediction.js';
 import { guardedAsync, Site } from '../guard.js';

@@ -1,6 +1,6 @@
 // `tts-trace-proxy report`: per-arm statistics read back from Zipkin. Argument parsing and wiring
 // only; the work is in zipkin-query.ts (I/O), aggregate.ts and format.ts (pure).
-import { parseArgs } from '../cli.js';
+import { parseArgs } from '../../../common/cli.js';
 import { aggregate, DEFAULT_BASELINE } from './aggregate.js';
 import { FORMATS, PERCENTILE_METHOD, render, type Format } from './format.js';
 import { normalizeZipkinUrl, queryTraces, ZipkinQueryError } from './zipkin-query.js';

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context } from '@opentelemetry/api';
 import { budgetKey, GuessLimiter } from './guess-limit.js';
-import { validB3Single } from '../propagation/b3-single.js';
+import { validB3Single } from '../../../common/propagation/b3-single.js';
 import { withForce, type ForceReason } from './head.js';
 
 export const DEBUG_TRACING_HEADER = 'x-debug-tracing';

@@ -2,15 +2,15 @@
 // is the verdict the head sampler would have given without the token: otherwise a guesser at a
 // ratio below 1 would see the flag flip to 01 exactly when the guess was right. B3 debug is the
 // client's own request, so showing that it took effect tells nothing secret.
-import type { SpanContext } from '@opentelemetry/api';
-import type { RequestState } from '../request-state.js';
+import type { Context, SpanContext } from '@opentelemetry/api';
 import { forcedBy, type HeadSampler } from './head.js';
 
-export type SampledFlag = (s: RequestState, sc: SpanContext) => boolean;
+/** `parent`: the context the request arrived with; `sc`: its SERVER span's. */
+export type SampledFlag = (parent: Context | undefined, sc: SpanContext) => boolean;
 
 export function sampledFlagFor(sampler: Pick<HeadSampler, 'decide'>): SampledFlag {
-  return (s, sc) => {
-    if (s.parentContext && forcedBy(s.parentContext) === 'token') return sampler.decide(s.parentContext, sc.traceId);
+  return (parent, sc) => {
+    if (parent && forcedBy(parent) === 'token') return sampler.decide(parent, sc.traceId);
     return (sc.traceFlags & 1) === 1;
   };
 }

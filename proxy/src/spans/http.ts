@@ -69,3 +69,22 @@ export function clientAttributes(method: string, upstream: URL, safePath: string
     [A.ATTR_HTTP_ROUTE]: route,
   });
 }
+
+/** The canary routing a request got (the request state carries it). */
+export interface ArmChoice {
+  readonly arm?: string;
+  readonly armVersion?: string;
+  readonly replica?: string;
+  readonly routeReason?: string;
+}
+
+/** What every span of a routed request says about its arm and replica. */
+export function armAttributes(c: ArmChoice): Record<string, string> {
+  if (!c.arm) return {};
+  return {
+    [A.ATTR_TTS_UPSTREAM_ARM]: c.arm,
+    [A.ATTR_DEPLOYMENT_VERSION]: c.armVersion ?? 'unversioned',
+    [A.ATTR_TTS_UPSTREAM_REPLICA]: c.replica ?? '',
+    ...(c.routeReason ? { [A.ATTR_TTS_UPSTREAM_ROUTE_REASON]: c.routeReason } : {}),
+  };
+}

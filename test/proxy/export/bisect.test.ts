@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { otlpCodec, zipkinCodec } from '../../../proxy/src/export/codecs.js';
 import { ExportQueue, type QueueOptions } from '../../../proxy/src/export/queue.js';
 import { httpTransport } from '../../../proxy/src/export/transport.js';
+import { until } from '../../support/until.js';
 
 interface Collector { readonly url: URL; readonly accepted: string[]; posts: number; close(): Promise<void> }
 
@@ -57,13 +58,6 @@ function counting() {
 
 const opts: QueueOptions = { maxQueueSpans: 1000, maxBatchSpans: 64, scheduleDelayMs: 5, retryInitialMs: 2, retryMaxMs: 10, maxAttempts: 3 };
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test('a refused batch is bisected: only the marked spans are dropped, as rejected; the rest arrive', async (t) => {
   const col = await collector();

@@ -8,6 +8,7 @@ import type { Codec } from '../../../proxy/src/export/codecs.js';
 import { backoffMs, ExportQueue, type QueueOptions } from '../../../proxy/src/export/queue.js';
 import { Spool } from '../../../proxy/src/export/spool.js';
 import type { SendOutcome, Transport } from '../../../proxy/src/export/transport.js';
+import { until } from '../../support/until.js';
 
 type Mode = 'up' | 'down' | '500' | '429' | '400' | 'hang';
 
@@ -62,13 +63,6 @@ function counting() {
 const fast: QueueOptions = { maxQueueSpans: 100, maxBatchSpans: 10, scheduleDelayMs: 5, retryInitialMs: 2, retryMaxMs: 10, maxAttempts: 1000 };
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test('backoff doubles per failure, jittered within [step/2, step], capped, and honours Retry-After', (t) => {
   t.is(backoffMs(1, 100, 10_000, () => 0), 50);

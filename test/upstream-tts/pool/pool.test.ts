@@ -3,7 +3,7 @@ import test from 'ava';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeLogger } from '../../../proxy/src/logger.js';
+import { makeLogger } from '../../../common/logger.js';
 import { WorkerPool } from '../../../upstream-tts/src/pool/pool.js';
 import type { WorkerInit } from '../../../upstream-tts/src/pool/messages.js';
 import { voicePath } from '../helpers.js';

@@ -2,11 +2,11 @@
 // nothing else in upstream-tts reads process.env.
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
-import { convertValue, parseResourceAttributes, type Address, type TraceSettings } from '../../../proxy/src/config/load.js';
+import { deepFreeze, optionsHelp, readOptions, type Address, type TraceSettings } from '../../../common/config/options.js';
 import type { ExecutionProviderMode } from '../pool/execution-provider.js';
-import { OPTIONS, type OptionSpec, type TRACES_EXPORTERS } from './schema.js';
+import { OPTIONS, type TRACES_EXPORTERS } from './schema.js';
 
-export type { Address } from '../../../proxy/src/config/load.js';
+export type { Address } from '../../../common/config/options.js';
 
 export interface WorkerConfig extends TraceSettings {
   readonly voice: string;
@@ -40,32 +40,16 @@ export function defaultVoicePath(env: NodeJS.ProcessEnv): string {
   return join(cache, 'voices', 'en_US-joe-medium.onnx');
 }
 
-// Value conversion (types, ranges, choices) is the proxy's, so both CLIs say the same things.
-function convert(spec: OptionSpec, raw: string): unknown {
-  return convertValue(spec, raw, (message) => new ConfigError(message));
-}
-
 // Options whose default depends on the machine or on another option.
 const COMPUTED = new Set(['voice', 'workers', 'threads', 'concurrency']);
 
 export function loadConfig(
   flags: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv, cores = availableParallelism(),
 ): WorkerConfig {
-  const known = new Set(OPTIONS.map((o) => o.flag).filter(Boolean));
-  for (const f of Object.keys(flags)) if (!known.has(f)) throw new ConfigError(`unknown option ${f} (see --help)`);
-  const out: Record<string, unknown> = {};
-  for (const spec of OPTIONS) {
-    let raw = spec.default;
-    const fromEnv = spec.env ? env[spec.env] : undefined;
-    if (fromEnv !== undefined && fromEnv !== '') raw = fromEnv;
-    if (spec.flag && flags[spec.flag] !== undefined) raw = flags[spec.flag]!;
-    if (raw === '' && COMPUTED.has(spec.key)) continue;
-    try {
-      out[spec.key] = spec.key === 'resourceAttributes' ? parseResourceAttributes(raw) : convert(spec, raw);
-    } catch (err) {
-      throw err instanceof ConfigError ? err : new ConfigError((err as Error).message);
-    }
-  }
+  const out = readOptions(OPTIONS, flags, env, {
+    skip: (spec, raw) => raw === '' && COMPUTED.has(spec.key),
+    fail: (message) => new ConfigError(message),
+  });
   out.voiceIsDefault = out.voice === undefined;
   out.voice ??= defaultVoicePath(env);
   out.workers ??= cores;
@@ -73,29 +57,16 @@ export function loadConfig(
   out.threads ??= Math.max(1, Math.floor(cores / (out.workers as number)));
   out.concurrency ??= out.workers;
   out.rootPath = (out.rootPath as string).replace(/\/+$/, '');
-  Object.freeze(out.listen);
-  Object.freeze(out.resourceAttributes);
-  Object.freeze(out.tracesExporter);
-  Object.freeze(out.propagators);
-  return Object.freeze(out as unknown as WorkerConfig);
+  return deepFreeze(out as unknown as WorkerConfig);
 }
 
 export function helpText(): string {
-  const lines = [
+  return optionsHelp([
     'Usage: tts-worker [options]',
     '',
     'A Piper text-to-speech worker (onnxruntime-node, worker threads) behind a Gradio-compatible',
     'API (sse_v3 under /gradio_api) that continues propagated traces and exports them to Zipkin.',
     'Flags override environment variables, which override defaults.',
     '',
-  ];
-  for (const o of OPTIONS) {
-    const names = [o.flag, o.env ? `$${o.env}` : undefined].filter(Boolean).join(', ');
-    lines.push(`  ${names}`);
-    lines.push(`      ${o.description}`);
-    const dflt = o.default === '' ? (COMPUTED.has(o.key) ? '(computed, see above)' : '(empty)') : o.default;
-    lines.push(`      default: ${dflt}${o.choices ? `; one of: ${o.choices.join(', ')}` : ''}`);
-  }
-  lines.push('  --help     print this text', '  --version  print the version');
-  return lines.join('\n');
+  ], OPTIONS, (o) => (o.default === '' ? (COMPUTED.has(o.key) ? '(computed, see above)' : '(empty)') : o.default));
 }

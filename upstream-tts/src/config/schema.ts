@@ -2,15 +2,13 @@
 // `--help` is generated from it. OTEL_* variables mean what they mean for the proxy.
 import { EXECUTION_PROVIDER_MODES } from '../pool/execution-provider.js';
 
-// The declaration format (and the value conversion in load.ts) is the proxy's: one set of rules.
-export type { OptionSpec, OptionType } from '../../../proxy/src/config/schema.js';
-export { LOG_LEVELS, PROPAGATORS } from '../../../proxy/src/config/schema.js';
-import type { OptionSpec } from '../../../proxy/src/config/schema.js';
-import { LOG_LEVELS, PROPAGATORS } from '../../../proxy/src/config/schema.js';
+// The declaration format, the value conversion and the shared OTEL_* options: common/config.
+import { traceOptions, type OptionSpec } from '../../../common/config/options.js';
 
 export const TRACES_EXPORTERS = ['zipkin', 'console', 'none'] as const;
 
 export const OPTIONS: readonly OptionSpec[] = [
+  ...traceOptions({ serviceName: 'upstream-tts', logLevelEnv: 'TTS_WORKER_LOG_LEVEL' }),
   { key: 'voice', type: 'path', flag: '--voice', env: 'TTS_WORKER_VOICE', default: '',
     description: 'Piper voice model (.onnx); its config is <voice>.json. Default: the en_US-joe-medium voice that scripts/setup-voice.sh caches.' },
   { key: 'listen', type: 'address', flag: '--listen', env: 'TTS_WORKER_LISTEN', default: '127.0.0.1:7860',
@@ -42,24 +40,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Seconds a generated file stays downloadable.' },
   { key: 'rootPath', type: 'string', flag: '--root-path', env: 'GRADIO_ROOT_PATH', default: '',
     description: 'Path prefix the app is served under behind a reverse proxy (Gradio root_path); used in file URLs.' },
-  { key: 'serviceName', type: 'string', env: 'OTEL_SERVICE_NAME', default: 'upstream-tts',
-    description: 'service.name of the exported spans.' },
-  { key: 'resourceAttributes', type: 'string', env: 'OTEL_RESOURCE_ATTRIBUTES', default: '',
-    description: 'Extra resource attributes, key=value pairs separated by commas (values percent-encoded).' },
   { key: 'tracesExporter', type: 'list', env: 'OTEL_TRACES_EXPORTER', default: 'zipkin', choices: TRACES_EXPORTERS,
     description: 'Span exporters, comma separated: zipkin, console, none.' },
-  { key: 'zipkinEndpoint', type: 'url', env: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', default: 'http://localhost:9411/api/v2/spans',
-    description: 'Zipkin v2 JSON span endpoint.' },
-  { key: 'propagators', type: 'list', env: 'OTEL_PROPAGATORS', default: 'tracecontext,b3,b3multi', choices: PROPAGATORS,
-    description: 'Inbound context formats, in the order they are tried on queue/join and call/ requests.' },
-  { key: 'bspScheduleDelayMs', type: 'int', env: 'OTEL_BSP_SCHEDULE_DELAY', default: '1000', min: 0, max: 600000,
-    description: 'Delay between two span exports, in ms.' },
-  { key: 'bspMaxQueueSize', type: 'int', env: 'OTEL_BSP_MAX_QUEUE_SIZE', default: '2048', min: 1, max: 1000000,
-    description: 'Spans kept waiting for export; beyond this new spans are dropped.' },
-  { key: 'bspMaxExportBatchSize', type: 'int', env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', default: '512', min: 1, max: 100000,
-    description: 'Spans sent in one export call.' },
-  { key: 'bspExportTimeoutMs', type: 'int', env: 'OTEL_BSP_EXPORT_TIMEOUT', default: '10000', min: 1, max: 600000,
-    description: 'Time one export call may take, in ms.' },
-  { key: 'logLevel', type: 'enum', flag: '--log-level', env: 'TTS_WORKER_LOG_LEVEL', default: 'info', choices: LOG_LEVELS,
-    description: 'Level of diagnostic logs (JSON lines on stderr).' },
 ];

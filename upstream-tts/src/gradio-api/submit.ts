@@ -7,7 +7,7 @@ import { TtsError } from '../errors.js';
 import type { EventSink } from '../jobs/event-sink.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { SynthesisEvent } from '../jobs/synthesis-job.js';
-import type { Extracted } from '../../../proxy/src/propagation/extract.js';
+import type { Extracted } from '../../../common/propagation/extract.js';
 import {
   ATTR_EXECUTION_PROVIDER, ATTR_GRADIO_API_NAME, ATTR_GRADIO_EVENT_ID, ATTR_GRADIO_FN_INDEX, ATTR_GRADIO_TRANSPORT,
   ATTR_LENGTH_SCALE, ATTR_NOISE_SCALE, ATTR_NOISE_W, ATTR_TEXT_LENGTH, ATTR_VOICE_NAME, ATTR_VOICE_SAMPLE_RATE,

@@ -3,7 +3,7 @@
 // the voice any more (logged).
 import { Worker } from 'node:worker_threads';
 import { TtsError } from '../errors.js';
-import type { Logger } from '../../../proxy/src/logger.js';
+import type { Logger } from '../../../common/logger.js';
 import type { ExecutionProvider } from './execution-provider.js';
 import type { FromWorker, PhonemizedEvent, SentenceEvent, SynthesizeRequest, WorkerInit } from './messages.js';
 

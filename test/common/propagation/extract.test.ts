@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import test from 'ava';
-import { makeExtractor } from '../../../proxy/src/propagation/extract.js';
-import { injectHeaders } from '../../../proxy/src/propagation/inject.js';
+import { makeExtractor } from '../../../common/propagation/extract.js';
+import { injectHeaders } from '../../../common/propagation/inject.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';

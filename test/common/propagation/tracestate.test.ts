@@ -4,9 +4,9 @@
 import { trace } from '@opentelemetry/api';
 import test from 'ava';
 import fc from 'fast-check';
-import { makeExtractor } from '../../../proxy/src/propagation/extract.js';
-import { injectHeaders } from '../../../proxy/src/propagation/inject.js';
-import { parseTraceState } from '../../../proxy/src/propagation/tracestate.js';
+import { makeExtractor } from '../../../common/propagation/extract.js';
+import { injectHeaders } from '../../../common/propagation/inject.js';
+import { parseTraceState } from '../../../common/propagation/tracestate.js';
 
 const TP = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const extract = makeExtractor(['tracecontext']);

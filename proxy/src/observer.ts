@@ -1,9 +1,9 @@
-// The seam between the byte path and the Gradio parsers: the request and response tees call
-// these hooks; none of them may block, throw into, or alter the stream (guardObserver below).
+// The seam between the byte path and its observers (the Gradio parsers): the request and
+// response tees call these hooks; none of them may block, throw into, or alter the stream
+// (guardObserver below). The lifecycle owns this contract; observers implement it and import
+// nothing of the lifecycle.
 import type { IncomingMessage } from 'node:http';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Transform } from 'node:stream';
-import { guarded, guardedAsync, guardedListener, Site, type GuardSite } from '../guard.js';
+import { guarded, guardedAsync, Site, type GuardSite } from './guard.js';
 
 export interface Observer {
   onRequestChunk?(chunk: Buffer): void;
@@ -45,23 +45,3 @@ export function guardObserver(obs: Observer): Observer {
   return out as Observer;
 }
 
-/**
- * Feeds `sink` the decoded bytes of a response that may be compressed (Gradio 5.36+ compresses
- * some JSON); returns a feeder for the raw chunks. The original bytes are never touched.
- */
-export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) => void, onEnd: () => void): { feed(c: Buffer): void; end(): void } {
-  const enc = (encoding ?? '').trim().toLowerCase();
-  let z: Transform | undefined;
-  if (enc === 'gzip' || enc === 'x-gzip') z = createGunzip();
-  else if (enc === 'br') z = createBrotliDecompress();
-  else if (enc === 'deflate') z = createInflate();
-  else if (enc !== '' && enc !== 'identity') return { feed: () => undefined, end: onEnd };
-  if (!z) return { feed: sink, end: onEnd };
-  const dec = z;
-  // These run from zlib's callbacks, outside any hook of the byte path: guarded here. The 'error'
-  // listener must exist (an unheard 'error' throws), so it is registered before any write.
-  guardedListener(dec, 'data', Site.DECODER, sink);
-  guardedListener(dec, 'end', Site.DECODER, onEnd);
-  guardedListener(dec, 'error', Site.DECODER, onEnd);
-  return { feed: (c) => dec.write(c), end: () => dec.end() };
-}

@@ -6,10 +6,8 @@ export interface ParsedArgs {
 }
 
 const SWITCHES = new Set(['--help', '-h', '--version']);
-/** Flags that may repeat; their values are joined with `;` (the separator their variable uses). */
-const REPEATABLE = new Set(['--arm']);
-
-export function parseArgs(argv: readonly string[]): ParsedArgs {
+/** `repeatable`: flags that may repeat; their values are joined with `;` (the separator their variable uses). */
+export function parseArgs(argv: readonly string[], repeatable: ReadonlySet<string> = new Set()): ParsedArgs {
   const flags: Record<string, string> = {};
   const switches = new Set<string>();
   const positional: string[] = [];
@@ -29,7 +27,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         value = next;
         i++;
       }
-      flags[name] = REPEATABLE.has(name) && flags[name] !== undefined ? `${flags[name]};${value}` : value;
+      flags[name] = repeatable.has(name) && flags[name] !== undefined ? `${flags[name]};${value}` : value;
       continue;
     }
     positional.push(arg);

@@ -3,11 +3,11 @@
 import { trace } from '@opentelemetry/api';
 import test from 'ava';
 import fc from 'fast-check';
-import { validB3Multi } from '../../../proxy/src/propagation/b3-multi.js';
-import { validB3Single } from '../../../proxy/src/propagation/b3-single.js';
-import { makeExtractor } from '../../../proxy/src/propagation/extract.js';
-import { injectHeaders } from '../../../proxy/src/propagation/inject.js';
-import { validTraceparent } from '../../../proxy/src/propagation/w3c.js';
+import { validB3Multi } from '../../../common/propagation/b3-multi.js';
+import { validB3Single } from '../../../common/propagation/b3-single.js';
+import { makeExtractor } from '../../../common/propagation/extract.js';
+import { injectHeaders } from '../../../common/propagation/inject.js';
+import { validTraceparent } from '../../../common/propagation/w3c.js';
 
 const T32 = '4bf92f3577b34da6a3ce929d0e0e4736';
 const T16 = 'a3ce929d0e0e4736';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Writable } from 'node:stream';
-import { formatRecord, makeLogger } from '../../proxy/src/logger.js';
+import { formatRecord, makeLogger } from '../../common/logger.js';
 
 function capture() {
   const lines: string[] = [];
