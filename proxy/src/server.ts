@@ -341,7 +341,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // Node hands over the socket of an upgrade or a CONNECT at once, even while answers to requests
   // pipelined before it are still awaited from the app. Answering now would put this answer
   // before theirs and cut them (found by the fuzzer), so it waits its turn, as nginx does.
+  // Node takes its own 'error' listener off a socket it hands over, so one goes on first: a
+  // client that leaves while this waits would otherwise fail the earlier answer's write with
+  // nobody listening, and end the process (found by the fuzzer).
   const inTurn = (socket: Duplex, fn: () => void): void => {
+    socket.on('error', () => socket.destroy());
     if (!pending.busy(socket)) return protect(socket, fn);
     socket.pause();
     pending.whenIdle(socket, () => setImmediate(() => {

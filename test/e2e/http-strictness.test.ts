@@ -236,6 +236,20 @@ test.serial('a CONNECT or a websocket handshake pipelined behind a slow answer w
   t.regex(ws.text, /"url":"\/slow"[^]*no way$/);
 });
 
+// While it waits, Node has already taken its own error listener off the socket: a client that
+// leaves then made the earlier answer's write fail with nobody listening (EPIPE ended the process;
+// found by the fuzzer).
+test.serial('a client that leaves while its CONNECT or upgrade waits behind a slow answer costs one connection, not the process', async (t) => {
+  for (const second of ['CONNECT app:443 HTTP/1.1\r\nHost: app:443\r\n\r\n',
+    'GET /ws HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    'GET /h2c HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n']) {
+    await rawExchange(proxy.port, `GET /slow HTTP/1.1\r\nHost: app\r\n\r\n${second}`, 50);
+  }
+  await sleep(600);
+  t.is(proxy.child.exitCode, null, proxy.stderr().slice(-500));
+  t.true((await fetch(`${proxy.adminUrl}/healthz`)).ok);
+});
+
 // Node keeps only the first line of some repeated fields (User-Agent, Authorization, Referer,
 // Content-Type, Server, ETag, …); nginx forwards every line (found by the fuzzer).
 test.serial('repeated fields reach the other side line for line, both ways', async (t) => {

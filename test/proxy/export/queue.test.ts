@@ -233,7 +233,7 @@ test('property: whatever the backend does, every span is exported or dropped exa
         await new Promise((r) => setTimeout(r, 3));
       }
       b.state.mode = 'up';
-      await until(() => c.exported + sum(c.dropped) >= next, 10_000);
+      await until(() => c.exported + sum(c.dropped) >= next);
       await q.drain(200);
       const delivered = new Set(b.state.delivered);
       return c.exported + sum(c.dropped) === next && delivered.size === c.exported && b.state.delivered.length === c.exported;
