@@ -21,6 +21,7 @@ import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
 import { relayResponseTrailers } from './forwarding/trailers.js';
 import { restoreRepeatedFields } from './forwarding/repeated-fields.js';
+import { writeStringsAsLatin1 } from './forwarding/upgrade-head.js';
 import { asPlainExchange, isRefusal } from './forwarding/upgrade-fallback.js';
 import { makeLogger, openSink, type Logger } from '../../common/logger.js';
 import { buildMetrics, type Metrics } from './metrics.js';
@@ -376,7 +377,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     forwardWs(req, socket, head, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
 
-  proxy.on('proxyReqWs', (proxyReq, req) => {
+  proxy.on('proxyReqWs', (proxyReq, req, socket) => {
+    writeStringsAsLatin1(socket);
     // Registered before http-proxy's own 'response' listener, which copies these headers out.
     proxyReq.on('response', (r: IncomingMessage & { upgrade?: boolean }) => {
       if (r.upgrade) return;

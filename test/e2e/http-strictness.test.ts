@@ -200,6 +200,7 @@ test.serial('a websocket handshake the app refuses with a chunked answer: the cl
     'GET /refuse-upgrade HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', WAIT);
   t.deepEqual(r.statuses, [403]);
   t.is(headerOf(r.text, 'transfer-encoding'), undefined, 'no chunked framing announced for an unchunked body');
+  t.is(headerOf(r.text, 'x-latin'), '\xfb\xab', 'header bytes above 0x7F pass as they are, not as UTF-8 (found by the fuzzer)');
   t.true(r.text.endsWith('\r\n\r\nno way'));
   t.true(r.closed);
 });

@@ -64,7 +64,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       }
       if (req.url === '/refuse-upgrade') {
         // A websocket handshake answered with an ordinary chunked body.
-        res.writeHead(403, { 'content-type': 'text/plain' });
+        res.writeHead(403, { 'content-type': 'text/plain', 'x-latin': '\xfb\xab' });
         res.write('no');
         return void setTimeout(() => res.end(' way'), 20);
       }
