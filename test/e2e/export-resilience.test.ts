@@ -51,6 +51,8 @@ interface Outcome {
   readonly p99During: number;
   /** The control proxy's p99 in the same fault window. */
   p99Control: number;
+  /** How much the control's own p99 grew from before to during: the machine's drift, not the fault's. */
+  controlDrift: number;
   /** Spans of the fault window's requests found in Zipkin / produced. */
   readonly foundDuring: number;
   readonly producedDuring: number;
@@ -176,14 +178,17 @@ async function timeline(): Promise<Outcome[]> {
       s, metrics,
       failed: [...s.before, ...since].filter((x) => !ok(x)).length,
       p99Before: percentile(s.before.map((x) => x.latencyMs), 99),
-      p99During: percentile(s.during.map((x) => x.latencyMs), 99), p99Control: NaN,
+      p99During: percentile(s.during.map((x) => x.latencyMs), 99), p99Control: NaN, controlDrift: 1,
       foundDuring: count(s.during), producedDuring: 2 * s.during.length,
       found: count(since), produced: 2 * since.length,
       dropped: metricValue(metrics, 'tts_proxy_export_dropped_spans_total'),
     };
   }));
   const control = outcomes.find((o) => o.s.fault === 'none')!;
-  for (const o of outcomes) o.p99Control = control.p99During;
+  for (const o of outcomes) {
+    o.p99Control = control.p99During;
+    o.controlDrift = Math.max(1, control.p99During / control.p99Before);
+  }
   return outcomes;
 }
 
@@ -205,8 +210,11 @@ function check(t: import('ava').ExecutionContext, o: Outcome): void {
     `(retried ${metricValue(o.metrics, 'tts_proxy_export_retried_spans_total')}, spooled ${metricValue(o.metrics, 'tts_proxy_export_spooled_spans_total')}, replayed ${metricValue(o.metrics, 'tts_proxy_export_replayed_spans_total')})`);
   t.is(o.failed, 0, 'no user request failed');
   t.true(s.during.length >= RPS * FAULT_MS / 1000 * 0.95, 'the load really was steady');
-  // 10%, plus 5 ms of scheduling noise: eight proxies and their load share two cores here.
-  t.true(o.p99During <= o.p99Before * 1.1 + 5, `p99 during the fault ${o.p99During.toFixed(1)} ms vs before ${o.p99Before.toFixed(1)} ms`);
+  // 10%, plus 5 ms of scheduling noise: eight proxies and their load share two cores here. A
+  // machine that got busier meanwhile (other jobs, stress-ng) slows the healthy control too, so
+  // the bound grows by as much as the control's own p99 did.
+  t.true(o.p99During <= o.p99Before * 1.1 * o.controlDrift + 5,
+    `p99 during the fault ${o.p99During.toFixed(1)} ms vs before ${o.p99Before.toFixed(1)} ms (control drift ×${o.controlDrift.toFixed(2)})`);
   // Eight proxies and their load share 2 cores here, so per-process p99 also differs by
   // scheduling luck: 10% plus 25 ms of it is noise; an exporter that blocked requests would cost
   // the export timeout (seconds) or the retry backoff, far beyond that.
