@@ -17,7 +17,7 @@ GRADIO_VERSION=6.31.0
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # log MESSAGE...: progress to stderr (stdout is reserved for a script's one result line).
-log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "$(basename "$0" .sh)" "$*" >&2; }
 
 # die MESSAGE...: print an error and exit 1.
 die() { printf '[%s] error: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
@@ -58,6 +58,7 @@ download() {
   fi
   chmod 644 "$tmp"
   mv -f "$tmp" "$dest"
+  log "downloaded $(basename "$dest"): $(du -h "$dest" | cut -f1)"
 }
 
 # lock NAME: hold an exclusive lock on $CACHE/NAME.lock until the script exits, so that

@@ -65,4 +65,5 @@ esac
 "$py" -c 'import gradio, gradio_client' || die "gradio does not import in $venv"
 "$py" -m pip freeze >"$stamp"
 
+log "$venv ready: $(du -sh "$venv" | cut -f1)"
 printf '%s\n' "$py"

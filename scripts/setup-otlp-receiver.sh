@@ -42,4 +42,5 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 [ -x "$bin" ] || die "no phoenix executable in $venv"
 "$venv/bin/python" -m pip freeze >"$stamp"
 
+log "$venv ready: $(du -sh "$venv" | cut -f1)"
 printf '%s\n' "$bin"

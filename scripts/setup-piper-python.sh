@@ -34,4 +34,5 @@ export PIP_CACHE_DIR="$CACHE/pip" PIP_DISABLE_PIP_VERSION_CHECK=1
   || die "pip install piper-tts==$PIPER_TTS_VERSION failed (rerun without -q to see why)"
 "$py" -c 'from piper import PiperVoice' || die "piper does not import in $venv"
 "$py" -m pip freeze >"$stamp"
+log "$venv ready: $(du -sh "$venv" | cut -f1)"
 printf '%s\n' "$py"

@@ -63,4 +63,5 @@ PY
 "$py" -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["audio"]["sample_rate"] > 0 and c["phoneme_id_map"]' "$json" \
   || die "$json is not a Piper voice config"
 date -u +%FT%TZ >"$stamp"
+log "voice ready: $(du -h "$onnx" | cut -f1) $(basename "$onnx")"
 printf '%s\n' "$onnx"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what it needs (downloads cached outside the
 # clone, see scripts/lib.sh), starts one shared Zipkin for all test files, runs every test.
-# Extra arguments go to ava (e.g. a file list). Exit code: ava's.
+# Extra arguments go to ava (e.g. test/e2e/x.test.ts, or its dist/…/x.test.js). Exit code: ava's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -32,7 +32,17 @@ ZIPKIN_URL="$(bash scripts/start-zipkin.sh)"
 export ZIPKIN_URL
 log "Zipkin at $ZIPKIN_URL; setup took $(( $(date +%s) - start )) s"
 
-if [ $# -gt 0 ]; then npx ava "$@"; exit $?; fi
+# A source path names its compiled test: test/e2e/x.test.ts runs dist/test/e2e/x.test.js.
+if [ $# -gt 0 ]; then
+  args=()
+  for a in "$@"; do
+    case "$a" in
+      test/*.ts|./test/*.ts) a="${a#./}"; args+=("dist/${a%.ts}.js") ;;
+      *) args+=("$a") ;;
+    esac
+  done
+  npx ava "${args[@]}"; exit $?
+fi
 status=0
 npx ava || status=$?
 # Latency and memory measurements under load, alone (see ava.timing.config.js).

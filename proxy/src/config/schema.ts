@@ -38,7 +38,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'admin', type: 'address', flag: '--admin', env: 'TTS_PROXY_ADMIN', default: '127.0.0.1:9464',
     description: 'host:port of the admin server (/healthz, /metrics, /admin/*), or unix:/path for a unix socket (its file permissions then guard admin writes); never expose it publicly.' },
   { key: 'tracesExporter', type: 'list', env: 'OTEL_TRACES_EXPORTER', default: 'zipkin', choices: TRACES_EXPORTERS,
-    description: 'Span exporters, comma separated (several at once are fine): zipkin, otlp (OTLP/HTTP), console, none.' },
+    description: 'Span exporters, comma separated (several at once are fine): zipkin, otlp (OTLP/HTTP), file (a Zipkin JSON array in --span-file), console, none.' },
   { key: 'otlpEndpoint', type: 'url', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: 'http://localhost:4318',
     description: 'OTLP/HTTP base URL; spans go to <base>/v1/traces.' },
   { key: 'otlpTracesEndpoint', type: 'string', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', default: '',
