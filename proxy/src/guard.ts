@@ -10,6 +10,8 @@ import type { EventEmitter } from 'node:events';
 
 /** Every guarded hook. A new hook needs a site here; the fault-injection e2e test covers each. */
 export const Site = Object.freeze({
+  /** The ordered stages that start observing a request (pipeline.ts); on failure it is forwarded unobserved. */
+  PIPELINE: 'pipeline',
   TRACE_HEADERS: 'trace-headers',
   OBSERVE: 'gradio:observe',
   REQUEST_CHUNK: 'gradio:request-chunk',

@@ -156,6 +156,15 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
     proxyRes.headers.connection = (res as ServerResponse).shouldKeepAlive ? 'keep-alive' : 'close';
     relayResponseTrailers(proxyRes, res as ServerResponse);
+    // The app died mid-body (or the idle timeout cut it): http-proxy's pipe would leave the
+    // client waiting, or with a Content-Length it can never reach, so its connection is closed
+    // too. Forwarding policy: it holds whether or not the request is observed.
+    proxyRes.on('close', () => {
+      if (proxyRes.complete) return;
+      const st = stateOf(req);
+      if (st && !st.clientAborted) st.errorType ??= classify({ code: 'ECONNRESET' }, st.timedOut).errorType;
+      (res as ServerResponse).destroy();
+    });
     const s = stateOf(req);
     if (!s) return;
     s.proxyRes = proxyRes;
@@ -182,42 +191,28 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       endClientSpan(s);
       obs?.onResponseEnd?.();
     });
-    proxyRes.on('close', () => {
-      if (proxyRes.complete) return;
-      // The upstream died mid-body (or the idle timeout cut it): http-proxy's pipe would leave
-      // the client waiting forever, so close the client side too.
-      if (!s.clientAborted) {
-        s.errorType ??= classify({ code: 'ECONNRESET' }, s.timedOut).errorType;
-        (res as ServerResponse).destroy();
-      }
-    });
   });
 
+  // The proxy's own answer to a failed upstream exchange. Forwarding policy: an unobserved
+  // request (no state) gets the same answer, only without trace fields.
   proxy.on('error', (err, req, resOrSocket) => {
     const s = stateOf(req);
-    if (!s) {
-      resOrSocket.destroy();
-      return;
+    if (s?.clientAborted) return;
+    const c = classify(err, s?.timedOut ?? false);
+    if (s) {
+      s.errorType = c.errorType;
+      s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
     }
-    if (s.clientAborted) return;
-    const c = classify(err, s.timedOut);
-    s.errorType = c.errorType;
-    s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
-    if ('writeHead' in resOrSocket) {
-      const res = resOrSocket as ServerResponse;
-      if (!res.headersSent) {
-        // The proxy's own answer: none of the app's half-copied headers, and a Buffer body, since
-        // a string body makes Node write the whole head as UTF-8 (header bytes above 0x7F change).
-        for (const name of res.getHeaderNames()) res.removeHeader(name);
-        const body = Buffer.from(JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: s.serverSpan?.spanContext().traceId }));
-        res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': body.length, ...traceHeaders(s, reveal) });
-        res.end(body);
-      } else {
-        res.destroy();
-      }
-    } else {
-      (resOrSocket as Socket).destroy();
-    }
+    if (!('writeHead' in resOrSocket)) return void (resOrSocket as Socket).destroy();
+    const res = resOrSocket as ServerResponse;
+    if (res.headersSent) return void res.destroy();
+    // None of the app's half-copied headers, and a Buffer body, since a string body makes Node
+    // write the whole head as UTF-8 (header bytes above 0x7F change).
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    const traced = s ? guard(Site.TRACE_HEADERS, () => ({ traceId: s.serverSpan?.spanContext().traceId, headers: traceHeaders(s, reveal) })) : undefined;
+    const body = Buffer.from(JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: traced?.traceId }));
+    res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': body.length, ...traced?.headers });
+    res.end(body);
   });
 
   // A reset seen after the client went away: a cancellation, not an upstream failure.
@@ -230,9 +225,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // Hop-by-hop fields and headers addressed to the proxy are read by the stages and never
   // forwarded, even when a stage failed.
   const privateNames = { headers: [DEBUG_TRACING_HEADER, config.canaryHeader], cookie: config.canaryCookie };
-  const runStages = (req: IncomingMessage, isWebsocket: boolean): RequestState => {
+  const runStages = (req: IncomingMessage, isWebsocket: boolean): RequestState | undefined => {
     try {
-      return runPipeline(req, isWebsocket, deps, onStageError);
+      // A failure of the pipeline as a whole leaves the request unobserved, never unforwarded.
+      return guard(Site.PIPELINE, () => runPipeline(req, isWebsocket, deps, onStageError));
     } finally {
       stripRequestHeaders(req, isWebsocket, privateNames);
     }
@@ -277,14 +273,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     }
     // A body read off an upgraded socket replaces `req` as what http-proxy streams upstream.
     const fwd = body ? { buffer: body } : {};
-    let s: RequestState;
-    try {
-      s = runStages(req, false);
-    } catch {
-      observationFailures.inc({ site: 'pipeline' });
-      forward(req, res, fwd);
-      return;
-    }
+    const s = runStages(req, false);
+    if (!s) return forward(req, res, fwd);
     metrics.activeRequests.inc({ http_request_method: s.method });
     const obs = gradio ? guard(Site.OBSERVE, () => { const o = observe(gradio, s, req, s.startedAt); return o && guardObserver(o); }) : undefined;
     s.observer = obs;
@@ -364,13 +354,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     }
     const refusal = refusalFor(req);
     if (refusal) return refuser.onSocket(socket, refusal);
-    let s: RequestState;
-    try {
-      s = runStages(req, true);
-    } catch {
-      forwardWs(req, socket, head);
-      return;
-    }
+    const s = runStages(req, true);
+    if (!s) return forwardWs(req, socket, head);
     metrics.activeRequests.inc({ http_request_method: s.method });
     socket.on('close', () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
     socket.on('error', () => undefined);

@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { GUARD_SITES, Site } from '../../proxy/src/guard.js';
 import { makeWav } from '../support/audio.js';
 import { raw } from '../support/http.js';
+import { rawExchange } from '../support/raw-socket.js';
 import { metricValue, scrape } from '../support/metrics.js';
 import { freePort } from '../support/ports.js';
 import { alive, startProxy, type RunningProxy } from '../support/proxy.js';
@@ -150,6 +151,38 @@ for (const site of [...GUARD_SITES, 'all']) {
     }
   });
 }
+
+// Forwarding policy holds for a request the pipeline failed to observe (no request state): a
+// refused app is a 502 answer, an app dying mid-body closes the client's connection.
+test.serial('a request left unobserved still gets the gateway\'s answers: 502 for a refused app, a closed connection for an app dying mid-body', async (t) => {
+  const closedPort = await freePort();
+  const refused = await startProxy({ upstream: `http://127.0.0.1:${closedPort}`, env: { TTS_PROXY_FAULT_INJECT: Site.PIPELINE } });
+  try {
+    const r = await raw(`${refused.url}/plain`);
+    t.is(r.status, 502);
+    t.is((JSON.parse(r.body.toString()) as { error_type: string }).error_type, 'upstream_unavailable');
+  } finally {
+    await refused.stop();
+  }
+  const dying = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+    res.write('only part of it');
+    setTimeout(() => res.socket?.destroy(), 50);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => dying.listen(port, '127.0.0.1', r));
+  const proxy = await startProxy({ upstream: `http://127.0.0.1:${port}`, env: { TTS_PROXY_FAULT_INJECT: Site.PIPELINE } });
+  try {
+    const r = await rawExchange(proxy.port, 'GET /plain HTTP/1.1\r\nHost: app\r\n\r\n', 10_000);
+    t.deepEqual(r.statuses, [200]);
+    t.true(r.text.endsWith('only part of it'), 'the bytes the app sent, and no more');
+    t.true(r.closed, 'the client is not left waiting for the rest');
+    t.true(await alive(proxy), proxy.stderr());
+  } finally {
+    await proxy.stop();
+    dying.close();
+  }
+});
 
 test.serial('an unknown site name is refused at start', async (t) => {
   await t.throwsAsync(startProxy({ upstream: app.url, env: { TTS_PROXY_FAULT_INJECT: 'no-such-hook' } }), { message: /exited early/ });
