@@ -14,6 +14,7 @@ import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
 import { isWebsocketUpgrade, keepsResponseTrailer, reframeRefusedUpgrade, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
 import { onClientError, Pending } from './forwarding/malformed.js';
+import { onCheckContinue } from './forwarding/continue.js';
 import { ConnectionEnd, dropAfterLast } from './forwarding/connection-end.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
@@ -378,11 +379,12 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   const pending = new Pending();
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 },
-    (req, res) => {
-      pending.track(req.socket, res);
-      protect(req.socket, () => handleRequest(req, res));
-    });
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    pending.track(req.socket, res);
+    protect(req.socket, () => handleRequest(req, res));
+  };
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, onRequest);
+  server.on('checkContinue', onCheckContinue(onRequest));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => inTurn(socket, () => handleUpgrade(req, socket, head)));
   // Without a listener Node drops a CONNECT silently; a reverse proxy answers it, as nginx does.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => inTurn(socket, () => refuser.onSocket(socket, connectRefusal)));

@@ -251,6 +251,19 @@ test.serial('a client that leaves while its CONNECT or upgrade waits behind a sl
   t.true((await fetch(`${proxy.adminUrl}/healthz`)).ok);
 });
 
+// Node buffers the `100 Continue` of a response still waiting its turn, then puts the final
+// head in front of it: the client read "HTTP/1.1 100 Continue" inside the body (found by the fuzzer).
+test.serial('Expect: 100-continue on a request pipelined behind a slow answer: no interim answer inside a body', async (t) => {
+  const r = await rawExchange(proxy.port, 'GET /slow HTTP/1.1\r\nHost: app\r\n\r\n' +
+    'POST /expect2 HTTP/1.1\r\nHost: app\r\nExpect: 100-continue\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc', WAIT);
+  t.deepEqual(r.statuses.filter((st) => st !== 100), [200, 200]);
+  const last = r.text.slice(r.text.lastIndexOf('HTTP/1.1 200'));
+  const body = last.slice(last.indexOf('\r\n\r\n') + 4);
+  t.notRegex(body, /HTTP\/1\.1/, 'no status line inside the body');
+  t.is((JSON.parse(body) as { url: string; body: string }).url, '/expect2');
+  t.regex(r.text, /^HTTP\/1\.1 200[^]*"url":"\/slow"/, 'the first answer is the slow one, whole');
+});
+
 // Node keeps only the first line of some repeated fields (User-Agent, Authorization, Referer,
 // Content-Type, Server, ETag, …); nginx forwards every line (found by the fuzzer).
 test.serial('repeated fields reach the other side line for line, both ways', async (t) => {
