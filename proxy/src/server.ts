@@ -370,6 +370,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       if (r.upgrade) return;
       reframeRefusedUpgrade(r.headers);
       restoreRepeatedFields(r.headers, r.rawHeaders);
+      // An app dying mid-body never ends http-proxy's pipe: the client would wait for the rest.
+      r.on('close', () => { if (!r.complete) socket.destroy(); });
     });
     const s = stateOf(req);
     if (!s) return;

@@ -205,6 +205,14 @@ test.serial('a websocket handshake the app refuses with a chunked answer: the cl
   t.true(r.closed);
 });
 
+test.serial('a websocket handshake the app refuses, then dies mid-body: the client gets what came, then EOF, not a wait (found by the fuzzer)', async (t) => {
+  const r = await rawExchange(proxy.port,
+    'GET /refuse-upgrade-short HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [403]);
+  t.true(r.text.endsWith('\r\n\r\nno'));
+  t.true(r.closed, 'closed, not left waiting for the rest of the Content-Length');
+});
+
 test.serial('Expect: 100-continue is answered here; header bytes above 0x7F reach the app unchanged (found by the fuzzer)', async (t) => {
   const r = await rawExchange(proxy.port, Buffer.from('POST /expect HTTP/1.1\r\nHost: app\r\nExpect: 100-continue\r\nX-Latin: \xfb\xab\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc', 'latin1'), WAIT);
   t.deepEqual(r.statuses, [100, 200]);

@@ -32,19 +32,29 @@ const hasToken = (hs: readonly Header[], name: string, tok: RegExp) => hs.some((
 /** After this request the connection stops being HTTP/1.1 (an upgrade or CONNECT). */
 export const switchesProtocol = (r: FuzzRequest) => r.method === 'CONNECT' || (hasToken(r.headers, 'connection', /\bupgrade\b/i) && r.headers.some(([k]) => k.toLowerCase() === 'upgrade'));
 
-/** Node's default limit on a request head (`--max-http-header-size`); over it the answer is 431 and close. */
+/**
+ * Node's default limit on the header section of a request (`--max-http-header-size`, 16 KiB);
+ * over it the answer is 431 and close. llhttp counts it a few bytes off the exact section size,
+ * so a head within MARGIN of the limit is judged neither way.
+ */
 export const MAX_HEAD_BYTES = 16 * 1024;
+const HEAD_MARGIN = 64;
+
+/** How the proxy may treat a request before forwarding it: as any other, refused (answered and closed), or either. */
+export function proxyVerdict(r: FuzzRequest, id: string): 'forwarded' | 'refused' | 'either' {
+  if (r.target === '*' || r.method === 'CONNECT') return 'refused';
+  if (r.headers.filter(([k]) => k.toLowerCase() === 'host').length > 1) return 'refused';
+  const head = requestBytes({ ...r, body: '', framing: 'none', trailers: [] }, id).length - `${r.method} ${r.target} HTTP/${r.version}\r\n`.length;
+  if (head > MAX_HEAD_BYTES + HEAD_MARGIN) return 'refused';
+  return head > MAX_HEAD_BYTES - HEAD_MARGIN ? 'either' : 'forwarded';
+}
 
 /**
- * The proxy answers this request itself and closes the connection (docs/architecture.md,
+ * The proxy may answer this request itself and close the connection (docs/architecture.md,
  * "Forwarding"): the asterisk-form, two Host fields, CONNECT, a head over Node's limit. Nothing
- * pipelined after it may be answered or reach the upstream (RFC 9112 §9.6).
+ * pipelined after a refused request may be answered or reach the upstream (RFC 9112 §9.6).
  */
-export function refusedByProxy(r: FuzzRequest, id: string): boolean {
-  if (r.target === '*' || r.method === 'CONNECT') return true;
-  if (r.headers.filter(([k]) => k.toLowerCase() === 'host').length > 1) return true;
-  return requestBytes({ ...r, body: '', framing: 'none', trailers: [] }, id).length > MAX_HEAD_BYTES;
-}
+export const refusedByProxy = (r: FuzzRequest, id: string): boolean => proxyVerdict(r, id) !== 'forwarded';
 
 /** The upstream closes its connection after this answer (which, direct, is the client's). */
 export const replyCloses = (r: Reply) => r.framing === 'eof' || hasToken(r.headers, 'connection', /\bclose\b/i);

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { connect, createServer, type Server } from 'node:net';
 import { caseArb } from './generators.js';
 import { DEFAULTS, Harness } from './harness.js';
-import { awaitedAnswers, MAX_HEAD_BYTES, refusedByProxy, type ConnResult } from './client.js';
+import { awaitedAnswers, MAX_HEAD_BYTES, proxyVerdict, refusedByProxy, type ConnResult } from './client.js';
 import { checkAnswered } from './invariants.js';
 import type { Connection, FuzzCase } from './model.js';
 import type { UpstreamRecord } from './upstream.js';
@@ -80,6 +80,7 @@ test('the model: a request the proxy refuses ends its connection; one forwarded 
   t.true(refusedByProxy(req('/x', [['Host', 'a'], ['Host', 'b']]), 'k'));
   t.true(refusedByProxy(req('/x', [['Host', 'a'], ['X-Big', 'h'.repeat(MAX_HEAD_BYTES)]]), 'k'));
   t.false(refusedByProxy(req('/x', [['Host', 'a'], ['X-Big', 'h'.repeat(MAX_HEAD_BYTES - 200)]]), 'k'));
+  t.is(proxyVerdict(req('/x', [['Host', 'a'], ['X-Big', 'h'.repeat(MAX_HEAD_BYTES - 40)]]), 'k'), 'either', 'within a few bytes of the limit: not judged');
   const result: ConnResult = { ids, responses: [], closedByServer: true, timedOut: false };
   const forwarded = new Map([[ids[1]!, {} as UpstreamRecord]]);
   t.deepEqual(checkAnswered(conn, result, forwarded, { direct: false }).map((f) => f.signature), ['request forwarded after the last one on its connection']);

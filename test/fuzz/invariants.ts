@@ -1,7 +1,7 @@
 // The invariants checked after every case. Each is named so a run can switch it on or off
 // (`--only`, `--skip`); each failure carries a short signature so distinct defects are counted once.
 import type { ConnResult } from './client.js';
-import { awaitedAnswers, refusedByProxy, switchesProtocol } from './client.js';
+import { awaitedAnswers, proxyVerdict, switchesProtocol } from './client.js';
 import type { Connection, FuzzRequest, Header } from './model.js';
 import type { UpstreamRecord } from './upstream.js';
 import { ECHO_HEADER, ID_HEADER, bodiless, bodyOf, latin1, replyBody, type ParsedMessage } from './wire.js';
@@ -219,7 +219,10 @@ function checkNothingAfterLast(conn: Connection, res: ConnResult, records: Reado
   for (const [i, x] of conn.exchanges.entries()) {
     const r = x.request;
     if (!r.valid || r.truncatedBy > 0 || (switchesProtocol(r) && r.method !== 'CONNECT')) return [];
-    if (!r.close && !refusedByProxy(r, res.ids[i]!)) continue;
+    const verdict = proxyVerdict(r, res.ids[i]!);
+    // Near the head limit the proxy may go either way: nothing after it can be judged.
+    if (verdict === 'either') return [];
+    if (!r.close && verdict === 'forwarded') continue;
     const after = res.ids.slice(i + 1).findIndex((id) => records.has(id));
     if (after < 0) return [];
     const late = conn.exchanges[i + 1 + after]!.request;

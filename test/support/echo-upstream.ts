@@ -23,8 +23,8 @@ export interface EchoUpstream {
 /**
  * Routes: `/trailers` answers chunked with a trailer; `/trailer-without-chunks` announces a
  * Trailer on a Content-Length body (the raw head is written by hand); `/overlong` sends more
- * than its Content-Length; `/refuse-upgrade` answers 403 chunked; `/hang` never answers; `/slow`
- * echoes after 300 ms; `/repeated` answers with repeated Server, ETag and Content-Type lines;
+ * than its Content-Length; `/refuse-upgrade` answers 403 chunked; `/hang` never answers; `/refuse-upgrade-short` dies
+ * mid-body; `/slow` echoes after 300 ms; `/repeated` answers with repeated Server, ETag and Content-Type lines;
  * anything else echoes.
  */
 function echo(res: ServerResponse, got: Received): void {
@@ -60,6 +60,11 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       if (req.url === '/overlong') {
         // More body than the Content-Length says; the excess is garbage on the keep-alive socket.
         req.socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]{"extra":true}');
+        return;
+      }
+      if (req.url === '/refuse-upgrade-short') {
+        // A refusal whose body falls short of its Content-Length: the app dies mid-body.
+        req.socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nno');
         return;
       }
       if (req.url === '/refuse-upgrade') {
