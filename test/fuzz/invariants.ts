@@ -168,9 +168,11 @@ function checkResponse(conn: Connection, i: number, res: ParsedMessage, rec: Ups
     if (!res.complete && resetLater(conn, i)) return out;
     if (!res.complete) out.push({ invariant: 'bytes', signature: 'well-formed response cut short', detail: `the answer (${describeBody(full)}) did not complete; got ${describeBody(got)}` });
     else if (!got.equals(full)) out.push({ invariant: 'bytes', signature: 'response body altered', detail: `response body: upstream sent ${describeBody(full)}, client got ${describeBody(got)} (first difference at ${firstDifference(full, got)})` });
-    // A refused websocket handshake is relayed close-delimited (docs/architecture.md): its trailers have nowhere to go.
-    const refusedUpgrade = switchesProtocol(conn.exchanges[i]!.request) && r.status !== 101;
-    if (r.framing === 'chunked' && r.trailers.length && res.complete && !bodiless(r.status, method) && !refusedUpgrade) {
+    // Trailers need chunked framing towards the client: an HTTP/1.0 client and a refused websocket
+    // handshake (relayed close-delimited, docs/architecture.md) get the body without them.
+    const request = conn.exchanges[i]!.request;
+    const noTrailers = request.version === '1.0' || (switchesProtocol(request) && r.status !== 101);
+    if (r.framing === 'chunked' && r.trailers.length && res.complete && !bodiless(r.status, method) && !noTrailers) {
       const t = grouped(r.trailers, () => false);
       const g = grouped(pairs(res.trailers), () => false);
       for (const [n, v] of t) if (g.get(n) !== v) out.push({ invariant: 'bytes', signature: 'response trailer dropped or altered', detail: `response trailer ${JSON.stringify(n)}: sent ${JSON.stringify(v)}, arrived ${JSON.stringify(g.get(n) ?? null)}` });
