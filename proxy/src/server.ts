@@ -15,6 +15,7 @@ import { gate, isGated } from './gradio/gate.js';
 import { isWebsocketUpgrade, keepsResponseTrailer, reframeRefusedUpgrade, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
 import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
+import { makeInTurn } from './forwarding/in-turn.js';
 import { ConnectionEnd, dropAfterLast } from './forwarding/connection-end.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
@@ -330,23 +331,6 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     forward(req, res, { ...fwd, target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
   }
 
-  // Node hands over the socket of an upgrade or a CONNECT at once, even while answers to requests
-  // pipelined before it are still awaited from the app. Answering now would put this answer
-  // before theirs and cut them (found by the fuzzer), so it waits its turn, as nginx does.
-  // Node takes its own 'error' listener off a socket it hands over, so one goes on first: a
-  // client that leaves while this waits would otherwise fail the earlier answer's write with
-  // nobody listening, and end the process (found by the fuzzer).
-  const inTurn = (socket: Duplex, fn: () => void): void => {
-    socket.on('error', () => socket.destroy());
-    if (!pending.busy(socket)) return protect(socket, fn);
-    socket.pause();
-    pending.whenIdle(socket, () => setImmediate(() => {
-      if (socket.destroyed) return;
-      socket.resume();
-      protect(socket, fn);
-    }));
-  };
-
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (!isWebsocketUpgrade(req.headers)) {
       const plain = asPlainExchange(req, socket, head);
@@ -381,6 +365,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   const pending = new Pending();
+  // Upgrades and CONNECTs pipelined behind answers still being written wait their turn.
+  const inTurn = makeInTurn(pending, protect);
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     pending.track(req.socket, res);
     protect(req.socket, () => handleRequest(req, res));

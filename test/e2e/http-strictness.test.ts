@@ -259,6 +259,17 @@ test.serial('a client that leaves while its CONNECT or upgrade waits behind a sl
   t.true((await fetch(`${proxy.adminUrl}/healthz`)).ok);
 });
 
+// Node also takes its 'drain' listener off a socket it hands over: an answer that filled the
+// socket's buffer before the upgrade's turn waited for it forever (found by the fuzzer).
+test.serial('a large answer with a websocket handshake pipelined behind it arrives whole', async (t) => {
+  const r = await rawExchange(proxy.port, 'GET /big HTTP/1.1\r\nHost: app\r\n\r\nGET /refuse-upgrade HTTP/1.1\r\nHost: app\r\n' +
+    'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [200, 403]);
+  const body = r.text.slice(r.text.indexOf('\r\n\r\n') + 4, r.text.lastIndexOf('HTTP/1.1 403'));
+  t.is(body.length, 4 << 20);
+  t.true(r.closed);
+});
+
 // Node buffers the `100 Continue` of a response still waiting its turn, then puts the final
 // head in front of it: the client read "HTTP/1.1 100 Continue" inside the body (found by the fuzzer).
 test.serial('Expect: 100-continue on a request pipelined behind a slow answer: no interim answer inside a body', async (t) => {

@@ -24,7 +24,7 @@ export interface EchoUpstream {
  * Routes: `/trailers` answers chunked with a trailer; `/trailer-without-chunks` announces a
  * Trailer on a Content-Length body (the raw head is written by hand); `/overlong` sends more
  * than its Content-Length; `/refuse-upgrade` answers 403 chunked; `/hang` never answers; `/refuse-upgrade-short` dies
- * mid-body; `/slow` echoes after 300 ms; `/repeated` answers with repeated Server, ETag and Content-Type lines;
+ * mid-body; `/slow` echoes after 300 ms; `/repeated` answers with repeated Server, ETag and Content-Type lines; `/big` with 4 MiB;
  * anything else echoes.
  */
 function echo(res: ServerResponse, got: Received): void {
@@ -46,6 +46,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
       received.push(got);
       if (req.url === '/hang') return;
       if (req.url === '/slow') return void setTimeout(() => echo(res, got), 300);
+      if (req.url === '/big') return void res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(4 << 20) }).end(Buffer.alloc(4 << 20, 'x'));
       if (req.url === '/repeated') {
         // Fields whose repeats Node's parser keeps only the first of (IncomingMessage.headers).
         res.writeHead(200, [['Server', 'one'], ['Server', 'two'], ['ETag', '"a"'], ['ETag', '"b"'], ['Content-Type', 'text/plain'], ['Content-Type', 'text/html'], ['Content-Length', '2']].flat());
