@@ -83,7 +83,8 @@ export function runConnection(conn: Connection, ids: readonly string[], opts: Cl
     const want = awaitedAnswers(conn, opts.direct, ids);
     const last = conn.exchanges[want - 1];
     const closing = !!last?.request.close || (opts.direct && !!last && replyCloses(last.reply));
-    const endlessAt = conn.exchanges.findIndex((x) => x.reply.fault === 'endless');
+    // An endless answer only comes from the upstream: a request the proxy refuses gets the proxy's own.
+    const endlessAt = conn.exchanges.findIndex((x, i) => x.reply.fault === 'endless' && (opts.direct || proxyVerdict(x.request, ids[i]!) === 'forwarded'));
     let answeredAt: number | undefined;
     let closeDelayMs: number | undefined;
     let closedByServer = false;
