@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # usage: start-zipkin.sh [--foreground]
 # Start the pinned Zipkin server in the background (in-memory storage) and wait until healthy.
-# env: ZIPKIN_PORT (default 9411), ZIPKIN_BIND (default 127.0.0.1), ZIPKIN_JAVA_OPTS (default -Xmx512m).
+# env: ZIPKIN_PORT (default 9411), ZIPKIN_BIND (default 127.0.0.1), ZIPKIN_JAVA_OPTS (default -Xmx512m),
+# MEM_MAX_SPANS (spans kept in memory, default 100000).
 # Prints the base URL on stdout. Idempotent: a Zipkin this script already started on that port is reused.
 # --foreground: exec the server in place instead (no pid file, no health wait) for a supervisor
 # or the test rig (test/support/zipkin.ts), which then owns the process.
@@ -55,7 +56,9 @@ find "$java_tmp" -mindepth 1 -maxdepth 1 -mmin +10 -exec rm -rf {} + 2>/dev/null
 # shellcheck disable=SC2206 # ZIPKIN_JAVA_OPTS is a list of JVM options
 java_cmd=(java ${ZIPKIN_JAVA_OPTS:--Xmx512m} -XX:+ExitOnOutOfMemoryError "-Djava.io.tmpdir=$java_tmp" -jar "$jar"
   "--armeria.ports[0].port=$port" "--armeria.ports[0].ip=$bind" "--armeria.ports[0].protocols[0]=http")
-export STORAGE_TYPE=mem QUERY_PORT="$port" SELF_TRACING_ENABLED=false
+# In-memory storage keeps 500,000 spans by default, more than 512 MB of heap holds once spans
+# carry many tags (a long fuzz run ended Zipkin with OutOfMemoryError); the oldest go first.
+export STORAGE_TYPE=mem QUERY_PORT="$port" SELF_TRACING_ENABLED=false MEM_MAX_SPANS="${MEM_MAX_SPANS:-100000}"
 
 if [ "$foreground" -eq 1 ]; then
   exec "${java_cmd[@]}"
