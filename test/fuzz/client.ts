@@ -68,6 +68,8 @@ export function awaitedAnswers(conn: Connection, direct: boolean, ids?: readonly
   let n = 0;
   for (const [i, x] of conn.exchanges.entries()) {
     if (x.request.truncatedBy > 0) break;
+    // Near the head limit the proxy may answer it itself or forward it: not awaited either way.
+    if (!direct && proxyVerdict(x.request, ids?.[i] ?? 'k0-0-0') === 'either') break;
     n++;
     if (x.reply.fault !== 'none' || !x.request.valid || x.request.close || switchesProtocol(x.request)) break;
     if (!direct && refusedByProxy(x.request, ids?.[i] ?? 'k0-0-0')) break;
@@ -85,7 +87,7 @@ export function runConnection(conn: Connection, ids: readonly string[], opts: Cl
     const last = conn.exchanges[want - 1];
     const closing = !!last?.request.close || (opts.direct && !!last && replyCloses(last.reply));
     // An endless answer only comes from the upstream: a request the proxy refuses gets the proxy's own.
-    const endlessAt = conn.exchanges.findIndex((x, i) => x.reply.fault === 'endless' && (opts.direct || proxyVerdict(x.request, ids[i]!) === 'forwarded'));
+    const endlessAt = conn.exchanges.findIndex((x, i) => x.reply.fault === 'endless' && (opts.direct || proxyVerdict(x.request, ids[i]!) !== 'refused'));
     let answeredAt: number | undefined;
     let closeDelayMs: number | undefined;
     let closedByServer = false;
