@@ -270,6 +270,13 @@ test.serial('a large answer with a websocket handshake pipelined behind it arriv
   t.true(r.closed);
 });
 
+test.serial('a large answer to an h2c Upgrade request (served as HTTP/1.1) arrives whole (found by the fuzzer)', async (t) => {
+  const r = await rawExchange(proxy.port, 'GET /big HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', WAIT);
+  t.deepEqual(r.statuses, [200]);
+  t.is(r.text.length - r.text.indexOf('\r\n\r\n') - 4, 4 << 20);
+  t.true(r.closed);
+});
+
 // Node buffers the `100 Continue` of a response still waiting its turn, then puts the final
 // head in front of it: the client read "HTTP/1.1 100 Continue" inside the body (found by the fuzzer).
 test.serial('Expect: 100-continue on a request pipelined behind a slow answer: no interim answer inside a body', async (t) => {

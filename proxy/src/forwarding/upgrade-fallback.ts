@@ -20,6 +20,11 @@ export function asPlainExchange(req: IncomingMessage, socket: Duplex, head: Buff
   res.assignSocket(socket as never);
   // One exchange only: the parser is gone, so nothing after this request can be read.
   res.shouldKeepAlive = false;
+  // Node's server took its 'drain' relay off the socket with the parser: without this a body
+  // that fills the socket's buffer waits forever (found by the fuzzer).
+  const drain = (): void => { res.emit('drain'); };
+  socket.on('drain', drain);
+  res.once('close', () => socket.off('drain', drain));
   res.on('finish', () => {
     res.detachSocket(socket as never);
     const soon = (socket as Duplex & { destroySoon?: () => void }).destroySoon;
