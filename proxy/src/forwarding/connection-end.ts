@@ -5,10 +5,7 @@
 // request is dropped here, before it can run on the app for nobody (found by the fuzzer).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-
-// Node's internals, read only: the answer holding the socket, and whether it ends the connection
-// (`_last` is set by a `Connection: close` field in the answer itself).
-type HttpSocket = Duplex & { _httpMessage?: (ServerResponse & { _last?: boolean }) | null };
+import type { HttpSocket } from './node-internals.js';
 
 export class ConnectionEnd {
   private readonly ending = new WeakSet<Duplex>();

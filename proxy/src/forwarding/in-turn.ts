@@ -5,11 +5,9 @@
 // off the socket:
 // - 'error': a client leaving would fail their write with nobody listening, and end the process;
 // - 'drain': an answer that filled the socket's buffer would wait for it forever (a hang).
-import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Pending } from './malformed.js';
-
-type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null };
+import type { HttpSocket } from './node-internals.js';
 
 export function makeInTurn(pending: Pending, run: (socket: Duplex, fn: () => void) => void) {
   return (socket: Duplex, fn: () => void): void => {
