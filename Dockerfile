@@ -52,5 +52,6 @@ CMD ["--listen", "0.0.0.0:7860", "--voice", "/app/voices/en_US-joe-medium.onnx"]
 FROM runtime AS proxy
 USER node
 EXPOSE 7861 9464
-ENTRYPOINT ["node", "dist/proxy/src/main.js"]
+# The heap limit: proxy/src/node-flags.ts.
+ENTRYPOINT ["node", "--max-old-space-size=384", "dist/proxy/src/main.js"]
 CMD ["--listen", "0.0.0.0:7861", "--admin", "0.0.0.0:9464"]

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type RunningNginx } from '../test/support/nginx.js';
 import { freePort, waitForPort } from '../test/support/ports.js';
+import { PROXY_NODE_FLAGS } from '../proxy/src/node-flags.js';
 
 const HERE = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 /** The real CLI, as deployed (`tts-trace-proxy` → dist/proxy/src/main.js). */
@@ -148,7 +149,7 @@ export async function startTracedProxy(upstream: string, zipkinSpansUrl: string,
     OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkinSpansUrl,
     OTEL_SERVICE_NAME: serviceName,
   };
-  const child = spawnChild('tts-trace-proxy', process.execPath, [...nodeArgs, PROXY_MAIN, '--upstream', upstream, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`], { env, stdout: 'ignore' });
+  const child = spawnChild('tts-trace-proxy', process.execPath, [...PROXY_NODE_FLAGS, ...nodeArgs, PROXY_MAIN, '--upstream', upstream, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`], { env, stdout: 'ignore' });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 15_000;
   for (;;) {

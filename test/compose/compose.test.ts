@@ -9,6 +9,7 @@ import { parseDocument } from 'yaml';
 import { parseArms } from '../../proxy/src/canary.js';
 import { OPTIONS as PROXY_OPTIONS } from '../../proxy/src/config/schema.js';
 import { OPTIONS as WORKER_OPTIONS } from '../../upstream-tts/src/config/schema.js';
+import { PROXY_NODE_FLAGS } from '../../proxy/src/node-flags.js';
 import { repoRoot } from '../support/proc.js';
 
 type Dict = Record<string, unknown>;
@@ -293,4 +294,17 @@ test('nginx renders the repository\'s template with exactly its variables, and t
   // What render-nginx.sh checks: plain values only.
   for (const v of used) t.notRegex(e[v]!, /[\s;{}$"'#\\]/, v);
   t.true(ins.some((i) => i.op === 'RUN' && i.args.includes(`mkdir -p ${e.NGINX_RUNTIME}/tmp`)), 'NGINX_RUNTIME/tmp exists');
+});
+
+test('every shipped launch of the proxy passes the same Node flags (proxy/src/node-flags.ts)', (t) => {
+  const flags = PROXY_NODE_FLAGS.join(' ');
+  t.true(flags.length > 0);
+  const ins = instructions(join(repoRoot, 'Dockerfile'));
+  const from = ins.findIndex((i) => i.op === 'FROM' && /\sAS\s+proxy$/i.test(i.args));
+  t.true(from >= 0, 'a "proxy" stage');
+  const end = ins.findIndex((i, n) => n > from && i.op === 'FROM');
+  const entry = ins.slice(from, end < 0 ? undefined : end).find((i) => i.op === 'ENTRYPOINT');
+  t.deepEqual(entry && JSON.parse(entry.args), ['node', ...PROXY_NODE_FLAGS, 'dist/proxy/src/main.js']);
+  t.regex(readFileSync(join(repoRoot, 'scripts', 'demo.sh'), 'utf8'), new RegExp(`\\bnode ${flags} dist/proxy/src/main\\.js\\b`));
+  t.is(readFileSync(join(repoRoot, 'proxy', 'src', 'main.ts'), 'utf8').split('\n')[0], `#!/usr/bin/env -S node ${flags}`);
 });

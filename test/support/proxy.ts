@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { PROXY_NODE_FLAGS } from '../../proxy/src/node-flags.js';
 import { freePort } from './ports.js';
 
 export const MAIN = fileURLToPath(new URL('../../proxy/src/main.js', import.meta.url));
@@ -50,7 +51,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     ...(opts.zipkinUrl ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${opts.zipkinUrl}/api/v2/spans` } : {}),
     ...opts.env,
   };
-  const child = spawn(process.execPath, [MAIN, '--upstream', opts.upstream, '--listen', `127.0.0.1:${port}`, '--admin', opts.adminSocket ? `unix:${opts.adminSocket}` : `127.0.0.1:${adminPort}`, ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, MAIN, '--upstream', opts.upstream, '--listen', `127.0.0.1:${port}`, '--admin', opts.adminSocket ? `unix:${opts.adminSocket}` : `127.0.0.1:${adminPort}`, ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   let err = '';

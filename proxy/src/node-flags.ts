@@ -1,0 +1,10 @@
+// The Node flags every shipped launch of the proxy uses (the image's ENTRYPOINT, scripts/demo.sh,
+// the bin's shebang; test/compose/compose.test.ts checks they agree with this list).
+//
+// Why a heap limit: V8 sizes its old generation up to ~4x the live heap on a machine with this
+// much memory, and under CPU starvation incremental marking runs long, so more survives each
+// cycle and the limit climbs further. The proxy's live heap is ~15 MB plus its capped tables
+// (docs/operations.md, "Memory"), yet a burst on a busy machine reached 317 MB resident. Below
+// 2 GB V8 grows the heap by a smaller factor: a 10,000-request burst peaks near 115 MB instead of
+// 150-320 MB, for ~10% more CPU in the collector. 384 MB is well above what the caps can hold.
+export const PROXY_NODE_FLAGS: readonly string[] = Object.freeze(['--max-old-space-size=384']);
