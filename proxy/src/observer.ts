@@ -11,7 +11,11 @@ export interface Observer {
   onResponse?(res: IncomingMessage): void;
   onResponseChunk?(chunk: Buffer): void;
   onResponseEnd?(): void;
-  /** The exchange is over; `aborted` when the client left before the response ended. */
+  /**
+   * The exchange is over and no input follows, whether or not the request or response body
+   * ended: every parser still open must end here, or `settled` holds the request in flight
+   * (test/proxy/gradio/observe.test.ts). `aborted` when the client left before the response ended.
+   */
   onClose?(aborted: boolean): void;
   /** Resolves when asynchronous parsing is done, so the SERVER span can carry its results. */
   settled?(): Promise<void>;

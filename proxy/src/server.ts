@@ -19,6 +19,7 @@ import { makeInTurn } from './forwarding/in-turn.js';
 import { ConnectionEnd, dropAfterLast } from './forwarding/connection-end.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
+import { lingeringClose } from './forwarding/linger.js';
 import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
 import { relayResponseTrailers } from './forwarding/trailers.js';
@@ -356,6 +357,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       restoreRepeatedFields(r.headers, r.rawHeaders);
       // An app dying mid-body never ends http-proxy's pipe: the client would wait for the rest.
       r.on('close', () => { if (!r.complete) socket.destroy(); });
+      // The refusal says `Connection: close`: whatever the client pipelined behind is discarded.
+      lingeringClose(socket);
     });
     const s = stateOf(req);
     if (!s) return;

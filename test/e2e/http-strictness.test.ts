@@ -1,6 +1,7 @@
 // HTTP/1.1 framing and connection management of the real proxy process (issue 9, defects 4, 5
 // and 9). nginx is the reference: where the proxy answers a request itself, it answers as nginx does.
 import test from 'ava';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEchoUpstream, type EchoUpstream, type Received } from '../support/echo-upstream.js';
@@ -365,6 +366,43 @@ test.serial('requests pipelined after the last one on a connection (Connection: 
     t.true(r.closed, `${what}: the connection closed`);
     await sleep(100);
     t.deepEqual(up.received.slice(before).map((x) => x.url).filter((u) => u.startsWith('/after')), [], `${what}: nothing after it reached the app`);
+  }
+});
+
+/** Sockets the proxy process holds open (listeners, clients, the app, the admin port). */
+const openSockets = (): number => readdirSync(`/proc/${proxy.child.pid}/fd`).filter((fd) => {
+  try { return readlinkSync(`/proc/${proxy.child.pid}/fd/${fd}`).startsWith('socket:'); } catch { return false; }
+}).length;
+const activeRequests = async (): Promise<number> => (await (await fetch(`${proxy.adminUrl}/metrics`)).text()).split('\n')
+  .filter((l) => l.startsWith('http_server_active_requests{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+
+// Node's HTTP server sockets allow half-open connections, and a socket taken over for an upgrade
+// or a CONNECT loses the parser that read it: once the proxy ended its side after a refusal, bytes
+// the client had pipelined behind stayed unread, so the client's FIN was never read either, and
+// the socket, with the request's state and in-flight gauge, stayed open for good (found by the
+// fuzzer). As nginx's lingering close: what follows is read and discarded, then the socket closes.
+test.serial('a refused CONNECT or websocket handshake with bytes pipelined behind it: the socket and its request state are released', async (t) => {
+  const ws = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+  const behind = 'GET /after HTTP/1.1\r\nHost: app\r\n\r\nPOST /after2 HTTP/1.1\r\nHost: app\r\nContent-Length: 5\r\n\r\nhello';
+  const cases: [string, string, number][] = [
+    ['CONNECT', 'CONNECT app:443 HTTP/1.1\r\nHost: app:443\r\n\r\n', 400],
+    ['a websocket handshake the app refuses', `GET /refuse-upgrade HTTP/1.1\r\nHost: app\r\n${ws}\r\n`, 403],
+    ['a websocket handshake the app refuses and dies', `GET /refuse-upgrade-short HTTP/1.1\r\nHost: app\r\n${ws}\r\n`, 403],
+  ];
+  for (const [what, first, status] of cases) {
+    const sockets = openSockets();
+    const r = await rawExchange(proxy.port, first + behind, WAIT);
+    t.deepEqual(r.statuses, [status], what);
+    t.true(r.closed, `${what}: the proxy ended the connection`);
+    let held = openSockets();
+    let active = await activeRequests();
+    for (let i = 0; i < 200 && (held > sockets || active > 0); i++) {
+      await sleep(50);
+      held = openSockets();
+      active = await activeRequests();
+    }
+    t.is(active, 0, `${what}: no request left in flight`);
+    t.true(held <= sockets, `${what}: ${held} sockets open, ${sockets} before`);
   }
 });
 

@@ -145,6 +145,9 @@ export class Harness {
       if (rejected > 0) failures.push({ invariant: 'zipkin', signature: 'spans refused by Zipkin', detail: `${rejected} spans dropped as rejected${window} (Zipkin answered 4xx to their batch)` });
       if (dropped > 0) failures.push({ invariant: 'zipkin', signature: 'spans dropped before Zipkin', detail: `${dropped} spans dropped${window} (queue_full, encode_error, retries_exhausted, …)` });
     }
+    // Every connection of the window's cases is closed by now, so a request still counted in
+    // flight is state the proxy will never release (spans, gauges, tables).
+    if (now && now.active > 0) failures.push({ invariant: 'health', signature: 'requests in flight after their connections closed', detail: `${now.active} requests still counted in http_server_active_requests after 1 s` });
     if (now) this.last = now;
     return failures;
   }

@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Counter, type OpenMetricsContentType, type Registry } from 'prom-client';
+import { lingeringClose } from './linger.js';
 import type { Refusal } from './request-checks.js';
 
 const REASON_PHRASE: Record<Refusal['status'], string> = { 400: 'Bad Request', 501: 'Not Implemented' };
@@ -34,7 +35,7 @@ export function makeRefuser(registry: Registry<OpenMetricsContentType>): Refuser
       refused.inc({ reason: refusal.reason });
       const body = bodyOf(refusal);
       if (!socket.writable) return void socket.destroy();
-      socket.on('error', () => socket.destroy());
+      lingeringClose(socket);
       socket.end(`HTTP/1.1 ${refusal.status} ${REASON_PHRASE[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     },
   };

@@ -25,6 +25,7 @@ function schemaObserver(x: Exchange, kind: 'config' | 'info'): Observer {
     onResponse(res) { ok = res.statusCode === 200; body.start(res); },
     onResponseChunk: (c) => body.feed(c),
     onResponseEnd: () => body.end(),
+    onClose: () => body.end(),
     settled: async () => {
       if (!ok) return;
       const r = await body.result;
@@ -50,7 +51,8 @@ function uploadObserver(x: Exchange): Observer {
     onResponse(res) { status = res.statusCode ?? 0; body.start(res); },
     onResponseChunk: (c) => body.feed(c),
     onResponseEnd: () => body.end(),
-    onClose: (aborted) => { if (aborted) { parser.end(); body.end(); } },
+    // Not only when the client left: an app may answer before the form is whole.
+    onClose: () => { parser.end(); body.end(); },
     settled: async () => {
       const [{ parts, error }, paths] = await Promise.all([parser.result, body.result]);
       if (error) parseError(x, error);

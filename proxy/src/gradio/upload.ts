@@ -15,6 +15,7 @@ export class UploadParser {
   readonly result: Promise<{ parts: UploadedPart[]; error?: string }>;
   private readonly bb?: busboy.Busboy;
   private failed?: string;
+  private ended = false;
 
   constructor(headers: IncomingHttpHeaders) {
     let resolve!: (r: { parts: UploadedPart[]; error?: string }) => void;
@@ -68,7 +69,8 @@ export class UploadParser {
   }
 
   end(): void {
-    if (!this.bb) return;
+    if (!this.bb || this.ended) return;
+    this.ended = true;
     try {
       this.bb.end();
     } catch {
