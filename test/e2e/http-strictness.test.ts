@@ -3,6 +3,7 @@
 import test from 'ava';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEchoUpstream, type EchoUpstream, type Received } from '../support/echo-upstream.js';
 import { startNginx, type RunningNginx } from '../support/nginx.js';
@@ -403,6 +404,29 @@ test.serial('a refused CONNECT or websocket handshake with bytes pipelined behin
     }
     t.is(active, 0, `${what}: no request left in flight`);
     t.true(held <= sockets, `${what}: ${held} sockets open, ${sockets} before`);
+  }
+});
+
+// With a clientError listener installed (malformed.ts), Node no longer aborts a request whose
+// body the client cut short: the app waited for the rest, the proxy for the app (found by the fuzzer).
+test.serial('a client that leaves mid-body, or sends a broken chunk: the request ends, the connection closes, nothing stays in flight', async (t) => {
+  const cases: [string, string, boolean][] = [
+    ['FIN after 3 of 10 bytes', 'POST /a HTTP/1.1\r\nHost: app\r\nContent-Length: 10\r\n\r\nabc', true],
+    ['FIN inside a chunked body', 'POST /a HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n', true],
+    ['a broken chunk size', 'POST /a HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n', false],
+  ];
+  for (const [what, bytes, fin] of cases) {
+    const closed = await new Promise<boolean>((resolve) => {
+      const sock = connect(proxy.port, '127.0.0.1', () => { sock.write(bytes); if (fin) sock.end(); });
+      const timer = setTimeout(() => { sock.destroy(); resolve(false); }, WAIT);
+      sock.resume();
+      sock.on('error', () => undefined);
+      sock.on('close', () => { clearTimeout(timer); resolve(true); });
+    });
+    t.true(closed, `${what}: the proxy closed the connection`);
+    let active = await activeRequests();
+    for (let i = 0; i < 100 && active > 0; i++) { await sleep(50); active = await activeRequests(); }
+    t.is(active, 0, `${what}: no request left in flight`);
   }
 });
 

@@ -34,6 +34,12 @@ export class Pending {
     return !!this.open.get(socket)?.size;
   }
 
+  /** A request on `socket` whose body has not all arrived (the bad bytes cut it). */
+  cutShort(socket: Duplex): boolean {
+    for (const res of this.open.get(socket) ?? []) if (!res.req.complete) return true;
+    return false;
+  }
+
   /** Calls `then` once every answer on `socket` has been written (or the connection died). */
   whenIdle(socket: Duplex, then: () => void): void {
     if (!this.busy(socket)) return then();
@@ -52,6 +58,12 @@ export class Pending {
 export function onClientError(pending: Pending) {
   return (err: NodeJS.ErrnoException, socket: Duplex): void => {
     socket.on('error', () => socket.destroy());
+    // The bad bytes (or the client's FIN) fell inside a request already on its way to the app: its
+    // body can never end, so neither can its answer, and waiting for it would hold the connection
+    // and the request for good (found by the fuzzer: a client that leaves mid-body). nginx ends
+    // such a request and closes ("client prematurely closed connection"); so does the proxy,
+    // which also tells the app (the exchange's close aborts the upstream request).
+    if (pending.cutShort(socket)) return void socket.destroy();
     // Nothing after the bad bytes is read: the parser cannot say where the next request starts.
     socket.pause();
     pending.whenIdle(socket, () => {
