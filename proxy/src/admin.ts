@@ -131,7 +131,16 @@ export function buildAdminServer(deps: AdminDeps): Server {
     }
     if (path === '/metrics') {
       const om = wantsOpenMetrics(req.headers.accept);
-      metrics.registry.metrics().then(
+      // `?name=a&name=b`: only those metric families (a check that reads two gauges need not
+      // render every histogram series); an unknown name is left out, as Prometheus' match[] does.
+      // A counter is registered as `x_total` and its family is `x` in OpenMetrics: either is accepted.
+      const names = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').getAll('name')
+        .map((n) => (metrics.registry.getSingleMetric(n) ? n : `${n}_total`));
+      const text = names.length
+        ? Promise.all(names.filter((n) => metrics.registry.getSingleMetric(n)).map((n) => metrics.registry.getSingleMetricAsString(n)))
+          .then((parts) => parts.map((p) => `${p}\n`).join('') + (om ? '# EOF\n' : ''))
+        : metrics.registry.metrics();
+      text.then(
         (body) => res.writeHead(200, { 'content-type': om ? OPENMETRICS_TYPE : PROMETHEUS_TYPE }).end(om ? body : toPrometheusText(body)),
         () => res.writeHead(500).end(),
       );

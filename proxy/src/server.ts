@@ -20,6 +20,7 @@ import { ConnectionEnd, dropAfterLast } from './forwarding/connection-end.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { lingeringClose } from './forwarding/linger.js';
+import { isBodyless, StaleConnectionRetry } from './forwarding/stale-connection.js';
 import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
 import { relayResponseTrailers } from './forwarding/trailers.js';
@@ -131,11 +132,26 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const rootTargets = new Set(config.arms.flatMap((a) => a.replicas).filter((r) => r.pathname === '/').map((r) => r.href));
   const targetIsRoot = (options: WebOptions): boolean =>
     rootTargets.has(String(options?.target ?? config.arms[0]!.replicas[0]!.href));
-  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}): void =>
-    agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, false, targetIsRoot(options)),
+  // A websocket handshake always goes out on a connection of its own: it takes the connection
+  // for good if it succeeds, and a pooled one the app is closing would cost the client its
+  // handshake (stale-connection.ts), which cannot be sent again once http-proxy gave up the socket.
+  const wsAgent = new OutgoingAgent({ keepAlive: false });
+  const stale = new StaleConnectionRetry();
+  const upstreamRetries = new Counter({
+    name: 'tts_proxy_upstream_retries_total', help: 'Requests sent again on a fresh connection because the reused keep-alive connection to the app was closed under them.',
+    registers: [metrics.registry],
+  });
+  // What a retry needs: the options, and the X-Forwarded-* fields as they were before http-proxy
+  // appended this hop to them (`xfwd`), so that the second try does not append it twice.
+  const webOptions = new WeakMap<IncomingMessage, { options: NonNullable<WebOptions>; forwarded: [string, string | string[] | undefined][] }>();
+  const FORWARDED = ['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host'];
+  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}): void => {
+    webOptions.set(req, { options, forwarded: FORWARDED.map((h) => [h, req.headers[h]]) });
+    agent.creating((proxyReq) => { stale.sent(req, proxyReq); onUpstreamRequest(req, proxyReq, false, targetIsRoot(options)); },
       () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }));
+  };
   const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}): void =>
-    agent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, true, targetIsRoot(options)), () => proxy.ws(req, socket, head, options));
+    wsAgent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, true, targetIsRoot(options)), () => proxy.ws(req, socket, head, { ...options, agent: wsAgent }));
   // http-proxy's `deleteLength` pass gives a DELETE or OPTIONS without Content-Length a
   // `content-length: 0` and drops its Transfer-Encoding: a chunked body then follows a head that
   // says "no body", and the app parses it as the next request (a desync). Node frames a bodiless
@@ -201,6 +217,14 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   proxy.on('error', (err, req, resOrSocket) => {
     const s = stateOf(req);
     if (s?.clientAborted) return;
+    // Forwarding policy, observed or not. A buffered body (the gate's) was consumed by the first try.
+    const sent = webOptions.get(req);
+    if ('writeHead' in resOrSocket && !(resOrSocket as ServerResponse).headersSent && sent && !sent.options.buffer
+      && stale.shouldRetry(req, err, isBodyless(req))) {
+      upstreamRetries.inc();
+      for (const [h, v] of sent.forwarded) { if (v === undefined) delete req.headers[h]; else req.headers[h] = v; }
+      return void forward(req, resOrSocket as ServerResponse, sent.options);
+    }
     const c = classify(err, s?.timedOut ?? false);
     if (s) {
       s.errorType = c.errorType;

@@ -59,6 +59,21 @@ test('/metrics: OpenMetrics with exemplars for Prometheus, classic text otherwis
   a.server.close();
 });
 
+test('/metrics?name=…: only the named families, in either format; unknown names are left out', async (t) => {
+  const a = await admin();
+  const whole = await (await fetch(`${a.url}/metrics`)).text();
+  const families = (text: string) => [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+  t.true(families(whole).length > 10);
+  const some = await (await fetch(`${a.url}/metrics?name=http_server_active_requests&name=tts_proxy_client_aborts&name=no_such_metric`)).text();
+  t.deepEqual(families(some), ['http_server_active_requests', 'tts_proxy_client_aborts_total']);
+  // The same lines as in the whole exposition.
+  for (const line of some.split('\n').filter(Boolean)) t.true(whole.includes(line), line);
+  const om = await (await fetch(`${a.url}/metrics?name=tts_proxy_client_aborts_total`, { headers: { accept: 'application/openmetrics-text;version=1.0.0' } })).text();
+  t.deepEqual(families(om), ['tts_proxy_client_aborts']);
+  t.regex(om, /# EOF\n$/);
+  a.server.close();
+});
+
 test('the lock: no token and no socket refuses writes; a socket allows them; the token is checked', async (t) => {
   const body = JSON.stringify({ ratio: 1, duration_s: 60 });
   const none = await admin({ token: '', unixSocket: false });
