@@ -47,9 +47,22 @@ export interface EndTime {
 
 export const endTimeNow = (): EndTime => ({ ns: process.hrtime.bigint(), epochMs: performance.timeOrigin + performance.now() });
 
+/**
+ * The exchange is over: the request leaves the in-flight gauges now, even if its spans wait
+ * (bounded) for the Gradio parsers, which may still be fetching the app's schema. Safe to call more
+ * than once.
+ */
+export function closeRequest(s: RequestState, metrics: Metrics): void {
+  if (s.closed) return;
+  s.closed = true;
+  metrics.activeRequests.dec({ http_request_method: s.method });
+  metrics.streamClosed(s);
+}
+
 export function finishRequest(s: RequestState, status: number, deps: FinishDeps, end: EndTime = endTimeNow()): void {
   if (s.finished) return;
   s.finished = true;
+  closeRequest(s, deps.metrics);
   const durationMs = elapsedMs(s.startNs, end.ns);
   endClientSpan(s, end.epochMs);
   const span = s.serverSpan;
@@ -81,8 +94,6 @@ export function finishRequest(s: RequestState, status: number, deps: FinishDeps,
   const sc = span?.spanContext();
   const kept = !!sc && (deps.willKeep?.(sc.traceId, (sc.traceFlags & 1) === 1) ?? (sc.traceFlags & 1) === 1);
   deps.metrics.requestDuration.observe({ labels, value: durationMs / 1000, exemplarLabels: exemplarLabels(kept, sc?.traceId, sc?.spanId) });
-  deps.metrics.activeRequests.dec({ http_request_method: s.method });
-  deps.metrics.streamClosed(s);
   if (s.clientAborted) deps.metrics.clientAborts.inc({ http_route: s.route });
   writeAccessLog(deps.accessLog, s, status, durationMs, deps.accessLogFormat);
 }

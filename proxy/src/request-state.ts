@@ -39,6 +39,8 @@ export interface RequestState {
   errorType?: string;
   timedOut: boolean;
   clientAborted: boolean;
+  /** The exchange is over (in-flight gauges released); the spans may still wait for observers. */
+  closed: boolean;
   finished: boolean;
   /** The Gradio parser watching this exchange, if its route has one. */
   observer?: Observer;
@@ -49,7 +51,7 @@ const states = new WeakMap<IncomingMessage, RequestState>();
 export function newState(req: IncomingMessage, route: string, safePath: string, method: string, parent: Context): RequestState {
   const s: RequestState = {
     startNs: process.hrtime.bigint(), startedAt: performance.timeOrigin + performance.now(), method, route, safePath, parentContext: parent, invalidPropagation: [],
-    requestBytes: 0, responseBytes: 0, timedOut: false, clientAborted: false, finished: false,
+    requestBytes: 0, responseBytes: 0, timedOut: false, clientAborted: false, closed: false, finished: false,
   };
   states.set(req, s);
   return s;

@@ -7,7 +7,7 @@ import { buildAdminServer, type AdminState } from './admin.js';
 import type { ProxyConfig } from './config/load.js';
 import { classify } from './errors.js';
 import { buildTracing, type Tracing } from './export/exporters.js';
-import { CLIENT_CLOSED_REQUEST, endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
+import { CLIENT_CLOSED_REQUEST, closeRequest, endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
 import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
@@ -323,6 +323,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         s.proxyReq?.destroy();
       }
       obs?.onClose?.(aborted);
+      guard(Site.FINISH, () => closeRequest(s, metrics));
       // As nginx: a client that left before any answer reached it is logged as 499, not as the default 200.
       const status = aborted && (!res.headersSent || !res.socket) ? CLIENT_CLOSED_REQUEST : res.statusCode;
       const done = () => guard(Site.FINISH, () => finishRequest(s, status, finishDeps, end));
