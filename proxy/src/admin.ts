@@ -1,5 +1,6 @@
 // The admin port (design §1): /healthz, /metrics and /admin/*, never routed through nginx.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Registry, type OpenMetricsContentType } from 'prom-client';
 import { OPENMETRICS_TYPE, PROMETHEUS_TYPE, toPrometheusText, wantsOpenMetrics } from './exposition.js';
 import { refuseWrite, type AdminLock } from './admin-guard.js';
 import type { Metrics } from './metrics.js';
@@ -112,6 +113,17 @@ async function sampling(req: IncomingMessage, res: ServerResponse, deps: AdminDe
   return json(res, 200, samplingView(ratio, deps.sampler));
 }
 
+/** A registry of just the named metrics, rendered exactly as the whole one would render them. */
+function selected(registry: Metrics['registry'], names: readonly string[]): Metrics['registry'] {
+  const out = new Registry<OpenMetricsContentType>();
+  out.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  for (const n of new Set(names)) {
+    const m = registry.getSingleMetric(n);
+    if (m) out.registerMetric(m);
+  }
+  return out;
+}
+
 export function buildAdminServer(deps: AdminDeps): Server {
   const { metrics, state } = deps;
   return createServer((req, res) => {
@@ -136,10 +148,7 @@ export function buildAdminServer(deps: AdminDeps): Server {
       // A counter is registered as `x_total` and its family is `x` in OpenMetrics: either is accepted.
       const names = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').getAll('name')
         .map((n) => (metrics.registry.getSingleMetric(n) ? n : `${n}_total`));
-      const text = names.length
-        ? Promise.all(names.filter((n) => metrics.registry.getSingleMetric(n)).map((n) => metrics.registry.getSingleMetricAsString(n)))
-          .then((parts) => parts.map((p) => `${p}\n`).join('') + (om ? '# EOF\n' : ''))
-        : metrics.registry.metrics();
+      const text = names.length ? selected(metrics.registry, names).metrics() : metrics.registry.metrics();
       text.then(
         (body) => res.writeHead(200, { 'content-type': om ? OPENMETRICS_TYPE : PROMETHEUS_TYPE }).end(om ? body : toPrometheusText(body)),
         () => res.writeHead(500).end(),

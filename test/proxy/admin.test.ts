@@ -11,10 +11,11 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 async function admin(lock: AdminLock = { token: TOKEN, unixSocket: false }) {
   const ratio = new RatioControl(0.1);
   const state: AdminState = { draining: false };
-  const server = buildAdminServer({ metrics: buildMetrics(), state, ratio, sampler: 'parentbased_traceidratio', lock });
+  const metrics = buildMetrics();
+  const server = buildAdminServer({ metrics, state, ratio, sampler: 'parentbased_traceidratio', lock });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { ratio, state, server, url };
+  return { ratio, state, server, url, metrics };
 }
 
 const post = (url: string, body: string, headers: Record<string, string> = AUTH) =>
@@ -61,6 +62,8 @@ test('/metrics: OpenMetrics with exemplars for Prometheus, classic text otherwis
 
 test('/metrics?name=…: only the named families, in either format; unknown names are left out', async (t) => {
   const a = await admin();
+  a.metrics.clientAborts.inc({ http_route: '/x' });
+  a.metrics.activeRequests.inc({ http_request_method: 'GET' });
   const whole = await (await fetch(`${a.url}/metrics`)).text();
   const families = (text: string) => [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
   t.true(families(whole).length > 10);
@@ -68,6 +71,8 @@ test('/metrics?name=…: only the named families, in either format; unknown name
   t.deepEqual(families(some), ['http_server_active_requests', 'tts_proxy_client_aborts_total']);
   // The same lines as in the whole exposition.
   for (const line of some.split('\n').filter(Boolean)) t.true(whole.includes(line), line);
+  t.regex(some, /^tts_proxy_client_aborts_total\{http_route="\/x"\} 1$/m);
+  t.regex(some, /^http_server_active_requests\{http_request_method="GET"\} 1$/m);
   const om = await (await fetch(`${a.url}/metrics?name=tts_proxy_client_aborts_total`, { headers: { accept: 'application/openmetrics-text;version=1.0.0' } })).text();
   t.deepEqual(families(om), ['tts_proxy_client_aborts']);
   t.regex(om, /# EOF\n$/);
