@@ -25,7 +25,7 @@ export class Pending {
     set.add(res);
     res.once('close', () => {
       set.delete(res);
-      if (set.size === 0) this.waiting.get(socket)?.();
+      this.waiting.get(socket)?.();
     });
   }
 
@@ -40,12 +40,19 @@ export class Pending {
     return false;
   }
 
-  /** Calls `then` once every answer on `socket` has been written (or the connection died). */
-  whenIdle(socket: Duplex, then: () => void): void {
-    if (!this.busy(socket)) return then();
+  /**
+   * Calls `then` once every answer on `socket` has been written (or the connection died); with
+   * `wholeOnly`, once the answers to every request that arrived whole have.
+   */
+  whenIdle(socket: Duplex, then: () => void, wholeOnly = false): void {
+    const idle = () => {
+      for (const res of this.open.get(socket) ?? []) if (!wholeOnly || res.req.complete) return false;
+      return true;
+    };
+    if (idle()) return then();
     let done = false;
     const once = () => {
-      if (done) return;
+      if (done || (!socket.destroyed && !idle())) return;
       done = true;
       this.waiting.delete(socket);
       then();
@@ -61,11 +68,11 @@ export function onClientError(pending: Pending) {
     // The bad bytes (or the client's FIN) fell inside a request already on its way to the app: its
     // body can never end, so neither can its answer, and waiting for it would hold the connection
     // and the request for good (found by the fuzzer: a client that leaves mid-body). nginx ends
-    // such a request and closes ("client prematurely closed connection"); so does the proxy,
-    // which also tells the app (the exchange's close aborts the upstream request).
-    if (pending.cutShort(socket)) return void socket.destroy();
+    // such a request and closes ("client prematurely closed connection"), after answering the
+    // requests before it; so does the proxy, and the close aborts the cut request upstream.
     // Nothing after the bad bytes is read: the parser cannot say where the next request starts.
     socket.pause();
+    if (pending.cutShort(socket)) return void pending.whenIdle(socket, () => socket.destroy(), true);
     pending.whenIdle(socket, () => {
       if (socket.writable && !socket.destroyed) socket.end(answerFor(err.code));
       else socket.destroy();
