@@ -12,10 +12,13 @@ function arg(name: string): string {
   return v;
 }
 
+// The options the tracing proxy gives http-proxy (server.ts), so that the comparison is like for like.
 const proxy = httpProxy.createProxyServer({
   target: arg('--upstream'),
   // Without an agent http-proxy sends `Connection: close` and opens a socket per request.
   agent: new Agent({ keepAlive: true, maxSockets: Infinity }),
+  xfwd: true,
+  preserveHeaderKeyCase: true,
 });
 // http-proxy throws on an unhandled 'error' event; a 502 keeps the process (and the run) alive.
 proxy.on('error', (_err, _req, res) => {

@@ -1,11 +1,14 @@
-// `npm run bench`: throughput and latency of four ways to reach the same app, measured one after
+// `npm run bench`: throughput and latency of the ways to reach the same app, measured one after
 // another in ONE run on 127.0.0.1, so their ratios compare like with like:
 //   direct        load → upstream
-//   plain-proxy   load → bare http-proxy (keep-alive agent, nothing else) → upstream
+//   plain-proxy   load → bare http-proxy (the traced proxy's options: xfwd, keep-alive agent,
+//                 preserveHeaderKeyCase; nothing else) → upstream
 //   traced        load → tts-trace-proxy (real CLI, 100% sampled, Zipkin export) → upstream
 //   nginx+traced  load → nginx (repo template) → tts-trace-proxy → upstream
-// for two payloads: a ~200-byte JSON POST answered with a small JSON, and an SSE stream
-// (10 events 5 ms apart). Every box above is its own process; the load generator is autocannon
+//   traced …      the traced proxy with one switch off (exporter, access log, Gradio, ratio 0.01)
+// for three payloads: a ~20 KB static asset GET, a ~200-byte JSON POST answered with a small JSON
+// (a distinct event_id each), and an SSE stream (10 events 5 ms apart). For each proxy it prints
+// req/s and CPU µs per request against plain http-proxy. Every box above is its own process; the load generator is autocannon
 // in a fresh child process per measurement (see load.ts for why). Nothing is asserted: the
 // numbers are printed, and written as JSON with --out PATH.
 //
@@ -60,17 +63,28 @@ const JOIN_BODY = JSON.stringify({
 });
 
 interface Payload {
-  readonly name: 'json' | 'sse';
+  readonly name: 'static' | 'json' | 'sse';
   readonly spec: (url: string, o: Options) => LoadSpec;
+  /** The sanity check of one answer's body. */
+  readonly ok: (body: string) => boolean;
 }
 
 const PAYLOADS: readonly Payload[] = [
+  {
+    name: 'static',
+    spec: (url, o) => ({
+      url: `${url}/assets/index.js`, method: 'GET', headers: {},
+      connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: false, sseEvents: 0,
+    }),
+    ok: (body) => body.length > 19_000 && body.startsWith('/* app bundle */'),
+  },
   {
     name: 'json',
     spec: (url, o) => ({
       url: `${url}/gradio_api/queue/join`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JOIN_BODY,
       connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: false, sseEvents: 0,
     }),
+    ok: (body) => body.includes('"event_id"'),
   },
   {
     name: 'sse',
@@ -78,7 +92,16 @@ const PAYLOADS: readonly Payload[] = [
       url: `${url}/gradio_api/queue/data?session_hash=k3j4h5g6f7d8`, method: 'GET', headers: { accept: 'text/event-stream' },
       connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: true, sseEvents: SSE_EVENTS,
     }),
+    ok: (body) => body.split('\n\n').length - 1 === SSE_EVENTS,
   },
+];
+
+/** The traced proxy with one switch each turned off: where its cost comes from. */
+const ABLATIONS: readonly { name: string; env?: NodeJS.ProcessEnv; args?: readonly string[] }[] = [
+  { name: 'traced exporter=none', env: { OTEL_TRACES_EXPORTER: 'none' } },
+  { name: 'traced log=off', env: { TTS_PROXY_ACCESS_LOG: 'off' } },
+  { name: 'traced gradio=off', args: ['--gradio', 'false'] },
+  { name: 'traced ratio=0.01', env: { OTEL_TRACES_SAMPLER_ARG: '0.01' } },
 ];
 
 // ---- measurement ----
@@ -140,7 +163,7 @@ async function sanityCheck(targets: readonly Target[], traced: ReadonlySet<strin
       const spec = p.spec(t.url, o);
       const r = await fetch(spec.url, { method: spec.method, headers: spec.headers, body: spec.body, signal: AbortSignal.timeout(5000) });
       const body = await r.text();
-      const ok = r.status === 200 && (spec.sseEvents ? body.split('\n\n').length - 1 === spec.sseEvents : body.includes('"event_id"'));
+      const ok = r.status === 200 && p.ok(body);
       if (!ok) throw new Error(`sanity check failed: ${t.name} ${p.name} → HTTP ${r.status}: ${body.slice(0, 300)}`);
       if (traced.has(t.name) && !r.headers.get('x-trace-id')) throw new Error(`sanity check failed: ${t.name} ${p.name} has no x-trace-id header`);
     }
@@ -175,6 +198,25 @@ function resultsTable(ms: readonly Measurement[]): string {
     ['target', 'payload', 'req/s', 'p50 ms', 'p99 ms', 'ttfe p50', 'ttfe p99', 'req/s÷direct', 'p99÷direct', 'responses', 'bad'],
     rows,
   );
+}
+
+/** The process each target adds on the path (the one whose CPU per request is compared). */
+const PROXY_ROLE: Record<string, string> = { 'plain-proxy': 'plain-proxy', traced: 'trace-proxy', ...Object.fromEntries(ABLATIONS.map((a) => [a.name, a.name])) };
+
+/** CPU µs of the target's proxy process per request, from its own /proc accounting. */
+const proxyMicros = (m: Measurement): number | undefined => {
+  const role = PROXY_ROLE[m.target];
+  return role && m.result.rps > 0 ? (m.cores[role]! / m.result.rps) * 1e6 : undefined;
+};
+
+/** Each proxy against the untraced one (plain http-proxy, same options), payload by payload. */
+function ratioTable(ms: readonly Measurement[]): string {
+  const plain = new Map(ms.filter((m) => m.target === 'plain-proxy').map((m) => [m.payload, m]));
+  const rows = ms.filter((m) => PROXY_ROLE[m.target] && m.target !== 'plain-proxy').map((m) => {
+    const p = plain.get(m.payload);
+    return [m.target, m.payload, f(m.result.rps, 0), f(p && m.result.rps / p.result.rps), f(proxyMicros(m), 0), f(p && proxyMicros(p), 0), f(p && proxyMicros(m)! / proxyMicros(p)!)];
+  });
+  return table(['target', 'payload', 'req/s', 'req/s÷untraced', 'proxy CPU µs/req', 'untraced µs/req', 'CPU÷untraced'], rows);
 }
 
 function cpuTable(ms: readonly Measurement[]): string {
@@ -221,7 +263,8 @@ async function main(): Promise<number> {
   out(`All processes (load generator, upstream app, proxies, nginx workers, span sink) run on 127.0.0.1 and share these ${ncpu} cores:`);
   out('a hop costs CPU that the load generator and the app would otherwise get, so the ratios, not the absolute numbers, are the result.');
   out(`load: autocannon in a child process, ${o.connections} connections, pipelining 1, ${o.warmupS} s warm-up (discarded) + ${o.durationS} s measured, per target and payload.`);
-  out(`payloads: json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end).`);
+  out(`payloads: static = GET /assets/index.js (~20 KB); json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out, a distinct event_id each); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end).`);
+  out(`ablations: the traced proxy with one switch off each: ${ABLATIONS.map((a) => a.name).join(', ')}.`);
   out(`traced proxy: real CLI, every request sampled (SERVER + CLIENT span), batch export with default settings to ${zipkinUrl ? `Zipkin at ${zipkinUrl}` : 'the bench\'s span sink'}; access log on (stdout → /dev/null).`);
   out();
 
@@ -257,16 +300,30 @@ async function main(): Promise<number> {
     stoppers.push(() => traced.stop());
     const front = await startNginxFront(traced.port);
     stoppers.push(() => front.stop());
+    // Their spans go elsewhere, so that the sink's count stays the traced proxy's own.
+    const ablationSink = zipkinUrl ? undefined : await startSink();
+    if (ablationSink) stoppers.push(() => ablationSink.close());
+    const ablationSpansUrl = `${zipkinUrl ?? ablationSink!.url}/api/v2/spans`;
+    const ablated: Target[] = [];
+    for (const a of ABLATIONS) {
+      const p = await startTracedProxy(upstream.url, ablationSpansUrl, `${serviceName}-ablation`, nodeArgs, a.env, a.args);
+      stoppers.push(() => p.stop());
+      ablated.push({ ...p, name: a.name });
+    }
 
     const targets: Target[] = [
       { ...upstream, name: 'direct' },
       { ...plain, name: 'plain-proxy' },
       { ...traced, name: 'traced' },
       { ...front, name: 'nginx+traced' },
+      ...ablated,
     ];
     await sanityCheck(targets, new Set(['traced', 'nginx+traced']), o);
 
-    const roles: Roles = { upstream: upstream.pids, 'plain-proxy': plain.pids, 'trace-proxy': traced.pids, nginx: front.pids };
+    const roles: Roles = {
+      upstream: upstream.pids, 'plain-proxy': plain.pids, 'trace-proxy': traced.pids, nginx: front.pids,
+      ...Object.fromEntries(ablated.map((t) => [t.name, () => t.pids()])),
+    };
     const measurements: Measurement[] = [];
     for (const payload of PAYLOADS) {
       for (const target of targets) {
@@ -282,6 +339,9 @@ async function main(): Promise<number> {
     const proxyExit = await traced.child.exited;
 
     out(resultsTable(measurements));
+    out();
+    out('Against plain http-proxy with the same options (xfwd, keep-alive agent, preserveHeaderKeyCase), measured in this run:');
+    out(ratioTable(measurements));
     out('ttfe = time to first SSE event (first body byte). bad = errors/timeouts/non-2xx/body mismatches.');
     out('Ratios compare with "direct" for the same payload; req/s÷direct < 1 and p99÷direct > 1 mean overhead.');
     out();

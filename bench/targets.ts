@@ -141,15 +141,16 @@ export interface TracedProxy extends Target {
  * and the bench does not pay for reading it. `nodeArgs` (env BENCH_PROXY_NODE_ARGS) is for
  * profiling, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
-export async function startTracedProxy(upstream: string, zipkinSpansUrl: string, serviceName: string, nodeArgs: readonly string[]): Promise<TracedProxy> {
+export async function startTracedProxy(upstream: string, zipkinSpansUrl: string, serviceName: string, nodeArgs: readonly string[], extraEnv: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): Promise<TracedProxy> {
   const port = await freePort();
   const adminPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     OTEL_TRACES_EXPORTER: 'zipkin',
     OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkinSpansUrl,
     OTEL_SERVICE_NAME: serviceName,
+    ...extraEnv,
   };
-  const child = spawnChild('tts-trace-proxy', process.execPath, [...PROXY_NODE_FLAGS, ...nodeArgs, PROXY_MAIN, '--upstream', upstream, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`], { env, stdout: 'ignore' });
+  const child = spawnChild('tts-trace-proxy', process.execPath, [...PROXY_NODE_FLAGS, ...nodeArgs, PROXY_MAIN, '--upstream', upstream, '--listen', `127.0.0.1:${port}`, '--admin', `127.0.0.1:${adminPort}`, ...extraArgs], { env, stdout: 'ignore' });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 15_000;
   for (;;) {

@@ -2,7 +2,8 @@
 // its event loop never competes with the load generator's or the proxy's (they still share the
 // machine's cores). It mimics Gradio's two hot paths with fixed, tiny bodies so that the bench
 // measures the proxies, not the app:
-//   POST /gradio_api/queue/join   small JSON in, small JSON out ({"event_id": ...})
+//   GET  /assets/index.js         a ~20 KB static script, as a page load fetches dozens of
+//   POST /gradio_api/queue/join   small JSON in, small JSON out ({"event_id": ...}, distinct each time)
 //   GET  /gradio_api/queue/data   SSE: SSE_EVENTS events SSE_INTERVAL_MS apart, then the end
 // usage: node dist/bench/upstream.js --port N [--sse-events 10] [--sse-interval-ms 5]
 import { createServer } from 'node:http';
@@ -19,7 +20,11 @@ const sseEvents = flag('--sse-events', 10);
 const sseIntervalMs = flag('--sse-interval-ms', 5);
 
 const EVENT_ID = 'a3f1c2d4e5b60718293a4b5c6d7e8f90';
-const JOIN_ANSWER = Buffer.from(JSON.stringify({ event_id: EVENT_ID }));
+// A distinct event_id per answer, as Gradio gives: the proxy registers each one.
+let joins = 0;
+const joinAnswer = (): Buffer => Buffer.from(JSON.stringify({ event_id: `${(joins++).toString(16).padStart(8, '0')}${EVENT_ID.slice(8)}` }));
+// A static asset of the web UI, about 20 KB of script.
+const ASSET = Buffer.from(`/* app bundle */\n${'export const x = "0123456789abcdef0123456789abcdef";\n'.repeat(400)}`);
 
 // Gradio-shaped SSE messages of ~150 bytes; the last one is `process_completed`.
 function sseEvent(i: number): Buffer {
@@ -37,9 +42,15 @@ const server = createServer((req, res) => {
     // Read the whole body before answering, as a real app must.
     req.on('data', () => undefined);
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': JOIN_ANSWER.length });
-      res.end(JOIN_ANSWER);
+      const answer = joinAnswer();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
+      res.end(answer);
     });
+    return;
+  }
+  if (req.method === 'GET' && path.startsWith('/assets/')) {
+    res.writeHead(200, { 'content-type': 'text/javascript', 'content-length': ASSET.length, 'cache-control': 'public, max-age=0' });
+    res.end(ASSET);
     return;
   }
   if (req.method === 'GET' && path.startsWith('/gradio_api/queue/data')) {

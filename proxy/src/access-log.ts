@@ -29,7 +29,39 @@ export interface AccessLogEntry {
  * names (design §3, never exported). `sampled` is the head decision, the flag the app was sent;
  * a trace the proxy keeps for an error or slowness is in the backend all the same.
  */
-export function writeAccessLog(sink: Writable | undefined, s: RequestState, status: number, durationMs: number, format: LogFormat = 'json'): void {
+/** Where access-log lines go: one string per request, newline included. */
+export interface LineSink {
+  write(line: string): unknown;
+}
+
+/**
+ * Lines written in one event-loop turn leave in one write: stdout to a file or a pipe is written
+ * synchronously by Node, so a write per request was a system call per request. A line waits at
+ * most until the turn ends (setImmediate), and `flush` empties the buffer at shutdown.
+ */
+export class BatchedLines implements LineSink {
+  private pending: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly sink: Writable) {}
+
+  write(line: string): void {
+    this.pending.push(line);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (!this.pending.length) return;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending = [];
+    this.sink.write(text);
+  }
+}
+
+export function writeAccessLog(sink: LineSink | undefined, s: RequestState, status: number, durationMs: number, format: LogFormat = 'json'): void {
   if (!sink) return;
   const sc = s.serverSpan?.spanContext();
   const entry: AccessLogEntry = {

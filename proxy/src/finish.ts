@@ -1,8 +1,7 @@
 // Ends a request exactly once: span statuses, metrics, access log. Runs from the response's
 // 'close' (or the websocket's), whichever way the exchange ended.
 import { SpanStatusCode } from '@opentelemetry/api';
-import type { Writable } from 'node:stream';
-import { writeAccessLog } from './access-log.js';
+import { writeAccessLog, type LineSink } from './access-log.js';
 import type { LogFormat } from '../../common/logger.js';
 import { exemplarLabels, statusClass, type Metrics } from './metrics.js';
 import { elapsedMs, type RequestState } from './request-state.js';
@@ -11,7 +10,7 @@ import { toHrTime } from './spans/time.js';
 
 export interface FinishDeps {
   readonly metrics: Metrics;
-  readonly accessLog: Writable | undefined;
+  readonly accessLog: LineSink | undefined;
   readonly accessLogFormat?: LogFormat;
   /** Whether the trace will be in the backend (head-sampled or kept by the tail): exemplars name only those. */
   readonly willKeep?: (traceId: string, sampled: boolean) => boolean;

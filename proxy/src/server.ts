@@ -7,6 +7,7 @@ import { buildAdminServer, type AdminState } from './admin.js';
 import type { ProxyConfig } from './config/load.js';
 import { classify } from './errors.js';
 import { buildTracing, type Tracing } from './export/exporters.js';
+import { BatchedLines } from './access-log.js';
 import { CLIENT_CLOSED_REQUEST, closeRequest, endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
 import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
@@ -83,7 +84,9 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const canary: CanaryOptions = { arms: config.arms, header: config.canaryHeader, cookie: config.canaryCookie, cookieMaxAgeS: config.canaryCookieMaxAgeS };
   const deps: PipelineDeps = { config, canary, tracer, extract, metrics, clientAddress: makeClientAddress(config.trustedProxies) };
   const reveal = sampledFlagFor(tracing.sampler);
-  const finishDeps: FinishDeps = { metrics, accessLog: openSink(config.accessLog), accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
+  const accessSink = openSink(config.accessLog);
+  const accessLog = accessSink ? new BatchedLines(accessSink) : undefined;
+  const finishDeps: FinishDeps = { metrics, accessLog, accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
   const adminState: AdminState = { draining: false };
   const gradioParseErrors = new Counter({
     name: 'tts_proxy_gradio_parse_errors_total', help: 'Gradio payloads that could not be parsed (the bytes were forwarded unchanged).',
@@ -433,6 +436,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         new Promise((r) => setTimeout(r, 1000).unref()),
       ]);
     }
+    accessLog?.flush();
     await tracing.flush(Math.max(1000, deadlineMs - (Date.now() - started)));
     await new Promise<void>((resolve) => admin.close(() => resolve()));
   }
