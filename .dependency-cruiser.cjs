@@ -1,7 +1,5 @@
 // Which layer may import which (docs/architecture.md, "Code layout"). Run by the test command
-// (`npm run lint:deps`); a wrong-way import fails it. Known violations that the lifecycle
-// redesign (issue 10) removes are listed in .dependency-cruiser-known-violations.json: they are
-// tolerated, a new one is not.
+// (`npm run lint:deps`); a wrong-way import fails it. There is no list of tolerated violations.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [

@@ -2,8 +2,25 @@
 // response tees call these hooks; none of them may block, throw into, or alter the stream
 // (guardObserver below). The lifecycle owns this contract; observers implement it and import
 // nothing of the lifecycle.
+import type { Context, Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { guarded, guardedAsync, Site, type GuardSite } from './guard.js';
+import type { ArmChoice } from './spans/http.js';
+
+/**
+ * What an observer may read of its request, and the one field it may set: the lifecycle's own
+ * record (request-state.ts) satisfies it, and observers never import that record.
+ */
+export interface ObservedRequest extends ArmChoice {
+  readonly method: string;
+  readonly route: string;
+  readonly upstream?: URL;
+  readonly parentContext: Context;
+  readonly serverSpan?: Span;
+  readonly serverContext?: Context;
+  /** The request's error.type, when an observer learns it (an app error inside a 200). */
+  errorType?: string;
+}
 
 export interface Observer {
   onRequestChunk?(chunk: Buffer): void;

@@ -4,7 +4,7 @@ import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { request } from 'node:http';
 import { probeDataUrl } from '../audio/probe.js';
-import type { RequestState } from '../request-state.js';
+import type { ObservedRequest } from '../observer.js';
 import * as A from '../spans/attributes.js';
 import type { Dependency } from './app-config.js';
 import type { AppView, GradioContext, Handle } from './context.js';
@@ -27,7 +27,7 @@ export const CONFIG_LIMITS: CaptureLimits = { maxString: 4096, headChars: 256, m
 /** Everything one observed request needs. */
 export interface Exchange {
   readonly g: GradioContext;
-  readonly state: RequestState;
+  readonly state: ObservedRequest;
   readonly req: IncomingMessage;
   /** Route template without the /gradio_api prefix, e.g. `/queue/join`. */
   readonly family: string;

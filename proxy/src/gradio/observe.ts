@@ -2,7 +2,6 @@
 // parsers see into prediction spans and attributes. Bytes are observed, never held.
 import type { IncomingMessage } from 'node:http';
 import { PROBE_HEAD_BYTES, probeAudio, probeDataUrl } from '../audio/probe.js';
-import type { RequestState } from '../request-state.js';
 import * as A from '../spans/attributes.js';
 import type { GradioContext } from './context.js';
 import {
@@ -11,7 +10,7 @@ import {
 import { guardedAsync, Site } from '../guard.js';
 import { apiNameFromSegment } from './names.js';
 import { audioAttributes, describeInputs } from './inputs.js';
-import type { Observer } from '../observer.js';
+import type { ObservedRequest, Observer } from '../observer.js';
 import { now, whenReady, type Prediction } from './prediction.js';
 import { applyQueueMessage, callStreamObserver, queueDataObserver } from './queue.js';
 import { UploadParser } from './upload.js';
@@ -253,7 +252,7 @@ function rawStreamObserver(x: Exchange): Observer {
   };
 }
 
-export function observe(g: GradioContext, state: RequestState, req: IncomingMessage, startedAt: number): Observer | undefined {
+export function observe(g: GradioContext, state: ObservedRequest, req: IncomingMessage, startedAt: number): Observer | undefined {
   const family = state.route.startsWith('/gradio_api/') ? state.route.slice('/gradio_api'.length) : state.route;
   const x: Exchange = { g, state, req, family, startedAt, app: g.app(state.upstream!) };
   const method = state.method;
