@@ -1,23 +1,22 @@
 // Every span name, attribute key and error.type value the proxy emits. The logic holds no key
 // strings; docs/tracing-schema.md lists the same set and a test keeps the two equal.
 
-// Stable OpenTelemetry HTTP semantic conventions (semconv 1.2x+).
-export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
-export const ATTR_HTTP_REQUEST_METHOD_ORIGINAL = 'http.request.method_original';
-export const ATTR_HTTP_ROUTE = 'http.route';
-export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
-export const ATTR_URL_PATH = 'url.path';
-export const ATTR_URL_SCHEME = 'url.scheme';
-export const ATTR_URL_FULL = 'url.full';
-export const ATTR_SERVER_ADDRESS = 'server.address';
-export const ATTR_SERVER_PORT = 'server.port';
-export const ATTR_CLIENT_ADDRESS = 'client.address';
-export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address';
-export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';
-export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
+// Stable OpenTelemetry semantic conventions, from the package itself.
+import {
+  ATTR_CLIENT_ADDRESS, ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL, ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE, ATTR_NETWORK_PEER_ADDRESS, ATTR_NETWORK_PROTOCOL_VERSION, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL,
+  ATTR_URL_PATH, ATTR_URL_SCHEME, ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
+
+export {
+  ATTR_CLIENT_ADDRESS, ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL, ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE, ATTR_NETWORK_PEER_ADDRESS, ATTR_NETWORK_PROTOCOL_VERSION, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL,
+  ATTR_URL_PATH, ATTR_URL_SCHEME, ATTR_USER_AGENT_ORIGINAL,
+};
+// Still "incubating" there, and the package asks users to copy those rather than import them
+// (they may change name between minor releases).
 export const ATTR_HTTP_REQUEST_BODY_SIZE = 'http.request.body.size';
 export const ATTR_HTTP_RESPONSE_BODY_SIZE = 'http.response.body.size';
-export const ATTR_ERROR_TYPE = 'error.type';
 
 // Ours.
 export const ATTR_PROXY_CLIENT_ABORTED = 'tts.proxy.client_aborted';
