@@ -37,6 +37,8 @@ interface Slot {
   job?: Job;
   /** Set when the pool itself ends the thread, so its exit is not taken for a crash. */
   retiring: boolean;
+  /** The thread reported that it could not load the voice: it is done with native calls. */
+  failed?: boolean;
 }
 
 // A replacement that keeps dying (e.g. the model file vanished) must not spin the CPU.
@@ -81,6 +83,7 @@ export class WorkerPool {
             return;
           case 'fatal':
             slot.retiring = true;
+            slot.failed = true;
             void worker.terminate();
             reject(new TtsError(msg.code, msg.message));
             return;
@@ -196,8 +199,9 @@ export class WorkerPool {
     await Promise.all(this.slots.map(async (s) => {
       s.retiring = true;
       const exited = new Promise<void>((resolve) => s.worker.once('exit', () => resolve()));
-      if (!s.job) {
-        // Idle: no native call on the thread's stack, so terminating it is safe.
+      // Idle, or already failed to load: no native call on the thread's stack, so terminating it
+      // is safe. A thread still loading the voice is inside one, as a busy one is: it is asked.
+      if (!s.job && (s.ready || s.failed)) {
         await s.worker.terminate();
         return;
       }

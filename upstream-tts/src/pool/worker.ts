@@ -25,6 +25,14 @@ let exitRequested = false;
 const exitIfAsked = (): void => {
   if (exitRequested) process.exit(0);
 };
+// Loading the voice is a native call too: a pool closed meanwhile (another thread failed to load
+// a corrupt model, say) asks, and this thread exits once the load is over, whichever way it went.
+let loading = true;
+port.on('message', (msg: ToWorker) => {
+  if (msg.type !== 'exit') return;
+  exitRequested = true;
+  if (!loading && active === undefined) process.exit(0);
+});
 
 async function start() {
   const started = nowMs();
@@ -78,6 +86,8 @@ async function synthesize(loaded: Loaded, id: number, request: SynthesizeRequest
 
 start().then(
   (loaded) => {
+    loading = false;
+    exitIfAsked();
     // Jobs run one at a time per thread (the pool never sends a second before `done`/`failed`),
     // but cancel messages must be seen between sentences, so the handler itself is not serialised.
     port.on('message', (msg: ToWorker) => {
@@ -85,11 +95,7 @@ start().then(
         if (msg.id === active) cancelRequested = true;
         return;
       }
-      if (msg.type === 'exit') {
-        exitRequested = true;
-        if (active === undefined) process.exit(0);
-        return;
-      }
+      if (msg.type === 'exit') return; // the listener above
       active = msg.id;
       cancelRequested = false;
       synthesize(loaded, msg.id, msg.request).then(
@@ -105,7 +111,9 @@ start().then(
     });
   },
   (err: unknown) => {
+    loading = false;
     const e = classify(err);
     post({ type: 'fatal', code: e.code === 'internal' ? 'voice_invalid' : e.code, message: e.message });
+    exitIfAsked();
   },
 );
