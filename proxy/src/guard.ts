@@ -124,6 +124,11 @@ export function guardedListener<A extends unknown[]>(emitter: EventEmitter, even
   emitter.on(event, guarded(site, fn as (...args: unknown[]) => unknown));
 }
 
+/** A one-off, unref'd timer whose callback is guarded. */
+export function guardedTimeout(site: GuardSite, fn: () => unknown, ms: number): NodeJS.Timeout {
+  return setTimeout(guarded(site, fn), ms).unref();
+}
+
 /** A repeating, unref'd timer whose callback is guarded. */
 export function guardedInterval(site: GuardSite, fn: () => unknown, ms: number): NodeJS.Timeout {
   return setInterval(guarded(site, fn), ms).unref();

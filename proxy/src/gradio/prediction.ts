@@ -46,6 +46,8 @@ export class Prediction {
   private readonly pending: Promise<unknown>[] = [];
   private readonly startedAt: Millis;
   outputDurationS?: number;
+  /** When the last queue message of this prediction passed (any stream). */
+  lastMessageAt?: Millis;
 
   constructor(private readonly init: PredictionInit) {
     this.startedAt = init.startedAt;

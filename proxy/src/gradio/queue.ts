@@ -4,7 +4,7 @@ import * as A from '../spans/attributes.js';
 import type { Observer } from '../observer.js';
 import { complete, isObj, parseError, type Exchange } from './exchange.js';
 import { now, whenReady, type Prediction } from './prediction.js';
-import { guardedAsync, Site } from '../guard.js';
+import { guardedAsync, guardedTimeout, Site } from '../guard.js';
 import { cleanName } from './names.js';
 import { SseTokenizer } from './sse.js';
 import type { Captured } from './json-capture.js';
@@ -27,7 +27,11 @@ const isSessionNotFound = (m: Msg): boolean =>
   m.session_not_found === true || (typeof m.message === 'string' && /session not found/i.test(m.message));
 
 /** Applies one queue message to its prediction. Unknown messages and fields are ignored (§8.10). */
+/** How long a prediction whose stream the client closed may reappear on another before it counts as cancelled. */
+export const REOPEN_GRACE_MS = 2000;
+
 export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()): void {
+  p.lastMessageAt = at;
   switch (m.msg) {
     case 'estimation':
       p.estimation(num(m.rank), num(m.queue_size), num(m.rank_eta));
@@ -83,8 +87,8 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
   let unknown = 0;
   let chain: Promise<void> = Promise.resolve();
 
-  const handle = async (data: string) => {
-    const at = now();
+  // `at` is when the message passed, not when its turn in the chain came.
+  const handle = async (data: string, at: number) => {
     const m = parseJson(data);
     if (!isObj(m)) {
       parseError(x, 'invalid_json');
@@ -126,22 +130,32 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
     onResponse(res) { sse200 = res.statusCode === 200 && /text\/event-stream/.test(String(res.headers['content-type'] ?? '')); },
     onResponseChunk(c) {
       if (!sse200) return;
-      for (const e of sse.feed(c)) enqueue(Site.STREAM_MESSAGE, () => handle(e.data));
+      const at = now();
+      for (const e of sse.feed(c)) enqueue(Site.STREAM_MESSAGE, () => handle(e.data, at));
     },
     onResponseEnd() {
       if (!sse200) return;
-      for (const e of sse.end()) enqueue(Site.STREAM_MESSAGE, () => handle(e.data));
+      const at = now();
+      for (const e of sse.end()) enqueue(Site.STREAM_MESSAGE, () => handle(e.data, at));
     },
     onClose(aborted) {
       if (!aborted) return;
+      const at = now();
       enqueue(Site.CLOSE, () => {
-        // The client left: Gradio cancels the session's queued and running work (§5.2).
+        // The client left: Gradio cancels the session's queued and running work (§5.2). But a
+        // page may close one stream and open the next for the same session (two events back to
+        // back, found under load): a prediction whose messages go on there was not cancelled.
+        // So the verdict waits a moment, and stands only if nothing was heard of it since; the
+        // span still ends when the stream did.
         routing.onAbort?.();
         if (!session) return;
         for (const h of [...x.g.predictions.values()]) {
           if (h.sessionKey !== session) continue;
-          x.g.predictions.delete(h.eventId);
-          whenReady(h.ready, (p) => p.finish(A.EndReason.CANCELLED));
+          guardedTimeout(Site.CLOSE, () => whenReady(h.ready, (p) => {
+            if ((p.lastMessageAt ?? -Infinity) > at) return;
+            if (x.g.predictions.get(h.eventId) === h) x.g.predictions.delete(h.eventId);
+            return p.finish(A.EndReason.CANCELLED, undefined, undefined, at);
+          }), REOPEN_GRACE_MS);
         }
       });
     },
