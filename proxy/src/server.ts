@@ -21,7 +21,7 @@ import { ConnectionEnd, dropAfterLast } from './forwarding/connection-end.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { lingeringClose } from './forwarding/linger.js';
-import { isBodyless, StaleConnectionRetry } from './forwarding/stale-connection.js';
+import { StaleConnectionRetry } from './forwarding/stale-connection.js';
 import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
 import { relayResponseTrailers } from './forwarding/trailers.js';
@@ -139,18 +139,13 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // for good if it succeeds, and a pooled one the app is closing would cost the client its
   // handshake (stale-connection.ts), which cannot be sent again once http-proxy gave up the socket.
   const wsAgent = new OutgoingAgent({ keepAlive: false });
-  const stale = new StaleConnectionRetry();
+  const stale = new StaleConnectionRetry<NonNullable<WebOptions>>();
   const upstreamRetries = new Counter({
     name: 'tts_proxy_upstream_retries_total', help: 'Requests sent again on a fresh connection because the reused keep-alive connection to the app was closed under them.',
     registers: [metrics.registry],
   });
-  // What a retry needs: the options, and the X-Forwarded-* fields as they were before http-proxy
-  // appended this hop to them (`xfwd`), so that the second try does not append it twice.
-  const webOptions = new WeakMap<IncomingMessage, { options: NonNullable<WebOptions>; forwarded: [string, string | string[] | undefined][] }>();
-  const FORWARDED = ['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host'];
   const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}): void => {
-    webOptions.set(req, { options, forwarded: FORWARDED.map((h) => [h, req.headers[h]]) });
-    agent.creating((proxyReq) => { stale.sent(req, proxyReq); onUpstreamRequest(req, proxyReq, false, targetIsRoot(options)); },
+    agent.creating((proxyReq) => { stale.sent(req, proxyReq, options); onUpstreamRequest(req, proxyReq, false, targetIsRoot(options)); },
       () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }));
   };
   const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}): void =>
@@ -221,12 +216,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     const s = stateOf(req);
     if (s?.clientAborted) return;
     // Forwarding policy, observed or not. A buffered body (the gate's) was consumed by the first try.
-    const sent = webOptions.get(req);
-    if ('writeHead' in resOrSocket && !(resOrSocket as ServerResponse).headersSent && sent && !sent.options.buffer
-      && stale.shouldRetry(req, err, isBodyless(req))) {
+    const again = 'writeHead' in resOrSocket && !(resOrSocket as ServerResponse).headersSent ? stale.retry(req, err) : undefined;
+    if (again && !again.buffer) {
       upstreamRetries.inc();
-      for (const [h, v] of sent.forwarded) { if (v === undefined) delete req.headers[h]; else req.headers[h] = v; }
-      return void forward(req, resOrSocket as ServerResponse, sent.options);
+      // The first try already appended this hop to the X-Forwarded-* fields.
+      return void forward(req, resOrSocket as ServerResponse, { ...again, xfwd: false });
     }
     const c = classify(err, s?.timedOut ?? false);
     if (s) {

@@ -7,14 +7,9 @@
 // connection, when sending it again cannot repeat work the app did: it carries no body, so the
 // whole of it is still at hand, and the app answered nothing.
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { UpstreamRequest } from './node-internals.js';
 
 const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-
-interface Attempt {
-  readonly upstream: ClientRequest;
-  answered: boolean;
-  retried: boolean;
-}
 
 /** Whether the request's whole message is its head: no Content-Length above 0, no Transfer-Encoding. */
 export function isBodyless(req: IncomingMessage): boolean {
@@ -22,28 +17,31 @@ export function isBodyless(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
-export class StaleConnectionRetry {
-  private readonly attempts = new WeakMap<IncomingMessage, Attempt>();
+/** The try in flight for a request, and what sending it again needs. */
+interface Attempt<O> {
+  readonly upstream: ClientRequest;
+  readonly options: O;
+}
+
+export class StaleConnectionRetry<O> {
+  private readonly attempts = new WeakMap<IncomingMessage, Attempt<O>>();
+  private readonly retried = new WeakSet<IncomingMessage>();
 
   /** Records the upstream request made for `req` (each attempt replaces the last). */
-  sent(req: IncomingMessage, upstream: ClientRequest): void {
-    const retried = this.attempts.get(req)?.retried ?? false;
-    const attempt: Attempt = { upstream, answered: false, retried };
-    upstream.once('response', () => { attempt.answered = true; });
-    upstream.once('upgrade', () => { attempt.answered = true; });
-    this.attempts.set(req, attempt);
+  sent(req: IncomingMessage, upstream: ClientRequest, options: O): void {
+    this.attempts.set(req, { upstream, options });
   }
 
   /**
-   * Whether `err` on `req`'s upstream request is a stale reused connection worth one more try;
-   * when it is, the try is counted as taken. `replayable` is false once the request's body (if
-   * any) has been consumed by the failed attempt.
+   * The options to send `req` again with, when `err` on its upstream request is a stale reused
+   * connection worth one more try (the try is then counted as taken); else undefined. Node sets
+   * `res` on the upstream request as soon as an answer (or a 101) arrives: then nothing is sent again.
    */
-  shouldRetry(req: IncomingMessage, err: unknown, replayable: boolean): boolean {
+  retry(req: IncomingMessage, err: unknown): O | undefined {
     const a = this.attempts.get(req);
-    if (!a || a.retried || a.answered || !a.upstream.reusedSocket || !replayable) return false;
-    if (!STALE_CODES.has((err as NodeJS.ErrnoException | undefined)?.code ?? '')) return false;
-    a.retried = true;
-    return true;
+    if (!a || this.retried.has(req) || (a.upstream as UpstreamRequest).res || !a.upstream.reusedSocket || !isBodyless(req)) return undefined;
+    if (!STALE_CODES.has((err as NodeJS.ErrnoException | undefined)?.code ?? '')) return undefined;
+    this.retried.add(req);
+    return a.options;
   }
 }
