@@ -109,8 +109,10 @@ export function runConnection(conn: Connection, ids: readonly string[], opts: Cl
     const check = () => {
       if (done) return;
       const msgs = stream.messages;
-      // An endless answer has shown it streams: nothing more will come on this connection.
-      if (endlessAt >= 0 && endlessAt < want && msgs[endlessAt] && (msgs[endlessAt]!.body.length > 0 || stream.error)) return finish();
+      // An endless answer has shown it streams: nothing more will come on this connection. (The
+      // gateway's own complete answer, when the app's connection failed first, is not one.)
+      const endless = msgs[endlessAt];
+      if (endlessAt >= 0 && endlessAt < want && endless && !endless.complete && (endless.body.length > 0 || stream.error)) return finish();
       if (answeredAt === undefined && msgs.length >= want && msgs.slice(0, want).every((m) => m.complete)) {
         answeredAt = Date.now();
         if (!closing) return finish();

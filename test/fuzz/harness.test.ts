@@ -5,9 +5,9 @@ import fc from 'fast-check';
 import { connect, createServer, type Server } from 'node:net';
 import { caseArb } from './generators.js';
 import { DEFAULTS, Harness } from './harness.js';
-import { awaitedAnswers, MAX_HEAD_BYTES, proxyVerdict, refusedByProxy, type ConnResult } from './client.js';
-import { checkAnswered } from './invariants.js';
-import type { Connection, FuzzCase } from './model.js';
+import { awaitedAnswers, MAX_HEAD_BYTES, proxyVerdict, refusedByProxy, runConnection, type ConnResult } from './client.js';
+import { checkAnswered, checkBytes, checkClose } from './invariants.js';
+import type { Connection, FuzzCase, FuzzRequest, Reply } from './model.js';
 import type { UpstreamRecord } from './upstream.js';
 import { stringExpr } from './snippet.js';
 import { DirectTarget } from './target.js';
@@ -86,4 +86,53 @@ test('the model: a request the proxy refuses ends its connection; one forwarded 
   t.deepEqual(checkAnswered(conn, result, forwarded, { direct: false }).map((f) => f.signature), ['request forwarded after the last one on its connection']);
   t.deepEqual(checkAnswered(conn, result, new Map(), { direct: false }).map((f) => f.signature), ['connection closed without an answer (not forwarded)'],
     'the refused request itself must still be answered');
+});
+
+const request = (method: string, target: string, close = false, body = ''): FuzzRequest =>
+  ({ method, target, version: '1.1', headers: [['Host', 'fuzz.test']], body, framing: body ? 'chunked' : 'none', chunks: 1, trailers: [], close, truncatedBy: 0, valid: true });
+const plan = (status: number, fault: Reply['fault'], body = ''): Reply =>
+  ({ status, reason: 'X', headers: [], body, gzip: false, framing: 'length', trailers: [], pieces: 1, delayMs: 0, fault, garbage: fault === 'garbage' ? 'junk' : '' });
+
+// Found by the fuzzer (seed 20261209, case 4298): the app's connection closed under a request whose
+// planned answer was garbage, so the proxy answered it 502 and the requests pipelined behind it
+// ran. The client, waiting only up to the planned fault, closed after the 502; the answer that
+// arrived in the same read was judged 'cut short' although the client itself cut it.
+test('bytes: an answer the client stopped reading is not judged cut short; one the server cut is', (t) => {
+  const conn: Connection = { write: 'whole', cuts: [], exchanges: [
+    { request: request('PUT', '/a'), reply: plan(200, 'garbage') },
+    { request: request('GET', '/b'), reply: plan(503, 'none', 'abcdef') },
+  ] };
+  const ids = ['k1-0-0', 'k1-0-1'];
+  const reply = conn.exchanges[1]!.reply;
+  const records = new Map<string, UpstreamRecord>([[ids[1]!, {
+    received: { method: 'GET', url: '/b', headers: ['Host', 'fuzz.test', 'x-fuzz-id', ids[1]!], body: [], trailers: [], complete: true, upgrade: false },
+    sent: { reply, method: 'GET', headers: [['x-fuzz-echo', ids[1]!], ['Content-Length', '6']], body: [Buffer.from('abcdef')], done: true },
+  }]]);
+  const gateway = { status: 502, reason: 'Bad Gateway', headers: ['Content-Length', '0'], body: [], trailers: [], complete: true, upgrade: false };
+  const partial = { status: 503, reason: 'X', headers: ['x-fuzz-echo', ids[1]!, 'Content-Length', '6'], body: [Buffer.from('abc')], trailers: [], complete: false, upgrade: false };
+  const result = (closedByServer: boolean): ConnResult => ({ ids, responses: [gateway, partial], closedByServer, timedOut: false });
+  t.is(awaitedAnswers(conn, false, ids), 1);
+  t.deepEqual(checkBytes(conn, result(false), records, { direct: false }), []);
+  t.deepEqual(checkBytes(conn, result(true), records, { direct: false }).map((f) => f.signature), ['well-formed response cut short']);
+});
+
+// Found by the fuzzer (seed 20261204, case 2506): a Connection: close request planned to stream
+// for ever got the gateway's complete 502 instead (the app's connection had closed under it); the
+// client took the 502 for the stream, left at once, and reported the socket 'left open'.
+test('close: a complete answer where a stream was planned is followed by the server\'s close', async (t) => {
+  const server = createServer((s) => {
+    s.once('data', () => {
+      s.write('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbad');
+      setTimeout(() => s.end(), 50);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const conn: Connection = { write: 'whole', cuts: [], exchanges: [{ request: request('OPTIONS', '/stream/x', true, 'data'), reply: plan(200, 'endless', 'event') }] };
+    const res = await runConnection(conn, ['k1-0-0'], { port: (server.address() as { port: number }).port, deadlineMs: 2000, closeGraceMs: 1000, direct: false });
+    t.true(res.closedByServer);
+    t.deepEqual(checkClose(conn, res, 1000, { direct: false }), []);
+  } finally {
+    server.close();
+  }
 });
