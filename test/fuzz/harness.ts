@@ -147,13 +147,13 @@ export class Harness {
       this.refusedSpans += Math.max(0, rejected);
       this.droppedSpans += Math.max(0, dropped);
       const window = this.zipkinEvery > 1 ? ` in the last ${this.zipkinEvery} cases` : '';
-      if (rejected > 0) failures.push({ invariant: 'zipkin', signature: 'spans refused by Zipkin', detail: `${rejected} spans dropped as rejected${window} (Zipkin answered 4xx to their batch)` });
-      if (dropped > 0) failures.push({ invariant: 'zipkin', signature: 'spans dropped before Zipkin', detail: `${dropped} spans dropped${window} (queue_full, encode_error, retries_exhausted, …)` });
+      if (rejected > 0) failures.push({ invariant: 'zipkin', windowed: true, signature: 'spans refused by Zipkin', detail: `${rejected} spans dropped as rejected${window} (Zipkin answered 4xx to their batch)` });
+      if (dropped > 0) failures.push({ invariant: 'zipkin', windowed: true, signature: 'spans dropped before Zipkin', detail: `${dropped} spans dropped${window} (queue_full, encode_error, retries_exhausted, …)` });
     }
     // Every connection of the window's cases is closed by now, so a request still counted in
     // flight is state the proxy will never release (spans, gauges, tables).
     // Counted against what earlier windows already reported, so one leak fails one case.
-    if (now && now.active > this.leaked) failures.push({ invariant: 'health', signature: 'requests in flight after their connections closed', detail: `${now.active - this.leaked} more requests still counted in http_server_active_requests after 1 s` });
+    if (now && now.active > this.leaked) failures.push({ invariant: 'health', windowed: true, signature: 'requests in flight after their connections closed', detail: `${now.active - this.leaked} more requests still counted in http_server_active_requests after 1 s` });
     if (now) this.leaked = now.active;
     if (now) this.last = now;
     return failures;

@@ -14,6 +14,8 @@ export interface Failure {
   /** Stable across inputs that hit the same defect (used to count distinct failures). */
   readonly signature: string;
   readonly detail: string;
+  /** Found by a check over a window of cases (--zipkin-every): any case of the window may be the cause. */
+  readonly windowed?: boolean;
 }
 
 /** Whether there is a proxy in between (else the harness talks to the upstream directly). */

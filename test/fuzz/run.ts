@@ -135,14 +135,23 @@ async function main(): Promise<number> {
     const until = Date.now() + o.shrinkS * 1000;
     let smallest: FuzzCase | undefined;
     let detail = d.failure;
-    const r = await fc.check(fc.asyncProperty(caseArb, async (c) => {
-      if (Date.now() > until) return true;
-      const out = await h.runCase(c);
-      const f = out.failures.find((x) => x.signature === signature);
-      if (f) { smallest = c; detail = f; }
-      return !f;
-    }), { seed: o.seed, path: o.path ?? String(d.run), numRuns: 1, endOnFailure: false });
-    const path = r.failed ? r.counterexamplePath ?? String(d.run) : o.path ?? String(d.run);
+    // A failure found by a check over a window of cases is reported on the window's last case,
+    // but any case of the window may have caused it: each is replayed alone, latest first.
+    const window = d.failure.windowed && !o.path ? Math.min(o.zipkinEvery, d.run + 1) : 1;
+    let from = d.run;
+    let r: fc.RunDetails<[FuzzCase]> | undefined;
+    for (let k = 0; k < window && !smallest && Date.now() < until; k++) {
+      from = d.run - k;
+      r = await fc.check(fc.asyncProperty(caseArb, async (c) => {
+        if (Date.now() > until) return true;
+        const out = await h.runCase(c);
+        const f = out.failures.find((x) => x.signature === signature);
+        if (f) { smallest = c; detail = f; }
+        return !f;
+      }), { seed: o.seed, path: o.path ?? String(from), numRuns: 1, endOnFailure: false });
+    }
+    if (from !== d.run && smallest) console.log(`fuzz: the window's failure reproduces with case ${from} alone`);
+    const path = r?.failed ? r.counterexamplePath ?? String(from) : o.path ?? String(from);
     const repro = `npm run fuzz -- --seed ${o.seed} --path ${path}${o.direct ? ' --direct' : ''}`;
     console.log(`\n---- ${d.failure.invariant}: ${signature} (${d.count} case${d.count === 1 ? '' : 's'}; first: case ${d.run})`);
     console.log(detail.detail.split('\n').slice(0, 12).join('\n'));
@@ -150,7 +159,7 @@ async function main(): Promise<number> {
       console.log(`(did not fail again when replayed alone; it depends on earlier cases: npm run fuzz -- --seed ${o.seed} --cases ${d.run + 1})`);
       continue;
     }
-    console.log(`reproduce: ${repro}${r.failed ? ` (shrunk ${r.numShrinks} times)` : ''}`);
+    console.log(`reproduce: ${repro}${r?.failed ? ` (shrunk ${r.numShrinks} times)` : ''}`);
     console.log(regressionSnippet(smallest, detail, repro));
   }
   for (const [signature, d] of [...distinct.entries()].filter(([s]) => !todo.some(([t]) => t === s))) {

@@ -8,9 +8,11 @@
 import type { Duplex } from 'node:stream';
 import type { Pending } from './malformed.js';
 import type { HttpSocket } from './node-internals.js';
+import { takeOver } from './take-over.js';
 
 export function makeInTurn(pending: Pending, run: (socket: Duplex, fn: () => void) => void) {
   return (socket: Duplex, fn: () => void): void => {
+    takeOver(socket);
     socket.on('error', () => socket.destroy());
     if (!pending.busy(socket)) return run(socket, fn);
     const drain = () => {
