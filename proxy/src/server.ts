@@ -22,6 +22,7 @@ import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { lingeringClose } from './forwarding/linger.js';
 import { StaleConnectionRetry } from './forwarding/stale-connection.js';
+import { Targets } from './forwarding/targets.js';
 import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
 import { relayResponseTrailers } from './forwarding/trailers.js';
@@ -120,9 +121,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
   const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity });
+  const targets = new Targets(config.arms.flatMap((a) => a.replicas));
+  const fallback = targets.of(config.arms[0]!.replicas[0]!);
   const proxy = httpProxy.createProxyServer({
     // Each request names its replica (canary routing); this is only the fallback.
-    target: config.arms[0]!.replicas[0]!.href,
+    target: fallback,
     xfwd: true,
     ws: true,
     agent,
@@ -131,10 +134,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   });
 
   type WebOptions = Parameters<typeof proxy.web>[2];
-  // Replica URLs are fixed at start-up: whether one has a path prefix is known once, not parsed per request.
-  const rootTargets = new Set(config.arms.flatMap((a) => a.replicas).filter((r) => r.pathname === '/').map((r) => r.href));
-  const targetIsRoot = (options: WebOptions): boolean =>
-    rootTargets.has(String(options?.target ?? config.arms[0]!.replicas[0]!.href));
+  const targetIsRoot = (options: WebOptions): boolean => ((options?.target ?? fallback) as { pathname?: string }).pathname === '/';
   // A websocket handshake always goes out on a connection of its own: it takes the connection
   // for good if it succeeds, and a pooled one the app is closing would cost the client its
   // handshake (stale-connection.ts), which cannot be sent again once http-proxy gave up the socket.
@@ -341,17 +341,17 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     });
     if (gradio && config.gate && isGated(s.route, s.method)) {
       gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {
-        if (!g.violations.length) return void forward(req, res, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {}, buffer: g.body });
+        if (!g.violations.length) return void forward(req, res, { target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {}, buffer: g.body });
         s.errorType = g.violations[0]!.rule;
         const body = JSON.stringify({
           error: `rejected by tts-trace-proxy input rules: ${g.violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
           error_type: s.errorType, violations: g.violations, trace_id: s.serverSpan?.spanContext().traceId,
         });
         res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s, reveal) }).end(Buffer.from(body));
-      }, () => forward(req, res, { ...fwd, target: s.upstream?.href, headers: s.upstreamHeaders ?? {} }));
+      }, () => forward(req, res, { ...fwd, target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} }));
       return;
     }
-    forward(req, res, { ...fwd, target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
+    forward(req, res, { ...fwd, target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} });
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -367,7 +367,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     metrics.activeRequests.inc({ http_request_method: s.method });
     socket.on('close', () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
     socket.on('error', () => undefined);
-    forwardWs(req, socket, head, { target: s.upstream?.href, headers: s.upstreamHeaders ?? {} });
+    forwardWs(req, socket, head, { target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} });
   }
 
   proxy.on('proxyReqWs', (proxyReq, req, socket) => {

@@ -42,3 +42,17 @@ test('property: a client behind trusted hops cannot be impersonated by anything 
   ));
   t.pass();
 });
+
+test('trust answers are remembered, and stay right past the memory bound', (t) => {
+  const two = makeClientAddress(parseTrustedProxies('127.0.0.1,10.0.0.0/8'));
+  for (let round = 0; round < 2; round++) {
+    // Many more distinct hops than the memory holds, each judged as the list says.
+    for (let i = 0; i < 3000; i++) {
+      const hop = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      const stranger = `198.51.${(i >> 8) & 255}.${i & 255}`;
+      if (two(req('127.0.0.1', `${stranger}, ${hop}`)) !== stranger) return t.fail(`hop ${hop} not trusted (round ${round})`);
+      if (two(req(stranger, '10.0.0.1')) !== stranger) return t.fail(`peer ${stranger} trusted (round ${round})`);
+    }
+  }
+  t.is(two(req('127.0.0.1', '192.0.2.1')), '192.0.2.1');
+});
