@@ -39,6 +39,17 @@ const SERVICE_NAME = 'service.name';
  * message), so traces look the same as with the stock exporter, which has no retry.
  */
 export function zipkinCodec(defaultServiceName: string): Codec {
+  // Every span of the process shares one resource: its tags are made once, not per span.
+  const resourceTags = new WeakMap<ReadableSpan['resource'], readonly (readonly [string, string])[]>();
+  const tagsOf = (r: ReadableSpan['resource']) => {
+    let list = resourceTags.get(r);
+    if (!list) {
+      list = Object.entries(r.attributes).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as const);
+      // A resource still detecting attributes is read afresh until it has them all.
+      if (!r.asyncAttributesPending) resourceTags.set(r, list);
+    }
+    return list;
+  };
   return {
     contentType: 'application/json',
     ext: 'zipkin.json',
@@ -53,7 +64,7 @@ export function zipkinCodec(defaultServiceName: string): Codec {
         if (span.droppedAttributesCount) tags['otel.dropped_attributes_count'] = String(span.droppedAttributesCount);
         if (span.droppedEventsCount) tags['otel.dropped_events_count'] = String(span.droppedEventsCount);
         if (span.droppedLinksCount) tags['otel.dropped_links_count'] = String(span.droppedLinksCount);
-        for (const [k, v] of Object.entries(span.resource.attributes)) if (v !== undefined) tags[k] = String(v);
+        for (const [k, v] of tagsOf(span.resource)) tags[k] = v;
         const serviceName = String(span.attributes[SERVICE_NAME] ?? span.resource.attributes[SERVICE_NAME] ?? defaultServiceName) || defaultServiceName;
         return {
           traceId: span.spanContext().traceId,
