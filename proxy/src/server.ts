@@ -41,6 +41,7 @@ import { EndReason } from './spans/attributes.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { sampledFlagFor, type SampledFlag } from './sampling/reveal.js';
 import { makeClientAddress } from './client-address.js';
+import { within } from './within.js';
 import { Counter, Gauge } from 'prom-client';
 
 export interface ProxyApp {
@@ -326,7 +327,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       const done = () => guard(Site.FINISH, () => finishRequest(s, status, finishDeps, end));
       if (!obs?.settled) return done();
       // The SERVER span waits (bounded) for the parsers so it can carry their results; never rejects.
-      void Promise.race([obs.settled(), new Promise((r) => setTimeout(r, 5000).unref())]).then(done);
+      void within(obs.settled(), 5000).then(done);
     };
     // A pipelined request whose answer was still queued behind an earlier one when the connection
     // died: Node never gives its response a socket, so that response never emits 'close', and

@@ -65,6 +65,7 @@ export interface GradioContext {
 
 export function buildGradioContext(tracer: Tracer, options: GradioOptions, counters: GradioCounters): GradioContext {
   const key = options.sessionKey || randomBytes(32).toString('hex');
+  const sessions = new SessionKeys(key);
   // Keyed by origin; only configured replicas are ever routed to, so this stays small.
   const apps = new Map<string, AppView>();
   return {
@@ -90,6 +91,28 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, count
       maxEntries: 1000, ttlMs: 30_000,
       onEvict: (_k, _v, reason) => counters.evicted('early_messages', reason),
     }),
-    session: (raw) => createHmac('sha256', key).update(raw).digest('hex').slice(0, 16),
+    session: (raw) => sessions.of(raw),
   };
+}
+
+/** Bound on remembered session keys; past it the memory starts over (a client cannot grow it). */
+const SESSION_KEYS_MAX = 4096;
+
+/**
+ * HMAC of a session_hash, remembered: a session makes many requests (join, data, heartbeat,
+ * uploads) and an HMAC costs more than the rest of their observation together.
+ */
+class SessionKeys {
+  private readonly known = new Map<string, string>();
+  constructor(private readonly key: string) {}
+
+  of(raw: string): string {
+    let k = this.known.get(raw);
+    if (k === undefined) {
+      k = createHmac('sha256', this.key).update(raw).digest('hex').slice(0, 16);
+      if (this.known.size >= SESSION_KEYS_MAX) this.known.clear();
+      this.known.set(raw, k);
+    }
+    return k;
+  }
 }

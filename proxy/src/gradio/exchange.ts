@@ -16,6 +16,7 @@ import { decodingFeeder } from './decode.js';
 import { findOutputFiles, probeOutput } from './outputs.js';
 import { now, Prediction } from './prediction.js';
 import { guarded, guardedAsync, guardedListener, Site } from '../guard.js';
+import { within } from '../within.js';
 import { MAX_DEPTH, type CaptureLimits } from './json-capture.js';
 import { cleanName, resolveApiName } from './names.js';
 
@@ -106,7 +107,9 @@ export function ensureSchema(app: AppView): Promise<void> {
 }
 
 async function schemaSoon(app: AppView): Promise<void> {
-  await Promise.race([ensureSchema(app), new Promise((r) => setTimeout(r, 3000).unref())]);
+  const known = ensureSchema(app);
+  // Known, or fetched lately: nothing to wait for.
+  if (app.fetch.inflight) await within(known, 3000);
 }
 
 // ---- predictions ----------------------------------------------------------------------------

@@ -26,13 +26,23 @@ const SCRIPTS: readonly [string, RegExp][] = [
 ];
 
 /** Dominant writing system of the letters in `text` (≥ 80% of them), else `mixed`; `none` without letters. */
+const LETTER = /\p{L}/u;
+
 export function scriptClass(text: string): string {
   const counts = new Map<string, number>();
   let letters = 0;
   for (const ch of text.slice(0, 4096)) {
-    if (!/\p{L}/u.test(ch)) continue;
+    // ASCII first, without a regex: in ASCII the letters are A-Z and a-z, all Latin.
+    const c = ch.charCodeAt(0);
+    let s: string;
+    if (c < 0x80) {
+      if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) continue;
+      s = 'latin';
+    } else {
+      if (!LETTER.test(ch)) continue;
+      s = SCRIPTS.find(([, re]) => re.test(ch))?.[0] ?? 'other';
+    }
     letters++;
-    const s = SCRIPTS.find(([, re]) => re.test(ch))?.[0] ?? 'other';
     counts.set(s, (counts.get(s) ?? 0) + 1);
   }
   if (!letters) return 'none';

@@ -1,4 +1,5 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { parseConfig, parseInfo } from '../../../proxy/src/gradio/app-config.js';
 import type { Captured } from '../../../proxy/src/gradio/json-capture.js';
 import { codePointLength, describeInputs, scriptClass } from '../../../proxy/src/gradio/inputs.js';
@@ -85,4 +86,29 @@ test('issue 9: positional inputs without a schema get at most 32 attribute names
   const facts = await describeInputs(Array.from({ length: 5000 }, () => 1), undefined, { fileMeta: () => undefined, dataUrlMeta: async () => undefined });
   t.is(facts.attributes['gradio.input.count'], 5000);
   t.is(Object.keys(facts.attributes).filter((k) => k.endsWith('.value')).length, 32);
+});
+
+// The ASCII fast path must classify exactly as the Unicode property regexes do.
+test('property: scriptClass agrees with a per-character Unicode-property reference', (t) => {
+  const scripts: [string, RegExp][] = [
+    ['han', /\p{Script=Han}/u], ['latin', /\p{Script=Latin}/u], ['cyrillic', /\p{Script=Cyrillic}/u],
+    ['arabic', /\p{Script=Arabic}/u], ['kana', /[\p{Script=Hiragana}\p{Script=Katakana}]/u], ['hangul', /\p{Script=Hangul}/u],
+    ['devanagari', /\p{Script=Devanagari}/u], ['greek', /\p{Script=Greek}/u], ['hebrew', /\p{Script=Hebrew}/u], ['thai', /\p{Script=Thai}/u],
+  ];
+  const reference = (text: string): string => {
+    const counts = new Map<string, number>();
+    let letters = 0;
+    for (const ch of text.slice(0, 4096)) {
+      if (!/\p{L}/u.test(ch)) continue;
+      letters++;
+      const s = scripts.find(([, re]) => re.test(ch))?.[0] ?? 'other';
+      counts.set(s, (counts.get(s) ?? 0) + 1);
+    }
+    if (!letters) return 'none';
+    const [top, n] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
+    return n / letters >= 0.8 ? top : 'mixed';
+  };
+  const mixed = fc.array(fc.oneof(fc.string({ unit: 'grapheme-ascii' }), fc.string({ unit: 'binary' }), fc.constantFrom('Привет', 'こんにちは', 'ñandú', 'Ωmega', 'ß', 'ǅ')), { maxLength: 8 }).map((a) => a.join(''));
+  fc.assert(fc.property(mixed, (text) => scriptClass(text) === reference(text)), { numRuns: 2000 });
+  t.pass();
 });
