@@ -114,7 +114,7 @@ export const STAGES: readonly Stage[] = [identifyClient, extractContext, routeUp
 /** Creates the request's state and runs every stage in order. */
 export function runPipeline(req: IncomingMessage, isUpgrade: boolean, deps: PipelineDeps, onStageError: (stage: string, err: unknown) => void): RequestState {
   const { route, safePath } = matchRoute((req.url ?? '/').split('?')[0]!);
-  const state = newState(req, route, safePath, normalizeMethod(req.method), ROOT_CONTEXT);
+  const state = newState(route, safePath, normalizeMethod(req.method), ROOT_CONTEXT);
   const input: StageInput = { req, isUpgrade, deps, state };
   for (const stage of STAGES) {
     try {

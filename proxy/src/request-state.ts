@@ -46,19 +46,12 @@ export interface RequestState {
   observer?: Observer;
 }
 
-const states = new WeakMap<IncomingMessage, RequestState>();
-
-export function newState(req: IncomingMessage, route: string, safePath: string, method: string, parent: Context): RequestState {
-  const s: RequestState = {
+/** A request's state as the stages start it; its lifecycle (lifecycle.ts) holds it from there. */
+export function newState(route: string, safePath: string, method: string, parent: Context): RequestState {
+  return {
     startNs: process.hrtime.bigint(), startedAt: performance.timeOrigin + performance.now(), method, route, safePath, parentContext: parent, invalidPropagation: [],
     requestBytes: 0, responseBytes: 0, timedOut: false, clientAborted: false, closed: false, finished: false,
   };
-  states.set(req, s);
-  return s;
-}
-
-export function stateOf(req: IncomingMessage): RequestState | undefined {
-  return states.get(req);
 }
 
 export function elapsedMs(from: bigint, to: bigint = process.hrtime.bigint()): number {

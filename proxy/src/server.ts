@@ -1,19 +1,20 @@
 // Composition root: builds every part from the frozen config and wires them to http-proxy.
 import httpProxy from 'http-proxy';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import type { Socket } from 'node:net';
 import { buildAdminServer, type AdminState } from './admin.js';
 import type { ProxyConfig } from './config/load.js';
 import { classify } from './errors.js';
 import { buildTracing, type Tracing } from './export/exporters.js';
 import { BatchedLines } from './access-log.js';
-import { CLIENT_CLOSED_REQUEST, closeRequest, endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
+import { finishRequest, type FinishDeps } from './finish.js';
 import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
-import { isWebsocketUpgrade, keepsResponseTrailer, reframeRefusedUpgrade, stripHopByHopResponse, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
+import { isWebsocketUpgrade, reframeRefusedUpgrade, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
+import { applyResponsePolicy } from './forwarding/response-policy.js';
+import { answerRejected, answerUpstreamError } from './forwarding/error-answer.js';
 import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
 import { makeInTurn } from './forwarding/in-turn.js';
@@ -25,7 +26,6 @@ import { StaleConnectionRetry } from './forwarding/stale-connection.js';
 import { Targets } from './forwarding/targets.js';
 import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
-import { relayResponseTrailers } from './forwarding/trailers.js';
 import { restoreRepeatedFields } from './forwarding/repeated-fields.js';
 import { writeStringsAsLatin1 } from './forwarding/upgrade-head.js';
 import { asPlainExchange, isRefusal } from './forwarding/upgrade-fallback.js';
@@ -33,15 +33,15 @@ import { makeLogger, openSink, type Logger } from '../../common/logger.js';
 import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from '../../common/propagation/extract.js';
-import { stateOf, type RequestState } from './request-state.js';
+import type { RequestState } from './request-state.js';
+import { RequestLifecycle, type LifecycleDeps } from './lifecycle.js';
 import { guard, guardedInterval, installGuard, Site } from './guard.js';
 import { guardObserver } from './observer.js';
 import { failureReporter } from './guard-report.js';
 import { EndReason } from './spans/attributes.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
-import { sampledFlagFor, type SampledFlag } from './sampling/reveal.js';
+import { sampledFlagFor } from './sampling/reveal.js';
 import { makeClientAddress } from './client-address.js';
-import { within } from './within.js';
 import { Counter, Gauge } from 'prom-client';
 
 export interface ProxyApp {
@@ -53,13 +53,6 @@ export interface ProxyApp {
   readonly gradio?: GradioContext;
   /** Stop accepting, let in-flight requests finish up to `deadlineMs`, cut the rest, flush spans. */
   shutdown(deadlineMs: number): Promise<void>;
-}
-
-function traceHeaders(s: RequestState, reveal: SampledFlag): Record<string, string> {
-  const sc = s.serverSpan?.spanContext();
-  if (!sc) return {};
-  const flags = reveal(s.parentContext, sc) ? '01' : '00';
-  return { 'x-trace-id': sc.traceId, traceresponse: `00-${sc.traceId}-${sc.spanId}-${flags}` };
 }
 
 export function buildProxy(config: ProxyConfig): ProxyApp {
@@ -89,6 +82,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const accessSink = openSink(config.accessLog);
   const accessLog = accessSink ? new BatchedLines(accessSink) : undefined;
   const finishDeps: FinishDeps = { metrics, accessLog, accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
+  const lifecycleDeps: LifecycleDeps = { metrics, finish: finishDeps, reveal };
   const adminState: AdminState = { draining: false };
   const gradioParseErrors = new Counter({
     name: 'tts_proxy_gradio_parse_errors_total', help: 'Gradio payloads that could not be parsed (the bytes were forwarded unchanged).',
@@ -145,12 +139,47 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     name: 'tts_proxy_upstream_retries_total', help: 'Requests sent again on a fresh connection because the reused keep-alive connection to the app was closed under them.',
     registers: [metrics.registry],
   });
-  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}): void => {
-    agent.creating((proxyReq) => { stale.sent(req, proxyReq, options); onUpstreamRequest(req, proxyReq, false, targetIsRoot(options)); },
-      () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }));
+  // Each forwarded request's own hooks ride on the upstream request the moment it exists
+  // (OutgoingAgent.creating), ahead of http-proxy's listeners: the forwarding policy first, then
+  // the request's lifecycle when it is observed. Failures come back through http-proxy's callback.
+  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}, life?: RequestLifecycle): void => {
+    agent.creating((proxyReq) => {
+      stale.sent(req, proxyReq, options);
+      onUpstreamRequest(req, proxyReq, false, targetIsRoot(options));
+      proxyReq.on('response', (proxyRes: IncomingMessage) => {
+        applyResponsePolicy(proxyRes, req, res, life && (() => life.upstreamCut()));
+        life?.upstreamResponse(proxyRes);
+      });
+      life?.upstreamRequest(proxyReq);
+    }, () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }, (err) => upstreamFailed(err, req, res, options, life)));
   };
-  const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}): void =>
-    wsAgent.creating((proxyReq) => onUpstreamRequest(req, proxyReq, true, targetIsRoot(options)), () => proxy.ws(req, socket, head, { ...options, agent: wsAgent }));
+  const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}, s?: RequestState): void =>
+    wsAgent.creating((proxyReq) => {
+      onUpstreamRequest(req, proxyReq, true, targetIsRoot(options));
+      onWebsocketRequest(proxyReq, socket, s);
+    }, () => proxy.ws(req, socket, head, { ...options, agent: wsAgent }, (err) => {
+      if (s) {
+        s.errorType = classify(err, s.timedOut).errorType;
+        s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
+      }
+      socket.destroy();
+    }));
+
+  // The proxy's own answer to a failed upstream exchange. Forwarding policy: an unobserved
+  // request gets the same answer, only without trace fields.
+  function upstreamFailed(err: Error, req: IncomingMessage, res: ServerResponse, options: WebOptions, life?: RequestLifecycle): void {
+    if (life?.state.clientAborted) return;
+    // A buffered body (the gate's) was consumed by the first try.
+    const again = !res.headersSent ? stale.retry(req, err) : undefined;
+    if (again && !again.buffer) {
+      upstreamRetries.inc();
+      // The first try already appended this hop to the X-Forwarded-* fields.
+      return void forward(req, res, { ...again, xfwd: false }, life);
+    }
+    const c = life ? life.upstreamFailed(err) : classify(err, false);
+    answerUpstreamError(res, c, life?.traceFields());
+  }
+
   // http-proxy's `deleteLength` pass gives a DELETE or OPTIONS without Content-Length a
   // `content-length: 0` and drops its Transfer-Encoding: a chunked body then follows a head that
   // says "no body", and the app parses it as the next request (a desync). Node frames a bodiless
@@ -158,92 +187,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const passes = proxy as unknown as { webPasses: { name: string }[] };
   passes.webPasses = passes.webPasses.filter((pass) => pass.name !== 'deleteLength');
 
-  proxy.on('proxyReq', (proxyReq, req) => {
-    const s = stateOf(req);
-    if (!s) return;
-    s.proxyReq = proxyReq;
-    proxyReq.on('timeout', () => { s.timedOut = true; });
-  });
-
-  proxy.on('proxyRes', (proxyRes, req, res) => {
-    // Forwarding policy first: it applies whether or not the request is observed.
-    stripHopByHopResponse(proxyRes.headers);
-    restoreRepeatedFields(proxyRes.headers, proxyRes.rawHeaders);
-    if (!keepsResponseTrailer(proxyRes.headers, req.httpVersion)) delete proxyRes.headers.trailer;
-    // Our connection with the client is not the app's: Node knows whether the client asked to
-    // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
-    proxyRes.headers.connection = (res as ServerResponse).shouldKeepAlive ? 'keep-alive' : 'close';
-    relayResponseTrailers(proxyRes, res as ServerResponse);
-    // The app died mid-body (or the idle timeout cut it): http-proxy's pipe would leave the
-    // client waiting, or with a Content-Length it can never reach, so its connection is closed
-    // too. Forwarding policy: it holds whether or not the request is observed.
-    proxyRes.on('close', () => {
-      if (proxyRes.complete) return;
-      const st = stateOf(req);
-      if (st && !st.clientAborted) st.errorType ??= classify({ code: 'ECONNRESET' }, st.timedOut).errorType;
-      (res as ServerResponse).destroy();
-    });
-    const s = stateOf(req);
-    if (!s) return;
-    s.proxyRes = proxyRes;
-    s.upstreamStatus = proxyRes.statusCode;
-    if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) metrics.streamOpened(s, 'sse');
-    if (s.setCookie) {
-      // Added to the app's own cookies (http-proxy copies proxyRes headers after this event).
-      const existing = proxyRes.headers['set-cookie'] ?? [];
-      proxyRes.headers['set-cookie'] = [...existing, s.setCookie];
-    }
-    guard(Site.TRACE_HEADERS, () => {
-      for (const [k, v] of Object.entries(traceHeaders(s, reveal))) res.setHeader(k, v);
-    });
-    // Observing 'data' alongside http-proxy's pipe neither consumes nor delays the bytes.
-    const obs = s.observer;
-    // The observer's hooks are guarded (guardObserver): they never throw into these events.
-    obs?.onResponse?.(proxyRes);
-    proxyRes.on('data', (chunk: Buffer) => {
-      if (s.firstByteNs === undefined) s.firstByteNs = process.hrtime.bigint();
-      s.responseBytes += chunk.length;
-      obs?.onResponseChunk?.(chunk);
-    });
-    proxyRes.on('end', () => {
-      endClientSpan(s);
-      obs?.onResponseEnd?.();
-    });
-  });
-
-  // The proxy's own answer to a failed upstream exchange. Forwarding policy: an unobserved
-  // request (no state) gets the same answer, only without trace fields.
-  proxy.on('error', (err, req, resOrSocket) => {
-    const s = stateOf(req);
-    if (s?.clientAborted) return;
-    // Forwarding policy, observed or not. A buffered body (the gate's) was consumed by the first try.
-    const again = 'writeHead' in resOrSocket && !(resOrSocket as ServerResponse).headersSent ? stale.retry(req, err) : undefined;
-    if (again && !again.buffer) {
-      upstreamRetries.inc();
-      // The first try already appended this hop to the X-Forwarded-* fields.
-      return void forward(req, resOrSocket as ServerResponse, { ...again, xfwd: false });
-    }
-    const c = classify(err, s?.timedOut ?? false);
-    if (s) {
-      s.errorType = c.errorType;
-      s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
-    }
-    if (!('writeHead' in resOrSocket)) return void (resOrSocket as Socket).destroy();
-    const res = resOrSocket as ServerResponse;
-    if (res.headersSent) return void res.destroy();
-    // None of the app's half-copied headers, and a Buffer body, since a string body makes Node
-    // write the whole head as UTF-8 (header bytes above 0x7F change).
-    for (const name of res.getHeaderNames()) res.removeHeader(name);
-    const traced = s ? guard(Site.TRACE_HEADERS, () => ({ traceId: s.serverSpan?.spanContext().traceId, headers: traceHeaders(s, reveal) })) : undefined;
-    const body = Buffer.from(JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: traced?.traceId }));
-    res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': body.length, ...traced?.headers });
-    res.end(body);
-  });
-
-  // A reset seen after the client went away: a cancellation, not an upstream failure.
-  proxy.on('econnreset', (_err, req) => {
-    const s = stateOf(req);
-    if (s) s.clientAborted = true;
+  // Every failure comes back through the per-request callbacks above; http-proxy still emits
+  // 'error' where it has none, and with no listener it would throw and end the process.
+  proxy.on('error', (_err, _req, resOrSocket) => {
+    if ('writeHead' in resOrSocket && !(resOrSocket as ServerResponse).headersSent) answerUpstreamError(resOrSocket as ServerResponse, classify(_err, false));
+    else resOrSocket.destroy();
   });
 
   const onStageError = (stage: string) => observationFailures.inc({ site: `stage:${stage}` });
@@ -300,59 +248,18 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     const fwd = body ? { buffer: body } : {};
     const s = runStages(req, false);
     if (!s) return forward(req, res, fwd);
-    metrics.activeRequests.inc({ http_request_method: s.method });
     const obs = gradio ? guard(Site.OBSERVE, () => { const o = observe(gradio, s, req, s.startedAt); return o && guardObserver(o); }) : undefined;
-    s.observer = obs;
-    req.on('data', (chunk: Buffer) => {
-      s.requestBytes += chunk.length;
-      obs?.onRequestChunk?.(chunk);
-    });
-    if (obs?.onRequestEnd) req.on('end', obs.onRequestEnd);
-    let closed = false;
-    const onClose = (): void => {
-      if (closed) return;
-      closed = true;
-      const end = endTimeNow();
-      const aborted = !res.writableFinished && !s.errorType;
-      if (aborted) {
-        s.clientAborted = true;
-        // Tell the app promptly: Gradio cancels queued work when its SSE reader goes away.
-        s.proxyRes?.destroy();
-        s.proxyReq?.destroy();
-      }
-      obs?.onClose?.(aborted);
-      guard(Site.FINISH, () => closeRequest(s, metrics));
-      // As nginx: a client that left before any answer reached it is logged as 499, not as the default 200.
-      const status = aborted && (!res.headersSent || !res.socket) ? CLIENT_CLOSED_REQUEST : res.statusCode;
-      const done = () => guard(Site.FINISH, () => finishRequest(s, status, finishDeps, end));
-      if (!obs?.settled) return done();
-      // The SERVER span waits (bounded) for the parsers so it can carry their results; never rejects.
-      void within(obs.settled(), 5000).then(done);
-    };
-    // A pipelined request whose answer was still queued behind an earlier one when the connection
-    // died: Node never gives its response a socket, so that response never emits 'close', and
-    // without this its state, spans and gauges would leak (found by the fuzzer). The listener
-    // leaves with the response, so a long keep-alive connection does not collect them.
-    const connection = req.socket;
-    const onConnectionClose = (): void => { if (!res.socket) onClose(); };
-    connection.once('close', onConnectionClose);
-    res.on('close', () => {
-      connection.off('close', onConnectionClose);
-      onClose();
-    });
+    const life = new RequestLifecycle(req, res, s, obs, lifecycleDeps);
+    const target = s.upstream ? targets.of(s.upstream) : fallback;
     if (gradio && config.gate && isGated(s.route, s.method)) {
       gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {
-        if (!g.violations.length) return void forward(req, res, { target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {}, buffer: g.body });
+        if (!g.violations.length) return void forward(req, res, { target, headers: s.upstreamHeaders ?? {}, buffer: g.body }, life);
         s.errorType = g.violations[0]!.rule;
-        const body = JSON.stringify({
-          error: `rejected by tts-trace-proxy input rules: ${g.violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
-          error_type: s.errorType, violations: g.violations, trace_id: s.serverSpan?.spanContext().traceId,
-        });
-        res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...traceHeaders(s, reveal) }).end(Buffer.from(body));
-      }, () => forward(req, res, { ...fwd, target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} }));
+        answerRejected(res, g.violations, s.errorType, life.traceFields());
+      }, () => forward(req, res, { ...fwd, target, headers: s.upstreamHeaders ?? {} }, life));
       return;
     }
-    forward(req, res, { ...fwd, target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} });
+    forward(req, res, { ...fwd, target, headers: s.upstreamHeaders ?? {} }, life);
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -368,13 +275,15 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     metrics.activeRequests.inc({ http_request_method: s.method });
     socket.on('close', () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps)));
     socket.on('error', () => undefined);
-    forwardWs(req, socket, head, { target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} });
+    forwardWs(req, socket, head, { target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} }, s);
   }
 
-  proxy.on('proxyReqWs', (proxyReq, req, socket) => {
+  // A websocket handshake's upstream request, the moment it exists: ahead of http-proxy's own
+  // 'response' listener, which copies the refusal's fields out.
+  function onWebsocketRequest(proxyReq: ClientRequest, socket: Duplex, s?: RequestState): void {
     writeStringsAsLatin1(socket);
-    // Registered before http-proxy's own 'response' listener, which copies these headers out.
     proxyReq.on('response', (r: IncomingMessage & { upgrade?: boolean }) => {
+      if (s) s.upstreamStatus = r.statusCode;
       if (r.upgrade) return;
       reframeRefusedUpgrade(r.headers);
       restoreRepeatedFields(r.headers, r.rawHeaders);
@@ -383,12 +292,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       // The refusal says `Connection: close`: whatever the client pipelined behind is discarded.
       lingeringClose(socket);
     });
-    const s = stateOf(req);
     if (!s) return;
     s.proxyReq = proxyReq;
     proxyReq.on('upgrade', () => { s.upstreamStatus = 101; metrics.streamOpened(s, 'websocket'); });
-    proxyReq.on('response', (r) => { s.upstreamStatus = r.statusCode; });
-  });
+  }
 
   const pending = new Pending();
   // Upgrades and CONNECTs pipelined behind answers still being written wait their turn.

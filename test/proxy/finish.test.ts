@@ -3,7 +3,6 @@
 import test from 'ava';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { CLIENT_CLOSED_REQUEST, closeRequest, finishRequest } from '../../proxy/src/finish.js';
 import { buildMetrics } from '../../proxy/src/metrics.js';
@@ -17,7 +16,7 @@ function setup() {
   const lines: string[] = [];
   const accessLog = new Writable({ write(c: Buffer, _e, cb) { lines.push(c.toString()); cb(); } });
   const state = (): RequestState => {
-    const s = newState({ headers: {} } as IncomingMessage, '/gradio_api/queue/join', '/gradio_api/queue/join', 'POST', ROOT_CONTEXT);
+    const s = newState('/gradio_api/queue/join', '/gradio_api/queue/join', 'POST', ROOT_CONTEXT);
     s.serverSpan = tracer.startSpan('POST /gradio_api/queue/join', { kind: SpanKind.SERVER });
     s.clientSpan = tracer.startSpan('POST /gradio_api/queue/join', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, s.serverSpan));
     metrics.activeRequests.inc({ http_request_method: s.method });

@@ -54,7 +54,7 @@ type Stage = 'request-started' | 'response-started' | 'response-cut';
 
 function exchange(f: Family, stage: Stage, aborted: boolean) {
   const req = { method: f.method, url: f.url, headers: { host: 'app.test', ...f.headers } } as unknown as IncomingMessage;
-  const state = newState(req, f.route, f.url, f.method, ROOT_CONTEXT);
+  const state = newState(f.route, f.url, f.method, ROOT_CONTEXT);
   state.upstream = new URL('http://127.0.0.1:7860');
   const obs = observe(context(), state, req, state.startedAt);
   if (!obs) return undefined;

@@ -26,7 +26,7 @@ function setup() {
 
 function exchange(g: GradioContext, method: string, route: string, url: string): Observer {
   const req = { method, url, headers: { host: 'app.test', 'content-type': 'application/json' } } as unknown as IncomingMessage;
-  const state = newState(req, route, url, method, ROOT_CONTEXT);
+  const state = newState(route, url, method, ROOT_CONTEXT);
   state.upstream = new URL('http://127.0.0.1:1');
   return guardObserver(observe(g, state, req, state.startedAt)!);
 }

@@ -1,0 +1,35 @@
+// The answers the proxy writes itself on the forwarding path: a failed upstream exchange (502/504)
+// and a submission the input rules refuse (422). JSON, with the trace id when there is one.
+import type { ServerResponse } from 'node:http';
+import type { Classified } from '../errors.js';
+
+export interface TraceFields {
+  readonly traceId?: string;
+  readonly headers: Record<string, string>;
+}
+
+/** 502/504 for a failed upstream exchange; a response already under way is cut instead. */
+export function answerUpstreamError(res: ServerResponse, c: Classified, trace?: TraceFields): void {
+  if (res.headersSent) return void res.destroy();
+  // None of the app's half-copied headers, and a Buffer body, since a string body makes Node
+  // write the whole head as UTF-8 (header bytes above 0x7F change).
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  const body = Buffer.from(JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: trace?.traceId }));
+  res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': body.length, ...trace?.headers });
+  res.end(body);
+}
+
+export interface Violation {
+  readonly rule: string;
+  readonly actual: number;
+  readonly limit: number;
+}
+
+/** 422 for a submission the input rules refuse; nothing reached the app. */
+export function answerRejected(res: ServerResponse, violations: readonly Violation[], errorType: string, trace?: TraceFields): void {
+  const body = JSON.stringify({
+    error: `rejected by tts-trace-proxy input rules: ${violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
+    error_type: errorType, violations, trace_id: trace?.traceId,
+  });
+  res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...trace?.headers }).end(Buffer.from(body));
+}

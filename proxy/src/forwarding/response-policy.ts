@@ -1,0 +1,26 @@
+// What the proxy does to every answer from the app before http-proxy copies it to the client,
+// observed or not: hop-by-hop fields go, repeated fields come back, trailers are relayed where
+// the client can take them, the client connection's own keep-alive is stated, and an answer the
+// app cut short cuts the client's connection too.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { keepsResponseTrailer, stripHopByHopResponse } from './hop-by-hop.js';
+import { restoreRepeatedFields } from './repeated-fields.js';
+import { relayResponseTrailers } from './trailers.js';
+
+/** `onCut` runs when the app's answer ends before its body, just before the client's is closed. */
+export function applyResponsePolicy(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse, onCut?: () => void): void {
+  stripHopByHopResponse(proxyRes.headers);
+  restoreRepeatedFields(proxyRes.headers, proxyRes.rawHeaders);
+  if (!keepsResponseTrailer(proxyRes.headers, req.httpVersion)) delete proxyRes.headers.trailer;
+  // Our connection with the client is not the app's: Node knows whether the client asked to
+  // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
+  proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+  relayResponseTrailers(proxyRes, res);
+  // http-proxy's pipe would leave the client waiting, or with a Content-Length it can never
+  // reach, so the client's connection is closed too.
+  proxyRes.on('close', () => {
+    if (proxyRes.complete) return;
+    onCut?.();
+    res.destroy();
+  });
+}
