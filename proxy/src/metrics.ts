@@ -40,6 +40,13 @@ export const METRIC = Object.freeze({
   EXPORTER_UP: 'tts_proxy_exporter_up',
   EXPORT_LAST_SUCCESS: 'tts_proxy_export_last_success_timestamp_seconds',
   EXPORT_FAILURES: 'tts_proxy_export_consecutive_failures',
+  OBSERVATION_FAILURES: 'tts_proxy_observation_failures_total',
+  GRADIO_PARSE_ERRORS: 'tts_proxy_gradio_parse_errors_total',
+  TABLE_EVICTIONS: 'tts_proxy_table_evictions_total',
+  TABLE_ENTRIES: 'tts_proxy_table_entries',
+  UPSTREAM_RETRIES: 'tts_proxy_upstream_retries_total',
+  FORWARDING_FAILURES: 'tts_proxy_forwarding_failures_total',
+  RESPONSE_ERRORS: 'tts_proxy_response_errors_total',
 });
 
 type Http = 'http_request_method' | 'http_route' | 'http_response_status_code' | 'http_response_status_class' | 'error_type' | 'tts_upstream_arm';
@@ -71,8 +78,16 @@ export interface Metrics {
   readonly dropped: Counter<'exporter' | 'reason'>;
   readonly exporterUp: Gauge<'exporter'>;
   readonly lastSuccess: Gauge<'exporter'>;
+  readonly observationFailures: Counter<'site'>;
+  readonly gradioParseErrors: Counter<'kind'>;
+  readonly tableEvictions: Counter<'table' | 'reason'>;
+  readonly upstreamRetries: Counter;
+  readonly forwardingFailures: Counter;
+  readonly responseErrors: Counter;
   /** Gauges read at scrape time from the tracing pipeline. */
   watch(w: Watched): void;
+  /** Sizes of the bounded correlation tables, read at scrape time. */
+  watchTables(sizes: () => Readonly<Record<string, number>>): void;
   /** Marks a request (any object that stands for it) as an open stream (SSE, websocket) until it is closed. */
   streamOpened(request: object, kind: 'sse' | 'websocket'): void;
   streamClosed(request: object): void;
@@ -120,6 +135,7 @@ export function buildMetrics(): Metrics {
   const registers = [registry];
   const streams = new WeakMap<object, 'sse' | 'websocket'>();
   let watched: Watched | undefined;
+  let tableSizes: (() => Readonly<Record<string, number>>) | undefined;
   const predictHistogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
     new Histogram<L>({ name, help, labelNames, buckets, registers, enableExemplars: true });
 
@@ -191,7 +207,26 @@ export function buildMetrics(): Metrics {
     dropped: new Counter({ name: METRIC.EXPORT_DROPPED, help: 'Spans given up on, by reason: they will never reach the backend.', labelNames: ['exporter', 'reason'], registers }),
     exporterUp: new Gauge({ name: METRIC.EXPORTER_UP, help: '1 when the last export attempt succeeded.', labelNames: ['exporter'], registers }),
     lastSuccess: new Gauge({ name: METRIC.EXPORT_LAST_SUCCESS, help: 'Time of the last successful export.', labelNames: ['exporter'], registers }),
+    observationFailures: new Counter({
+      name: METRIC.OBSERVATION_FAILURES, help: 'Failures inside tracing code; the request was forwarded regardless.', labelNames: ['site'], registers,
+    }),
+    gradioParseErrors: new Counter({
+      name: METRIC.GRADIO_PARSE_ERRORS, help: 'Gradio payloads that could not be parsed (the bytes were forwarded unchanged).', labelNames: ['kind'], registers,
+    }),
+    tableEvictions: new Counter({
+      name: METRIC.TABLE_EVICTIONS, help: 'Entries dropped from bounded correlation tables.', labelNames: ['table', 'reason'], registers,
+    }),
+    upstreamRetries: new Counter({
+      name: METRIC.UPSTREAM_RETRIES, help: 'Requests sent again on a fresh connection because the reused keep-alive connection to the app was closed under them.', registers,
+    }),
+    forwardingFailures: new Counter({
+      name: METRIC.FORWARDING_FAILURES, help: 'Unexpected errors on the forwarding path; the connection was closed.', registers,
+    }),
+    responseErrors: new Counter({
+      name: METRIC.RESPONSE_ERRORS, help: 'Errors writing to a client response (the exchange was already over or broken); the connection is closed.', registers,
+    }),
     watch(w) { watched = w; },
+    watchTables(sizes) { tableSizes = sizes; },
     streamOpened(s, kind) {
       if (streams.has(s)) return;
       streams.set(s, kind);
@@ -214,6 +249,10 @@ export function buildMetrics(): Metrics {
       this.set({ source: 'configured' }, r.configured);
       this.set({ source: 'effective' }, r.effective);
     },
+  });
+  new Gauge({
+    name: METRIC.TABLE_ENTRIES, help: 'Entries in the bounded correlation tables (each has a cap and a TTL).', labelNames: ['table'], registers,
+    collect() { for (const [table, n] of Object.entries(tableSizes?.() ?? {})) this.set({ table }, n); },
   });
   new Gauge({ name: METRIC.TAIL_HELD_TRACES, help: 'Unsampled traces held for the tail decision.', registers,
     collect() { if (watched) this.set(watched.tail().traces); } });

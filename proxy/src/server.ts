@@ -42,7 +42,6 @@ import { EndReason } from './spans/attributes.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { sampledFlagFor } from './sampling/reveal.js';
 import { makeClientAddress } from './client-address.js';
-import { Counter, Gauge } from 'prom-client';
 
 export interface ProxyApp {
   readonly server: Server;
@@ -58,13 +57,7 @@ export interface ProxyApp {
 export function buildProxy(config: ProxyConfig): ProxyApp {
   const logger = makeLogger(config.logLevel, process.stderr, config.logFormat);
   const metrics = buildMetrics();
-  const observationFailures = new Counter({
-    name: 'tts_proxy_observation_failures_total',
-    help: 'Failures inside tracing code; the request was forwarded regardless.',
-    labelNames: ['site'],
-    registers: [metrics.registry],
-  });
-  installGuard({ onFailure: failureReporter(logger, (site) => observationFailures.inc({ site })), faultInject: config.faultInject });
+  installGuard({ onFailure: failureReporter(logger, (site) => metrics.observationFailures.inc({ site })), faultInject: config.faultInject });
   const tracing = buildTracing(config, { metrics, logger });
   const tracer = tracing.provider.getTracer('tts-trace-proxy');
   // Forced sampling (B3 debug, X-Debug-Tracing) rides in the extracted context to the head sampler.
@@ -84,33 +77,15 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const finishDeps: FinishDeps = { metrics, accessLog, accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
   const lifecycleDeps: LifecycleDeps = { metrics, finish: finishDeps, reveal };
   const adminState: AdminState = { draining: false };
-  const gradioParseErrors = new Counter({
-    name: 'tts_proxy_gradio_parse_errors_total', help: 'Gradio payloads that could not be parsed (the bytes were forwarded unchanged).',
-    labelNames: ['kind'], registers: [metrics.registry],
-  });
-  const evictions = new Counter({
-    name: 'tts_proxy_table_evictions_total', help: 'Entries dropped from bounded correlation tables.',
-    labelNames: ['table', 'reason'], registers: [metrics.registry],
-  });
   const gradio = config.gradio ? buildGradioContext(tracer, {
     sessionKey: config.sessionKey, probeOutputs: config.probeOutputs,
     predictionTtlMs: config.predictionTtlMs, maxPredictions: config.maxPredictions, maxFiles: config.maxFiles,
     fileTtlMs: 30 * 60_000, maxAudioS: config.ruleMaxAudioS, maxTextChars: config.ruleMaxTextChars,
   }, {
-    parseError: (kind) => gradioParseErrors.inc({ kind }),
-    evicted: (table, reason) => evictions.inc({ table, reason }),
+    parseError: (kind) => metrics.gradioParseErrors.inc({ kind }),
+    evicted: (table, reason) => metrics.tableEvictions.inc({ table, reason }),
   }) : undefined;
-  if (gradio) {
-    new Gauge({
-      name: 'tts_proxy_table_entries', help: 'Entries in the bounded correlation tables (each has a cap and a TTL).',
-      labelNames: ['table'], registers: [metrics.registry],
-      collect() {
-        this.set({ table: 'predictions' }, gradio.predictions.size);
-        this.set({ table: 'files' }, gradio.files.size);
-        this.set({ table: 'early_messages' }, gradio.early.size);
-      },
-    });
-  }
+  if (gradio) metrics.watchTables(() => ({ predictions: gradio.predictions.size, files: gradio.files.size, early_messages: gradio.early.size }));
   // Expired predictions end as spans of their own; without traffic nobody would look at the table.
   const sweeper = gradio ? guardedInterval(Site.SWEEP, () => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000) : undefined;
 
@@ -135,10 +110,6 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // handshake (stale-connection.ts), which cannot be sent again once http-proxy gave up the socket.
   const wsAgent = new OutgoingAgent({ keepAlive: false });
   const stale = new StaleConnectionRetry<NonNullable<WebOptions>>();
-  const upstreamRetries = new Counter({
-    name: 'tts_proxy_upstream_retries_total', help: 'Requests sent again on a fresh connection because the reused keep-alive connection to the app was closed under them.',
-    registers: [metrics.registry],
-  });
   // Each forwarded request's own hooks ride on the upstream request the moment it exists
   // (OutgoingAgent.creating), ahead of http-proxy's listeners: the forwarding policy first, then
   // the request's lifecycle when it is observed. Failures come back through http-proxy's callback.
@@ -172,7 +143,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     // A buffered body (the gate's) was consumed by the first try.
     const again = !res.headersSent ? stale.retry(req, err) : undefined;
     if (again && !again.buffer) {
-      upstreamRetries.inc();
+      metrics.upstreamRetries.inc();
       // The first try already appended this hop to the X-Forwarded-* fields.
       return void forward(req, res, { ...again, xfwd: false }, life);
     }
@@ -194,7 +165,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     else resOrSocket.destroy();
   });
 
-  const onStageError = (stage: string) => observationFailures.inc({ site: `stage:${stage}` });
+  const onStageError = (stage: string) => metrics.observationFailures.inc({ site: `stage:${stage}` });
   // Hop-by-hop fields and headers addressed to the proxy are read by the stages and never
   // forwarded, even when a stage failed.
   const privateNames = { headers: [DEBUG_TRACING_HEADER, config.canaryHeader], cookie: config.canaryCookie };
@@ -211,25 +182,17 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const connectionEnd = new ConnectionEnd();
   // The forwarding path is not observation, so a throw there is a bug in the proxy; it must still
   // cost one connection, never the process and everyone else's requests.
-  const forwardingFailures = new Counter({
-    name: 'tts_proxy_forwarding_failures_total', help: 'Unexpected errors on the forwarding path; the connection was closed.',
-    registers: [metrics.registry],
-  });
   const protect = (socket: Duplex, fn: () => void): void => {
     try {
       fn();
     } catch (err) {
-      forwardingFailures.inc();
+      metrics.forwardingFailures.inc();
       logger.log('error', 'forwarding failed; connection closed', { error: (err as NodeJS.ErrnoException).code ?? (err as Error).name });
       socket.destroy();
     }
   };
-  const responseErrors = new Counter({
-    name: 'tts_proxy_response_errors_total', help: 'Errors writing to a client response (the exchange was already over or broken); the connection is closed.',
-    registers: [metrics.registry],
-  });
   const onResponseError = function (this: ServerResponse): void {
-    responseErrors.inc();
+    metrics.responseErrors.inc();
     this.destroy();
   };
 
