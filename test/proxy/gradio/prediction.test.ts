@@ -1,0 +1,80 @@
+// One Gradio prediction (prediction.ts) with a real SDK tracer writing to memory: its three spans,
+// their nesting and times, and what completion, failure and a second finish do.
+import test from 'ava';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import { SchemaStore } from '../../../proxy/src/gradio/app-config.js';
+import { Prediction } from '../../../proxy/src/gradio/prediction.js';
+import * as A from '../../../proxy/src/spans/attributes.js';
+import { assertSpan } from '../../support/assert-span.js';
+
+function setup(queued: boolean) {
+  const mem = new InMemorySpanExporter();
+  const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(mem)] }).getTracer('prediction-test');
+  const server = tracer.startSpan('POST /gradio_api/queue/join', { kind: SpanKind.SERVER });
+  const t0 = performance.timeOrigin + performance.now();
+  const p = new Prediction({
+    tracer, parent: trace.setSpan(ROOT_CONTEXT, server), startedAt: t0, apiName: 'tts', attributes: { [A.ATTR_GRADIO_API_NAME]: 'tts' },
+    queued, eventId: 'e1', app: { upstream: new URL('http://127.0.0.1:7860'), schemas: new SchemaStore(), fetch: { last: 0 } },
+  });
+  const named = (name: string): ReadableSpan | undefined => mem.getFinishedSpans().find((s) => s.name === name);
+  return { p, t0, server, named, all: () => mem.getFinishedSpans() };
+}
+
+const ms = (s: ReadableSpan, which: 'startTime' | 'endTime') => hrTimeToMilliseconds(s[which]);
+
+test('a queued prediction: predict → queue, then process; times nest; chunks, first chunk and real-time factor', async (t) => {
+  const x = setup(true);
+  x.p.processStarts(x.t0 + 40);
+  x.p.chunk(x.t0 + 100);
+  x.p.chunk(x.t0 + 150);
+  x.p.outputDurationS = 2;
+  await x.p.finish(A.EndReason.COMPLETED, undefined, undefined, x.t0 + 540);
+  const predict = x.named('gradio.predict tts')!;
+  const queue = x.named(A.SPAN_GRADIO_QUEUE)!;
+  const process = x.named(A.SPAN_GRADIO_PROCESS)!;
+  assertSpan(t, predict, { status: SpanStatusCode.UNSET, attributes: {
+    [A.ATTR_GRADIO_END_REASON]: 'completed', [A.ATTR_GRADIO_OUTPUT_CHUNKS]: 2, [A.ATTR_TTS_TIME_TO_FIRST_CHUNK_MS]: 100, [A.ATTR_TTS_REALTIME_FACTOR]: 0.25,
+  } });
+  t.is(predict.parentSpanContext?.spanId, x.server.spanContext().spanId);
+  for (const child of [queue, process]) t.is(child.parentSpanContext?.spanId, predict.spanContext().spanId);
+  t.true(Math.abs(ms(queue, 'endTime') - ms(process, 'startTime')) < 0.01, 'the queue phase ends where processing starts');
+  for (const child of [queue, process]) {
+    t.true(ms(child, 'startTime') >= ms(predict, 'startTime') - 0.01 && ms(child, 'endTime') <= ms(predict, 'endTime') + 0.01, `${child.name} lies within its parent`);
+  }
+});
+
+test('a failed prediction: predict and process are errors with the error.type; a second finish changes nothing', async (t) => {
+  const x = setup(true);
+  x.p.processStarts();
+  await x.p.finish(A.EndReason.FAILED, 'app_error', 'boom');
+  await x.p.finish(A.EndReason.COMPLETED);
+  t.is(x.all().length, 3, 'three spans, each ended once');
+  for (const name of ['gradio.predict tts', A.SPAN_GRADIO_PROCESS]) {
+    assertSpan(t, x.named(name), { status: SpanStatusCode.ERROR, attributes: { [A.ATTR_ERROR_TYPE]: 'app_error' } });
+  }
+  assertSpan(t, x.named('gradio.predict tts'), { attributes: { [A.ATTR_GRADIO_END_REASON]: 'failed' } });
+});
+
+test('an unqueued prediction (/call, direct predict) has no queue span; its one chunk is the result', async (t) => {
+  const x = setup(false);
+  await x.p.finish(A.EndReason.COMPLETED, undefined, undefined, x.t0 + 80);
+  t.is(x.named(A.SPAN_GRADIO_QUEUE), undefined);
+  assertSpan(t, x.named('gradio.predict tts'), { attributes: { [A.ATTR_GRADIO_OUTPUT_CHUNKS]: 1, [A.ATTR_TTS_TIME_TO_FIRST_CHUNK_MS]: 80 } });
+});
+
+test('a probe still running holds the span until it lands; the end time stays the completion', async (t) => {
+  const x = setup(false);
+  let land!: () => void;
+  x.p.waitFor(new Promise<void>((r) => { land = r; }));
+  const done = x.p.finish(A.EndReason.COMPLETED, undefined, undefined, x.t0 + 30);
+  await new Promise((r) => setImmediate(r));
+  t.is(x.all().length, 0);
+  x.p.set({ [A.ATTR_AUDIO_OUTPUT_BYTES]: 1234 });
+  land();
+  await done;
+  const predict = x.named('gradio.predict tts')!;
+  t.is(predict.attributes[A.ATTR_AUDIO_OUTPUT_BYTES], 1234);
+  t.true(Math.abs(ms(predict, 'endTime') - (x.t0 + 30)) < 0.01);
+});
