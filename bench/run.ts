@@ -9,7 +9,8 @@
 // for three payloads: a ~20 KB static asset GET, a ~200-byte JSON POST answered with a small JSON
 // (a distinct event_id each), and an SSE stream (10 events 5 ms apart). For each proxy it prints
 // req/s and CPU µs per request against plain http-proxy. Every box above is its own process; the load generator is autocannon
-// in a fresh child process per measurement (see load.ts for why). Nothing is asserted: the
+// in a fresh child process per measurement (see load.ts for why). Then memory (memory.ts): 1,000
+// held SSE streams and one 20 MiB upload, each on a fresh proxy process. Nothing is asserted: the
 // numbers are printed, and written as JSON with --out PATH.
 //
 // usage: node dist/bench/run.js [--out PATH] [--duration S] [--warmup S] [--connections N]
@@ -20,6 +21,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadResult, LoadSpec } from './load.js';
 import { startSink, type SpanSink } from './sink.js';
+import { holdStreams, uploadOnce, type StreamsResult, type UploadResult } from './memory.js';
 import {
   LOAD_JS, cpuSecondsOf, machineBusySeconds, spawnChild, startNginxFront, startPlainProxy, startTracedProxy, startUpstream,
   stopAllChildren, type Target,
@@ -54,6 +56,9 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 const SSE_EVENTS = 10;
+const MEMORY_STREAMS = 1000;
+const MEMORY_HOLD_MS = 3000;
+const MEMORY_UPLOAD_BYTES = 20 << 20;
 const SSE_INTERVAL_MS = 5;
 
 // A Gradio /queue/join body padded to ~200 bytes.
@@ -247,6 +252,17 @@ async function zipkinTraceCount(zipkinUrl: string, service: string): Promise<str
   }
 }
 
+function memoryTable(rows: readonly { target: string; streams: StreamsResult; upload: UploadResult }[]): string {
+  const head = ['target', 'streams open', 'base', 'peak', 'KiB/stream', 'upload', 'base', 'peak', 'growth'];
+  const lines = rows.map((r) => [
+    r.target, `${r.streams.opened}/${r.streams.wanted}`, f(r.streams.baselineMb, 0), f(r.streams.peakMb, 0), f(r.streams.perStreamKb, 0),
+    r.upload.status === 200 ? 'ok' : `HTTP ${r.upload.status}`, f(r.upload.baselineMb, 0), f(r.upload.peakMb, 0), f(r.upload.growthMb, 1),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n');
+}
+
 // ---- orchestration ----
 
 async function main(): Promise<number> {
@@ -371,6 +387,27 @@ async function main(): Promise<number> {
       spanSummary = { sink: false, zipkinUrl, serviceName, proxyRequestsHandled: handled, zipkin: line };
     }
 
+    // Memory, each load on a fresh process so that its peak is this load's alone.
+    const memory: { target: string; streams: StreamsResult; upload: UploadResult }[] = [];
+    const fresh: { name: string; start: () => Promise<{ url: string; child: { pid: number }; stop(): Promise<void> }> }[] = [
+      { name: 'plain-proxy', start: () => startPlainProxy(upstream.url) },
+      { name: 'traced', start: () => startTracedProxy(upstream.url, ablationSpansUrl, `${serviceName}-memory`, nodeArgs) },
+      { name: 'traced gradio=off', start: () => startTracedProxy(upstream.url, ablationSpansUrl, `${serviceName}-memory`, nodeArgs, {}, ['--gradio', 'false']) },
+    ];
+    for (const t of fresh) {
+      process.stderr.write(`memory: ${t.name} …\n`);
+      const a = await t.start();
+      const streams = await holdStreams(a.url, a.child.pid, MEMORY_STREAMS, MEMORY_HOLD_MS);
+      await a.stop();
+      const b = await t.start();
+      const upload = await uploadOnce(b.url, b.child.pid, MEMORY_UPLOAD_BYTES);
+      await b.stop();
+      memory.push({ target: t.name, streams, upload });
+    }
+    out();
+    out(`memory (a fresh process per load; MiB, peak = VmHWM): ${MEMORY_STREAMS} concurrent queue/data SSE streams held ${MEMORY_HOLD_MS / 1000} s; one ${MEMORY_UPLOAD_BYTES >> 20} MiB multipart upload:`);
+    out(memoryTable(memory));
+
     await cleanup();
     const totalS = (Date.now() - startedAt) / 1000;
     out(`total run time: ${totalS.toFixed(1)} s`);
@@ -379,7 +416,7 @@ async function main(): Promise<number> {
       writeFileSync(o.out, JSON.stringify({
         startedAt: new Date(startedAt).toISOString(), node: process.version, cores: ncpu, cpuModel: cpus()[0]?.model.trim(),
         options: { ...o, sseEvents: SSE_EVENTS, sseIntervalMs: SSE_INTERVAL_MS, jsonBodyBytes: Buffer.byteLength(JOIN_BODY) },
-        measurements, spans: spanSummary, totalRunS: totalS,
+        measurements, memory, spans: spanSummary, totalRunS: totalS,
       }, null, 2) + '\n');
       out(`results written to ${o.out}`);
     }

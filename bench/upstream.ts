@@ -5,6 +5,8 @@
 //   GET  /assets/index.js         a ~20 KB static script, as a page load fetches dozens of
 //   POST /gradio_api/queue/join   small JSON in, small JSON out ({"event_id": ...}, distinct each time)
 //   GET  /gradio_api/queue/data   SSE: SSE_EVENTS events SSE_INTERVAL_MS apart, then the end
+//                                 (with `hold=1`: one event, then a heartbeat a second until the client leaves)
+//   POST /gradio_api/upload       any body, read whole, answered with one server path (the memory bench's upload)
 // usage: node dist/bench/upstream.js --port N [--sse-events 10] [--sse-interval-ms 5]
 import { createServer } from 'node:http';
 
@@ -35,6 +37,7 @@ function sseEvent(i: number): Buffer {
   return Buffer.from(`data: ${JSON.stringify(msg)}\n\n`);
 }
 const EVENTS = Array.from({ length: sseEvents }, (_, i) => sseEvent(i));
+const HEARTBEAT = Buffer.from('data: {"msg":"heartbeat"}\n\n');
 
 const server = createServer((req, res) => {
   const path = req.url ?? '/';
@@ -51,6 +54,23 @@ const server = createServer((req, res) => {
   if (req.method === 'GET' && path.startsWith('/assets/')) {
     res.writeHead(200, { 'content-type': 'text/javascript', 'content-length': ASSET.length, 'cache-control': 'public, max-age=0' });
     res.end(ASSET);
+    return;
+  }
+  if (req.method === 'POST' && path.startsWith('/gradio_api/upload')) {
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      const answer = Buffer.from('["/tmp/gradio/bench/upload.wav"]');
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
+      res.end(answer);
+    });
+    return;
+  }
+  if (req.method === 'GET' && path.startsWith('/gradio_api/queue/data') && path.includes('hold=1')) {
+    // A stream held open as a page's queue/data is while it waits: the memory bench opens 1,000.
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write(EVENTS[0] ?? HEARTBEAT);
+    const beat = setInterval(() => { if (!res.destroyed) res.write(HEARTBEAT); }, 1000);
+    res.on('close', () => clearInterval(beat));
     return;
   }
   if (req.method === 'GET' && path.startsWith('/gradio_api/queue/data')) {
