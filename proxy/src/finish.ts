@@ -63,9 +63,13 @@ export function finishRequest(s: RequestState, status: number, deps: FinishDeps,
   s.finished = true;
   closeRequest(s, deps.metrics);
   const durationMs = elapsedMs(s.startNs, end.ns);
+  // What the observers found late (an app error in a submission's answer) still counts.
+  s.errorType ??= s.found.errorType;
   endClientSpan(s, end.epochMs);
   const span = s.serverSpan;
   if (span) {
+    span.setAttributes(s.found.attributes);
+    for (const e of s.found.events) span.addEvent(e.name, toHrTime(e.at));
     if (!(s.clientAborted && status === CLIENT_CLOSED_REQUEST)) span.setAttribute(A.ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     span.setAttribute(A.ATTR_HTTP_REQUEST_BODY_SIZE, s.requestBytes);
     span.setAttribute(A.ATTR_HTTP_RESPONSE_BODY_SIZE, s.responseBytes);

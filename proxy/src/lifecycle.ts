@@ -134,6 +134,8 @@ export class RequestLifecycle {
     const s = this.state;
     const res = this.res;
     const end = endTimeNow();
+    // An error the observers saw in the stream (a session the app does not know) is the request's.
+    if (s.found.errorType) s.errorType = s.found.errorType;
     const aborted = !res.writableFinished && !s.errorType;
     if (aborted) {
       s.clientAborted = true;

@@ -2,24 +2,47 @@
 // response tees call these hooks; none of them may block, throw into, or alter the stream
 // (guardObserver below). The lifecycle owns this contract; observers implement it and import
 // nothing of the lifecycle.
-import type { Context, Span } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { guarded, guardedAsync, Site, type GuardSite } from './guard.js';
 import type { ArmChoice } from './spans/http.js';
 
+/** Events one request's observers may record for its SERVER span (a client cannot grow the list). */
+export const MAX_FINDING_EVENTS = 32;
+
 /**
- * What an observer may read of its request, and the one field it may set: the lifecycle's own
- * record (request-state.ts) satisfies it, and observers never import that record.
+ * What observers found about their request, for its SERVER span. Observers only add to it; the
+ * lifecycle puts it on the span when it ends the request, so no observer writes into a span it
+ * does not own, or into the request's record, after the stages ran.
+ */
+export class Findings {
+  readonly attributes: Attributes = {};
+  readonly events: { readonly name: string; readonly at: number }[] = [];
+  /** The request's error.type, when an observer learns it (an app error inside a 200). */
+  errorType?: string;
+
+  set(attributes: Attributes): void {
+    Object.assign(this.attributes, attributes);
+  }
+
+  /** `at`: epoch ms (fractional), when it happened. */
+  event(name: string, at: number = performance.timeOrigin + performance.now()): void {
+    if (this.events.length < MAX_FINDING_EVENTS) this.events.push({ name, at });
+  }
+}
+
+/**
+ * What an observer may read of its request, and where it reports what it found: the lifecycle's
+ * own record (request-state.ts) satisfies it, and observers never import that record.
  */
 export interface ObservedRequest extends ArmChoice {
   readonly method: string;
   readonly route: string;
   readonly upstream?: URL;
   readonly parentContext: Context;
-  readonly serverSpan?: Span;
+  /** The SERVER span's context: the parent of the spans observers start (predictions). */
   readonly serverContext?: Context;
-  /** The request's error.type, when an observer learns it (an app error inside a 200). */
-  errorType?: string;
+  readonly found: Findings;
 }
 
 export interface Observer {

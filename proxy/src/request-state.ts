@@ -1,6 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import type { Observer } from './observer.js';
+import { Findings, type Observer } from './observer.js';
 
 /** Everything the proxy knows about one request while it is in flight. */
 export interface RequestState {
@@ -44,13 +44,15 @@ export interface RequestState {
   finished: boolean;
   /** The Gradio parser watching this exchange, if its route has one. */
   observer?: Observer;
+  /** What the observers found, for the SERVER span (applied when the request ends). */
+  readonly found: Findings;
 }
 
 /** A request's state as the stages start it; its lifecycle (lifecycle.ts) holds it from there. */
 export function newState(route: string, safePath: string, method: string, parent: Context): RequestState {
   return {
     startNs: process.hrtime.bigint(), startedAt: performance.timeOrigin + performance.now(), method, route, safePath, parentContext: parent, invalidPropagation: [],
-    requestBytes: 0, responseBytes: 0, timedOut: false, clientAborted: false, closed: false, finished: false,
+    requestBytes: 0, responseBytes: 0, timedOut: false, clientAborted: false, closed: false, finished: false, found: new Findings(),
   };
 }
 

@@ -3,12 +3,13 @@
 import test from 'ava';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { RequestLifecycle } from '../../proxy/src/lifecycle.js';
 import { buildMetrics } from '../../proxy/src/metrics.js';
-import type { Observer } from '../../proxy/src/observer.js';
+import { MAX_FINDING_EVENTS, type Observer } from '../../proxy/src/observer.js';
 import { newState } from '../../proxy/src/request-state.js';
 import * as A from '../../proxy/src/spans/attributes.js';
 import { assertSpan } from '../support/assert-span.js';
@@ -119,10 +120,29 @@ test('the SERVER span waits for the parsers, then carries what they found', asyn
   x.res.finish();
   t.is(x.spans(SpanKind.SERVER).length, 0, 'not before the parsers are done');
   t.is(await x.active(), 0, 'but the exchange is no longer in flight');
-  x.s.serverSpan!.setAttribute(A.ATTR_GRADIO_API_NAME, 'tts');
+  x.s.found.set({ [A.ATTR_GRADIO_API_NAME]: 'tts' });
+  x.s.found.event(A.EVENT_GRADIO_CLOSE_STREAM, x.s.startedAt + 1);
+  x.s.found.errorType = 'app_error';
   settle();
   await new Promise((r) => setImmediate(r));
-  assertSpan(t, x.spans(SpanKind.SERVER)[0], { attributes: { [A.ATTR_GRADIO_API_NAME]: 'tts' } });
+  const server = x.spans(SpanKind.SERVER)[0];
+  assertSpan(t, server, { status: SpanStatusCode.ERROR, attributes: { [A.ATTR_GRADIO_API_NAME]: 'tts', [A.ATTR_ERROR_TYPE]: 'app_error' } });
+  t.deepEqual(server!.events.map((e) => e.name), [A.EVENT_GRADIO_CLOSE_STREAM]);
+  t.true(Math.abs(hrTimeToMilliseconds(server!.events[0]!.time) - (x.s.startedAt + 1)) < 0.01, 'at the time it was seen, not at the end');
+});
+
+test('an error an observer saw in the stream is the request\'s: a client leaving after it is not an abort', (t) => {
+  const x = setup();
+  x.s.found.errorType = A.ErrorType.SESSION_NOT_FOUND;
+  x.res.headersSent = true;
+  x.res.emit('close');
+  assertSpan(t, x.spans(SpanKind.SERVER)[0], { status: SpanStatusCode.ERROR, attributes: { [A.ATTR_ERROR_TYPE]: A.ErrorType.SESSION_NOT_FOUND, [A.ATTR_PROXY_CLIENT_ABORTED]: undefined } });
+});
+
+test('findings keep a bounded number of events', (t) => {
+  const x = setup();
+  for (let i = 0; i < 10_000; i++) x.s.found.event(A.EVENT_GRADIO_CLOSE_STREAM);
+  t.is(x.s.found.events.length, MAX_FINDING_EVENTS);
 });
 
 test('a failure http-proxy reports: classified, recorded on the CLIENT span, trace fields for the answer', (t) => {

@@ -1,6 +1,6 @@
 // What every Gradio observer shares: the exchange record, schema learning, and the start and
 // completion of prediction spans.
-import { trace, type Attributes, type Span } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { request } from 'node:http';
 import { probeDataUrl } from '../audio/probe.js';
@@ -39,7 +39,7 @@ export interface Exchange {
 
 export function parseError(x: Exchange, kind: string): void {
   x.g.counters.parseError(kind);
-  x.state.serverSpan?.setAttribute(A.ATTR_GRADIO_PARSE_ERROR, kind);
+  x.state.found.set({ [A.ATTR_GRADIO_PARSE_ERROR]: kind });
 }
 
 /** Records on the span what kept a captured body from being read whole (the span itself survives). */
@@ -156,7 +156,7 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
   if (violations.length) attributes[A.ATTR_TTS_RULE_VIOLATIONS] = violations.map((v) => v.rule);
   return new Prediction({
     tracer: g.tracer,
-    parent: x.state.serverContext ?? trace.setSpan(x.state.parentContext, x.state.serverSpan as Span),
+    parent: x.state.serverContext ?? x.state.parentContext,
     startedAt: x.startedAt,
     apiName,
     attributes,

@@ -34,7 +34,7 @@ function schemaObserver(x: Exchange, kind: 'config' | 'info'): Observer {
       else x.app.schemas.setInfo(r.value);
       const s = x.app.schemas.get();
       if (kind === 'config' && s) {
-        x.state.serverSpan?.setAttributes({ [A.ATTR_GRADIO_VERSION]: s.version ?? 'unknown', [A.ATTR_GRADIO_PROTOCOL]: s.protocol });
+        x.state.found.set({ [A.ATTR_GRADIO_VERSION]: s.version ?? 'unknown', [A.ATTR_GRADIO_PROTOCOL]: s.protocol });
       }
     },
   };
@@ -55,15 +55,14 @@ function uploadObserver(x: Exchange): Observer {
     settled: async () => {
       const [{ parts, error }, paths] = await Promise.all([parser.result, body.result]);
       if (error) parseError(x, error);
-      const span = x.state.serverSpan;
-      span?.setAttribute(A.ATTR_GRADIO_UPLOAD_FILES, parts.length);
+      x.state.found.set({ [A.ATTR_GRADIO_UPLOAD_FILES]: parts.length });
       if (status !== 200 || !Array.isArray(paths.value)) return;
       paths.value.forEach((path, i) => {
         const meta = parts[i]?.meta;
         if (typeof path === 'string' && meta) x.g.files.set(path, meta);
       });
       const first = parts.find((p) => p.meta)?.meta;
-      if (first) span?.setAttributes(audioAttributes('audio.input', first));
+      if (first) x.state.found.set(audioAttributes('audio.input', first));
     },
   };
 }
@@ -131,7 +130,7 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
       const p = await submitted;
       if (p && (status !== 200 || p.eventId === undefined)) {
         const errorType = statusErrorType(status, transport !== 'queue');
-        if (status >= 500 || status === 422 || status === 400) x.state.errorType ??= errorType;
+        if (status >= 500 || status === 422 || status === 400) x.state.found.errorType ??= errorType;
         await p.finish(A.EndReason.FAILED, errorType);
       }
     },
@@ -247,7 +246,7 @@ function rawStreamObserver(x: Exchange): Observer {
     settled: async () => {
       if (!ok || !bytes) return;
       const meta = await probeAudio(Buffer.concat(head), bytes);
-      if (meta) x.state.serverSpan?.setAttributes(audioAttributes('audio.output', meta));
+      if (meta) x.state.found.set(audioAttributes('audio.output', meta));
     },
   };
 }

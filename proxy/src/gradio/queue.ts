@@ -81,7 +81,7 @@ export interface StreamRouting {
 export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer {
   const sse = new SseTokenizer();
   const session = new URLSearchParams((x.req.url ?? '').split('?')[1] ?? '').get('session_hash') ?? undefined;
-  if (session) x.state.serverSpan?.setAttribute(A.ATTR_GRADIO_SESSION, x.g.session(session));
+  if (session) x.state.found.set({ [A.ATTR_GRADIO_SESSION]: x.g.session(session) });
   let messages = 0;
   let sse200 = false;
   let unknown = 0;
@@ -96,13 +96,13 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
     }
     messages++;
     if (typeof m.msg !== 'string' || !KNOWN.has(m.msg)) unknown++;
-    if (m.msg === 'close_stream') x.state.serverSpan?.addEvent(A.EVENT_GRADIO_CLOSE_STREAM);
+    if (m.msg === 'close_stream') x.state.found.event(A.EVENT_GRADIO_CLOSE_STREAM, at);
     if (m.msg === 'unexpected_error' && typeof m.event_id !== 'string') {
       // Session-level failure (e.g. this replica never saw the session): every open prediction
       // of the session fails with it, and so does this request.
       const type = isSessionNotFound(m) ? A.ErrorType.SESSION_NOT_FOUND : A.ErrorType.UNEXPECTED_ERROR;
-      x.state.serverSpan?.addEvent(type === A.ErrorType.SESSION_NOT_FOUND ? A.EVENT_GRADIO_SESSION_NOT_FOUND : A.EVENT_GRADIO_UNEXPECTED_ERROR);
-      x.state.errorType = type;
+      x.state.found.event(type === A.ErrorType.SESSION_NOT_FOUND ? A.EVENT_GRADIO_SESSION_NOT_FOUND : A.EVENT_GRADIO_UNEXPECTED_ERROR, at);
+      x.state.found.errorType = type;
       const own = await routing.route(m);
       if (own && !own.isEnded) applyQueueMessage(x, own, m, at);
       for (const h of x.g.predictions.values()) {
@@ -161,7 +161,7 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
     },
     settled: async () => {
       await chain;
-      x.state.serverSpan?.setAttribute(A.ATTR_GRADIO_SSE_MESSAGES, messages);
+      x.state.found.set({ [A.ATTR_GRADIO_SSE_MESSAGES]: messages });
       if (sse.oversized) parseError(x, 'oversized_event');
       if (unknown) parseError(x, 'unknown_message');
     },
