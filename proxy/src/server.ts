@@ -18,7 +18,7 @@ import { answerRejected, answerUpstreamError } from './forwarding/error-answer.j
 import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
 import { makeInTurn } from './forwarding/in-turn.js';
-import { ConnectionEnd, dropAfterLast } from './forwarding/connection-end.js';
+import { ConnectionEnd, dropAfterLast, honourClose } from './forwarding/connection-end.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { lingeringClose } from './forwarding/linger.js';
@@ -201,6 +201,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     // still running after an error answer) surfaces as an 'error' on the response; with no
     // listener, http-proxy's pipe would rethrow it and end the process.
     res.on('error', onResponseError);
+    honourClose(req, res);
     if (connectionEnd.isAfterLast(req, res)) return dropAfterLast(req);
     const refusal = refusalFor(req);
     if (refusal) {

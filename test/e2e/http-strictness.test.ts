@@ -48,6 +48,17 @@ test.serial('pipelined requests ending in Connection: close: every answer, in or
   t.true(r.closed);
 });
 
+// RFC 9112 §9.3: `close` wins over `keep-alive` whatever the version (nginx agrees); Node's parser
+// keeps an HTTP/1.0 connection alive when both are listed (found by the fuzzer, seed 20261217).
+test.serial('HTTP/1.0 listing both keep-alive and close: the answer says close and the socket closes', async (t) => {
+  for (const fields of ['Connection: keep-alive, x-hop\r\nConnection: close\r\n', 'Connection: keep-alive, close\r\n']) {
+    const r = await rawExchange(proxy.port, `GET /both HTTP/1.0\r\nHost: app\r\n${fields}\r\n`, WAIT);
+    t.deepEqual(r.statuses, [200]);
+    t.is(headerOf(r.text, 'connection')?.toLowerCase(), 'close', fields);
+    t.true(r.closed, fields);
+  }
+});
+
 test.serial('HTTP/1.0: closed unless the client asks for keep-alive', async (t) => {
   const plain = await rawExchange(proxy.port, 'GET /a HTTP/1.0\r\nHost: app\r\n\r\n', WAIT);
   t.deepEqual(plain.statuses, [200]);

@@ -34,3 +34,20 @@ export function dropAfterLast(req: IncomingMessage): void {
   req.on('error', () => undefined);
   req.resume();
 }
+
+/**
+ * RFC 9112 §9.3: a `close` connection option ends the connection after this answer, whatever the
+ * version, and nginx agrees; Node's parser keeps an HTTP/1.0 connection alive when `keep-alive` is
+ * listed too (found by the fuzzer). Read from the raw lines: every Connection line counts.
+ */
+export function honourClose(req: IncomingMessage, res: ServerResponse): void {
+  if (!res.shouldKeepAlive) return;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue;
+    if (raw[i + 1]!.split(',').some((t) => t.trim().toLowerCase() === 'close')) {
+      res.shouldKeepAlive = false;
+      return;
+    }
+  }
+}

@@ -15,6 +15,9 @@ export function applyResponsePolicy(proxyRes: IncomingMessage, req: IncomingMess
   // Our connection with the client is not the app's: Node knows whether the client asked to
   // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
   proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+  // For an HTTP/1.0 client http-proxy copies the client's own Connection value into the answer
+  // (tokens it lists, and `keep-alive` beside `close`, included); it reads it from here.
+  if (req.httpVersion === '1.0') req.headers.connection = proxyRes.headers.connection;
   relayResponseTrailers(proxyRes, res);
   // http-proxy's pipe would leave the client waiting, or with a Content-Length it can never
   // reach, so the client's connection is closed too.
