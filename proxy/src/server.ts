@@ -15,6 +15,7 @@ import { gate, isGated } from './gradio/gate.js';
 import { isWebsocketUpgrade, reframeRefusedUpgrade, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
 import { applyResponsePolicy } from './forwarding/response-policy.js';
 import { answerRejected, answerUpstreamError } from './forwarding/error-answer.js';
+import { discardRest } from './forwarding/discard-body.js';
 import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
 import { makeInTurn } from './forwarding/in-turn.js';
@@ -149,6 +150,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     }
     const c = life ? life.upstreamFailed(err) : classify(err, false);
     answerUpstreamError(res, c, life?.traceFields());
+    discardRest(req);
   }
 
   // http-proxy's `deleteLength` pass gives a DELETE or OPTIONS without Content-Length a
@@ -160,9 +162,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   // Every failure comes back through the per-request callbacks above; http-proxy still emits
   // 'error' where it has none, and with no listener it would throw and end the process.
-  proxy.on('error', (_err, _req, resOrSocket) => {
-    if ('writeHead' in resOrSocket && !(resOrSocket as ServerResponse).headersSent) answerUpstreamError(resOrSocket as ServerResponse, classify(_err, false));
-    else resOrSocket.destroy();
+  proxy.on('error', (err, req, resOrSocket) => {
+    if ('writeHead' in resOrSocket && !(resOrSocket as ServerResponse).headersSent) {
+      answerUpstreamError(resOrSocket as ServerResponse, classify(err, false));
+      discardRest(req);
+    } else resOrSocket.destroy();
   });
 
   const onStageError = (stage: string) => metrics.observationFailures.inc({ site: `stage:${stage}` });
