@@ -44,8 +44,10 @@ test('W3C traceparent on queue/join: tts.synthesize continues it, with its stage
     'tts.sentence.count': '2', 'audio.output.format': 'wav', 'tts.noise_scale': '0', 'tts.length_scale': '1',
   });
   t.regex(root.tags!['gradio.event_id']!, /^[0-9a-f]{32}$/);
+  // No bound on the figure itself (a busy machine synthesizes slower than real time): it must be
+  // what the stages say, inference time over audio time.
   const rtf = Number(root.tags!['tts.realtime_factor']);
-  t.true(rtf > 0 && rtf < 1, `real-time factor ${rtf}`);
+  t.true(rtf > 0 && Number.isFinite(rtf), `real-time factor ${rtf}`);
   t.true(Number(root.tags!['audio.output.duration_s']) > 1);
   t.false('text' in root.tags!, 'the text itself is never exported');
 
@@ -54,6 +56,9 @@ test('W3C traceparent on queue/join: tts.synthesize continues it, with its stage
   const encode = one(spans, 'tts.encode');
   for (const child of [phonemize, ...inference, encode]) t.is(child.parentId, root.id);
   t.is(inference.length, 2);
+  const inferenceS = inference.reduce((sum, s) => sum + (s.duration ?? 0), 0) / 1e6;
+  const audioS = Number(root.tags!['audio.output.duration_s']);
+  t.true(Math.abs(rtf - inferenceS / audioS) < 0.01, `real-time factor ${rtf} = inference ${inferenceS} s / audio ${audioS} s`);
   for (const [i, s] of inference.entries()) {
     t.is(s.tags!['tts.sentence.index'], String(i));
     t.true(Number(s.tags!['tts.phoneme.count']) > 5);
