@@ -180,8 +180,8 @@ export function statusErrorType(status: number, namesApi = false): string {
 }
 
 /** Completion: output probes (awaited before the span ends), then the end itself. */
-export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success: boolean, output: Captured | undefined, errorType: string = A.ErrorType.APP_ERROR): void {
-  const at = now();
+/** `at`: when the completion passed the proxy (not when its turn to be handled came). */
+export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success: boolean, output: Captured | undefined, errorType: string = A.ErrorType.APP_ERROR, at = now()): void {
   const data = isObj(output) ? output.data : output;
   const files = findOutputFiles(data);
   // The replica that ran the prediction holds its output.

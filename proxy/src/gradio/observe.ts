@@ -152,15 +152,18 @@ function directObserver(x: Exchange): Observer {
   const resBody = responseJson();
   let status = 0;
   const segment = /\/(?:run|api)\/([^/?]+)/.exec(x.req.url ?? '')?.[1];
+  // The answer's last byte is the prediction's end: it lies within the request that carried it,
+  // however late the parse that reads it runs (it failed on a loaded machine).
+  let endedAt: number | undefined;
   return {
     onRequestChunk: (c) => reqBody.feed(c),
     onRequestEnd: () => reqBody.end(),
     onResponse(res) { status = res.statusCode ?? 0; resBody.start(res); },
     onResponseChunk: (c) => resBody.feed(c),
-    onResponseEnd: () => resBody.end(),
-    onClose: () => { reqBody.end(); resBody.end(); },
+    onResponseEnd: () => { endedAt = now(); resBody.end(); },
+    onClose: () => { endedAt ??= now(); reqBody.end(); resBody.end(); },
     settled: async () => {
-      const endAt = now();
+      const endAt = endedAt ?? now();
       const [rq, rs] = await Promise.all([reqBody.result, resBody.result]);
       // The span survives what could not be read, and says so.
       const problem = captureProblems(x, rq) ?? (status === 200 ? captureProblems(x, rs) : undefined);
@@ -177,7 +180,7 @@ function directObserver(x: Exchange): Observer {
       const out = isObj(rs.value) ? rs.value : undefined;
       const ok = status === 200 && !!out && !('error' in out);
       if (status === 0) return void p.finish(A.EndReason.CANCELLED, undefined, undefined, endAt);
-      complete(x, p, ok, out, status === 200 || status === 500 ? A.ErrorType.APP_ERROR : statusErrorType(status, api !== undefined));
+      complete(x, p, ok, out, status === 200 || status === 500 ? A.ErrorType.APP_ERROR : statusErrorType(status, api !== undefined), endAt);
     },
   };
 }

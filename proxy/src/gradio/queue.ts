@@ -47,7 +47,7 @@ export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()
       p.chunk(at);
       return;
     case 'process_completed':
-      complete(x, p, m.success !== false, m.output);
+      complete(x, p, m.success !== false, m.output, undefined, at);
       return;
     case 'queue_full':
       void p.finish(A.EndReason.FAILED, A.ErrorType.QUEUE_FULL, undefined, at);
@@ -183,7 +183,7 @@ export function callStreamObserver(x: Exchange): Observer {
     if (event === 'generating') p.chunk(at);
     else if (event === 'complete') {
       done = true;
-      complete(x, p, true, parseJson(data));
+      complete(x, p, true, parseJson(data), undefined, at);
     } else if (event === 'error') {
       done = true;
       const payload = parseJson(data);
