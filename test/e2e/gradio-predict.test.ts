@@ -72,7 +72,8 @@ test.serial('queue/join → queue/data: one trace with predict, queue and proces
   t.regex(tags['gradio.session']!, /^[0-9a-f]{16}$/);
   t.regex(tags['gradio.event_id']!, /^[0-9a-f]{32}$/);
   t.truthy(tags['tts.time_to_first_chunk_ms']);
-  t.truthy(predict.annotations?.some((a) => a.value === 'gradio.estimation'));
+  // With its attributes (rank, queue size), as the Collector encodes them: `name|{json}|dropped`.
+  t.truthy(predict.annotations?.some((a) => /^gradio\.estimation\|\{.*"gradio\.queue\.rank":\d+.*\}\|0$/.test(a.value)), JSON.stringify(predict.annotations));
   t.false('error' in tags);
 });
 

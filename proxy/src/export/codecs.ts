@@ -78,13 +78,25 @@ export function zipkinCodec(defaultServiceName: string): Codec {
           localEndpoint: { serviceName },
           tags,
           annotations: span.events.length
-            ? span.events.map((e) => ({ timestamp: Math.round(hrTimeToMicroseconds(e.time)), value: e.name }))
+            ? span.events.map((e) => ({ timestamp: Math.round(hrTimeToMicroseconds(e.time)), value: annotationValue(e) }))
             : undefined,
         };
       });
       return Buffer.from(JSON.stringify(out), 'utf8');
     },
   };
+}
+
+/**
+ * A span event as a Zipkin annotation, whose only field is a string. The stock exporter keeps the
+ * name alone, so a `gradio.log` warning could not be told from an info (issue 11); with attributes
+ * it is `name|{attributes as JSON}|dropped count`, the OpenTelemetry Collector's encoding, which
+ * its Zipkin receiver reads back. The attributes are the proxy's own (levels, counts, error types).
+ */
+function annotationValue(e: ReadableSpan['events'][number]): string {
+  const attrs = e.attributes;
+  if (!attrs || Object.keys(attrs).length === 0) return e.name;
+  return `${e.name}|${JSON.stringify(attrs)}|${e.droppedAttributesCount ?? 0}`;
 }
 
 /** OTLP/HTTP, with the official OpenTelemetry serializers (the ones the stock OTLP exporters use). */

@@ -12,6 +12,7 @@ function spans() {
   const tracer = provider.getTracer('t');
   const a = tracer.startSpan('GET /x', { kind: SpanKind.SERVER, attributes: { 'http.route': '/x', 'http.response.status_code': 502, list: ['a', 'b'] } });
   a.addEvent('gradio.first_chunk');
+  a.addEvent('gradio.log', { 'gradio.log.level': 'warning' });
   a.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream_unavailable' });
   a.end();
   const b = tracer.startSpan('gradio.predict /tts');
@@ -29,6 +30,9 @@ test('Zipkin JSON equals what the stock exporter sends', (t) => {
     return { ...z, timestamp: Math.round(z.timestamp!), duration: Math.max(1, Math.round(z.duration!)) };
   })));
   for (const z of ours) t.true(Number.isInteger(z.timestamp) && Number.isInteger(z.duration) && z.duration >= 1);
+  // Except, too, that an event's attributes are kept: `name|{json}|dropped`, as the Collector writes them.
+  t.deepEqual(ours[0].annotations.map((a: { value: string }) => a.value), ['gradio.first_chunk', 'gradio.log|{"gradio.log.level":"warning"}|0']);
+  stock[0].annotations[1].value = 'gradio.log|{"gradio.log.level":"warning"}|0';
   t.deepEqual(ours, stock);
   t.is(ours[0].tags.error, 'upstream_unavailable');
   t.is(ours[0].kind, 'SERVER');
