@@ -3,6 +3,7 @@
 // this an attacker picks its own address for spans, canary hashing and rate limits.
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import { boundedMemo } from './memo.js';
 
 export class TrustedProxiesError extends Error {}
 
@@ -42,18 +43,11 @@ export function makeClientAddress(trusted: readonly string[]): ClientAddressOf {
     else list.addSubnet(addr, Number(prefix), type);
   }
   // BlockList.check builds a SocketAddress per call (a tenth of a request's observation cost in
-  // a profile), while a proxy sees few distinct peers and hops: answers are remembered, and the
-  // memory is bounded by starting over when full, so no client can grow it.
-  const known = new Map<string, boolean>();
-  const isTrusted = (a: string) => {
-    let trusted = known.get(a);
-    if (trusted !== undefined) return trusted;
+  // a profile), while a proxy sees few distinct peers and hops.
+  const isTrusted = boundedMemo(KNOWN_MAX, (a) => {
     const family = isIP(a);
-    trusted = family !== 0 && list.check(a, family === 4 ? 'ipv4' : 'ipv6');
-    if (known.size >= KNOWN_MAX) known.clear();
-    known.set(a, trusted);
-    return trusted;
-  };
+    return family !== 0 && list.check(a, family === 4 ? 'ipv4' : 'ipv6');
+  });
   return (req) => {
     const peer = req.socket.remoteAddress === undefined ? undefined : normalize(req.socket.remoteAddress);
     if (peer === undefined || !isTrusted(peer)) return peer;

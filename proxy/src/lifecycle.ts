@@ -32,6 +32,14 @@ export function traceHeaders(s: RequestState, reveal: SampledFlag): Record<strin
   return { 'x-trace-id': sc.traceId, traceresponse: `00-${sc.traceId}-${sc.spanId}-${flags}` };
 }
 
+/** Why the exchange with the app failed, on the request (error.type) and its CLIENT span (the code only). */
+export function recordUpstreamFailure(s: RequestState, err: unknown): Classified {
+  const c = classify(err, s.timedOut);
+  s.errorType = c.errorType;
+  s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
+  return c;
+}
+
 export class RequestLifecycle {
   private readonly connection: Socket;
   private closed = false;
@@ -100,11 +108,7 @@ export class RequestLifecycle {
 
   /** http-proxy gave up on the app: records why, and says how the client is answered. */
   upstreamFailed(err: unknown): Classified {
-    const s = this.state;
-    const c = classify(err, s.timedOut);
-    s.errorType = c.errorType;
-    s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
-    return c;
+    return recordUpstreamFailure(this.state, err);
   }
 
   /** The trace fields for an answer the proxy writes itself. */

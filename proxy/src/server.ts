@@ -35,7 +35,7 @@ import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from '../../common/propagation/extract.js';
 import type { RequestState } from './request-state.js';
-import { RequestLifecycle, type LifecycleDeps } from './lifecycle.js';
+import { recordUpstreamFailure, RequestLifecycle, type LifecycleDeps } from './lifecycle.js';
 import { guard, guardedInterval, installGuard, Site } from './guard.js';
 import { guardObserver } from './observer.js';
 import { failureReporter } from './guard-report.js';
@@ -130,10 +130,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       onUpstreamRequest(req, proxyReq, true, targetIsRoot(options));
       onWebsocketRequest(proxyReq, socket, s);
     }, () => proxy.ws(req, socket, head, { ...options, agent: wsAgent }, (err) => {
-      if (s) {
-        s.errorType = classify(err, s.timedOut).errorType;
-        s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
-      }
+      if (s) recordUpstreamFailure(s, err);
       socket.destroy();
     }));
 

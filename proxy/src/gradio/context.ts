@@ -1,6 +1,7 @@
 // Everything the Gradio observers share, built once by the composition root.
 import type { Tracer } from '@opentelemetry/api';
 import { createHmac, randomBytes } from 'node:crypto';
+import { boundedMemo } from '../memo.js';
 import type { AudioMeta } from '../audio/probe.js';
 import { SchemaStore } from './app-config.js';
 import { BoundedTable } from './correlate.js';
@@ -63,9 +64,14 @@ export interface GradioContext {
   session(raw: string): string;
 }
 
+/** Bound on remembered session keys (memo.ts). */
+const SESSION_KEYS_MAX = 4096;
+
 export function buildGradioContext(tracer: Tracer, options: GradioOptions, counters: GradioCounters): GradioContext {
   const key = options.sessionKey || randomBytes(32).toString('hex');
-  const sessions = new SessionKeys(key);
+  // Remembered: a session makes many requests (join, data, heartbeat, uploads), and an HMAC costs
+  // more than the rest of their observation together.
+  const session = boundedMemo(SESSION_KEYS_MAX, (raw) => createHmac('sha256', key).update(raw).digest('hex').slice(0, 16));
   // Keyed by origin; only configured replicas are ever routed to, so this stays small.
   const apps = new Map<string, AppView>();
   return {
@@ -91,28 +97,8 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, count
       maxEntries: 1000, ttlMs: 30_000,
       onEvict: (_k, _v, reason) => counters.evicted('early_messages', reason),
     }),
-    session: (raw) => sessions.of(raw),
+    session,
   };
 }
 
-/** Bound on remembered session keys; past it the memory starts over (a client cannot grow it). */
-const SESSION_KEYS_MAX = 4096;
 
-/**
- * HMAC of a session_hash, remembered: a session makes many requests (join, data, heartbeat,
- * uploads) and an HMAC costs more than the rest of their observation together.
- */
-class SessionKeys {
-  private readonly known = new Map<string, string>();
-  constructor(private readonly key: string) {}
-
-  of(raw: string): string {
-    let k = this.known.get(raw);
-    if (k === undefined) {
-      k = createHmac('sha256', this.key).update(raw).digest('hex').slice(0, 16);
-      if (this.known.size >= SESSION_KEYS_MAX) this.known.clear();
-      this.known.set(raw, k);
-    }
-    return k;
-  }
-}
