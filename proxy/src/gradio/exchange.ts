@@ -179,8 +179,10 @@ export function statusErrorType(status: number, namesApi = false): string {
   return String(status);
 }
 
-/** Completion: output probes (awaited before the span ends), then the end itself. */
-/** `at`: when the completion passed the proxy (not when its turn to be handled came). */
+/**
+ * Completion: output probes (awaited before the span ends), then the end itself. `at`: when the
+ * completion passed the proxy, not when its turn to be handled came.
+ */
 export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success: boolean, output: Captured | undefined, errorType: string = A.ErrorType.APP_ERROR, at = now()): void {
   const data = isObj(output) ? output.data : output;
   const files = findOutputFiles(data);
