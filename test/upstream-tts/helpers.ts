@@ -2,6 +2,7 @@
 // Python piper-tts, and a small SSE reader that keeps arrival times.
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
+import { causeCode, fetchResending } from '../support/fetch.js';
 import { repoRoot, runScript, startProcess, waitForHttp, type RunningProcess } from '../support/proc.js';
 
 export const WORKER_MAIN = join(repoRoot, 'dist', 'upstream-tts', 'src', 'main.js');
@@ -103,7 +104,7 @@ export async function readSse(
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 60_000);
   const frames: SseFrame[] = [];
   try {
-    const res = await fetch(url, { signal: controller.signal, headers: options.headers });
+    const res = await fetchResending(url, { signal: controller.signal, headers: options.headers });
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -135,7 +136,7 @@ export async function readSse(
     // A server that drops the connection after its last frame (Gradio does after an
     // unexpected_error) has still said what it had to say.
     if (!controller.signal.aborted && frames.length && options.allowCut) return { status: 200, headers: new Headers(), frames, cut: true };
-    throw new Error(`SSE ${url}: ${(err as Error).message}; got ${JSON.stringify(frames.map((f) => f.data.slice(0, 120)))}`);
+    throw new Error(`SSE ${url}: ${(err as Error).message}${causeCode(err) ? ` (${causeCode(err)})` : ''}; got ${JSON.stringify(frames.map((f) => f.data.slice(0, 120)))}`);
   } finally {
     clearTimeout(timer);
   }
@@ -146,7 +147,7 @@ export const messages = (frames: readonly SseFrame[]): Record<string, any>[] =>
   frames.map((f) => JSON.parse(f.data) as Record<string, any>);
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetchResending(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const text = await res.text();
   let parsed: unknown = text;
   try { parsed = JSON.parse(text); } catch { /* plain text */ }

@@ -4,6 +4,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { startGradioApp, type RunningGradioApp } from '../../support/gradio.js';
+import { fetchResending } from '../../support/fetch.js';
 import { repoRoot } from '../../support/proc.js';
 import { messages, postJson, readSse, startWorker, type RunningWorker } from '../helpers.js';
 
@@ -22,7 +23,7 @@ test.after.always(async () => {
 
 const both = <T>(f: (base: string) => Promise<T>): Promise<[T, T]> => Promise.all([f(gradio.url), f(worker.url)]);
 const keys = (o: unknown): string[] => Object.keys(o as object).sort();
-const getJson = async (url: string): Promise<any> => (await fetch(url)).json();
+const getJson = async (url: string): Promise<any> => (await fetchResending(url)).json();
 
 test('/config: same keys, protocol, prefix, components and the dependency the clients read', async (t) => {
   const [ref, ours] = await both((b) => getJson(`${b}/config`));
@@ -128,13 +129,13 @@ test('file=: the same status codes and range headers; the same 403 body shape', 
     const post = await postJson(`${base}/gradio_api/call/synthesize`, { data: ['File.', 1, 0, 0] });
     const { frames } = await readSse(`${base}/gradio_api/call/synthesize/${post.body.event_id}`);
     const url = JSON.parse(frames.find((f) => f.event === 'complete')!.data)[0].url as string;
-    const whole = await fetch(url);
+    const whole = await fetchResending(url);
     const size = (await whole.arrayBuffer()).byteLength;
-    const range = await fetch(url, { headers: { range: 'bytes=10-' } });
+    const range = await fetchResending(url, { headers: { range: 'bytes=10-' } });
     await range.arrayBuffer();
-    const past = await fetch(url, { headers: { range: `bytes=${size}-` } });
+    const past = await fetchResending(url, { headers: { range: `bytes=${size}-` } });
     await past.arrayBuffer();
-    const forbidden = await fetch(`${base}/gradio_api/file=/etc/passwd`);
+    const forbidden = await fetchResending(`${base}/gradio_api/file=/etc/passwd`);
     return {
       whole: [whole.status, whole.headers.get('content-type'), whole.headers.get('accept-ranges')],
       range: [range.status, range.headers.get('content-range') === `bytes 10-${size - 1}/${size}`],
