@@ -1,9 +1,12 @@
 // Privacy is a feature (issue #3): a known text (Chinese and Latin), its base64, the prompt
 // audio's base64, the uploaded file's original name and the raw session_hash go through the
-// whole stack (real Gradio, both official clients) and appear nowhere in Zipkin's stored spans,
-// the proxy's logs or its /metrics. Also: a full queue is reported as queue_full.
+// whole stack (the shipped nginx front, the proxy, real Gradio, both official clients) and appear
+// nowhere in Zipkin's stored spans, the proxy's logs, its /metrics or nginx's access and error
+// logs (issue 11, defect 4: nginx logged $uri, with file names and upload-directory hashes).
+// Also: a full queue is reported as queue_full.
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +14,7 @@ import {
   DEFAULT_SPEAKER, SFT, ZERO_SHOT, makeWav, predictWithJsClient, predictWithPythonClient, startCosyVoiceExample,
   type RunningCosyVoice,
 } from '../support/cosyvoice.js';
+import { startNginx, type RunningNginx } from '../support/nginx.js';
 import { accessLog, startProxy, type RunningProxy } from '../support/proxy.js';
 import { findTraces, getTrace, zipkinUrl } from '../support/zipkin.js';
 
@@ -22,13 +26,16 @@ const FILE_STEM = `zhang_wei_private_recording_${marker}`;
 let dir: string;
 let app: RunningCosyVoice;
 let proxy: RunningProxy;
+let nginx: RunningNginx;
 
 test.before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tts-privacy-'));
   app = await startCosyVoiceExample({ env: { EXAMPLE_DELAY_S: '0' } });
   proxy = await startProxy({ upstream: app.url, zipkinUrl: await zipkinUrl(), env: { OTEL_SERVICE_NAME: `privacy-${marker}` } });
+  nginx = await startNginx({ proxyPort: proxy.port });
 });
 test.after.always(async () => {
+  await nginx?.stop();
   await proxy?.stop();
   await app?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -39,8 +46,8 @@ test.serial('no text, audio, file name or session hash leaves the proxy', async 
   await makeWav(wavPath, 3.5, 16000);
   const wav = await readFile(wavPath);
   const input = { text: TEXT, promptWav: wavPath, promptText: PROMPT_TEXT, mode: ZERO_SHOT };
-  const js = await predictWithJsClient(proxy.url, input);
-  const py = await predictWithPythonClient(proxy.url, { ...input, python: app.python });
+  const js = await predictWithJsClient(nginx.url, input);
+  const py = await predictWithPythonClient(nginx.url, { ...input, python: app.python });
   t.true(js.ok, js.error);
   t.true(py.outputs.length > 0);
   const sessions = [js, py].map((p) => (p.requests.find((r) => /\/queue\/join/.test(r.path))?.body as { session_hash?: string } | undefined)?.session_hash);
@@ -66,14 +73,21 @@ test.serial('no text, audio, file name or session hash leaves the proxy', async 
   const metrics = await (await fetch(`${proxy.adminUrl}/metrics`)).text();
   const logs = proxy.stdout() + proxy.stderr();
   t.true(logs.length > 1000, 'the proxy logged every request');
+  const nginxLines = nginx.accessLogLines();
+  const nginxLogs = nginxLines.join('\n') + readFileSync(join(nginx.runtimeDir, 'error.log'), 'utf8');
+  t.true(nginxLines.length >= 8, 'nginx logged every request');
   for (const [what, secret] of Object.entries(secrets)) {
     t.false(stored.includes(secret), `${what} in Zipkin`);
     t.false(logs.includes(secret), `${what} in the proxy logs`);
     t.false(metrics.includes(secret), `${what} in /metrics`);
+    t.false(nginxLogs.includes(secret), `${what} in nginx's logs`);
   }
+  // The clients fetched their streamed outputs from /stream/<session_hash>/...: nginx logs the template.
+  t.true(nginxLines.some((l) => l.includes('/stream/{session_hash}/')), `an output was fetched through nginx: ${nginxLines.map((l) => JSON.parse(l).route).join(' ')}`);
+  t.false(/\/(stream|heartbeat)\/(?!\{)|file=(?!\{path\})/.test(nginxLogs), 'a session hash or file path in nginx\'s logs');
   // Percent- or JSON-escaped forms of the text would slip past a plain search.
   for (const form of [encodeURIComponent(TEXT), JSON.stringify(TEXT).slice(1, -1)]) {
-    t.false(stored.includes(form) || logs.includes(form));
+    t.false(stored.includes(form) || logs.includes(form) || nginxLogs.includes(form));
   }
 });
 
