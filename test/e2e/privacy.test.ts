@@ -110,6 +110,9 @@ test.serial('a full queue (max_size=4) is reported as queue_full on gradio.predi
     t.is(predict?.tags?.['error.type'], 'queue_full');
     t.is(predict?.tags?.['gradio.end_reason'], 'failed');
     t.is(spans.find((s) => s.kind === 'SERVER')?.tags?.['error.type'], 'queue_full');
+    // Nothing was queued (issue 11, defect 5): a gradio.queue child would skew queue-wait percentiles.
+    // (An accepted join keeps its queue phase: gradio-predict.test.ts.)
+    t.deepEqual(spans.filter((s) => s.name === 'gradio.queue').length, 0);
   } finally {
     await p.stop();
     await slow.stop();

@@ -103,6 +103,8 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
       transport,
     });
     if (problem) p.set({ [A.ATTR_GRADIO_PARSE_ERROR]: problem });
+    // An event id in a 200 is the app's word that the work is queued.
+    if (status === 200 && eventId !== undefined) p.enqueued();
     return p;
   };
 

@@ -2,6 +2,9 @@
 // that submitted it, living until the completion message arrives — usually on another HTTP
 // request (the session's queue/data stream or GET /call/<api>/<event_id>). Children:
 // gradio.queue (submit → process_starts) and gradio.process (process_starts → completion).
+// The queue phase exists only once the app took the work: a submission it refused (queue_full,
+// a bad session) waited in no queue, and a queue span for it would skew queue-wait percentiles.
+// So the span opens, dated back to the submission, at the first sign of acceptance (enqueued()).
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import * as A from '../spans/attributes.js';
 import type { AppView } from './context.js';
@@ -18,7 +21,7 @@ export interface PredictionInit {
   readonly startedAt: Millis;
   readonly apiName?: string;
   readonly attributes: Attributes;
-  /** Whether the transport reports process_starts (queue) or not (/call, direct predict). */
+  /** Whether the transport queues (reports process_starts) or not (/call, direct predict). */
   readonly queued: boolean;
   readonly sessionKey?: string;
   readonly eventId?: string;
@@ -57,7 +60,12 @@ export class Prediction {
     // apiName is the schema's (or `other`, which is no name worth a span name of its own).
     const name = init.apiName && init.apiName !== OTHER ? `${A.SPAN_GRADIO_PREDICT} ${init.apiName}` : A.SPAN_GRADIO_PREDICT;
     this.span = init.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(init.startedAt), attributes: init.attributes }, init.parent);
-    if (init.queued) this.queueSpan = this.child(A.SPAN_GRADIO_QUEUE, init.startedAt);
+  }
+
+  /** The app accepted the submission into its queue (an event id, a queue message): the queue phase began at submission. */
+  enqueued(): void {
+    if (!this.init.queued || this.queueSpan || this.processSpan || this.closing) return;
+    this.queueSpan = this.child(A.SPAN_GRADIO_QUEUE, this.startedAt);
   }
 
   get isEnded(): boolean {
@@ -83,6 +91,7 @@ export class Prediction {
 
   processStarts(at: Millis = now()): void {
     if (this.closing || this.processSpan) return;
+    this.enqueued();
     this.queueSpan?.end(toHrTime(at));
     this.queueSpan = undefined;
     this.processStartedAt = at;
@@ -123,9 +132,10 @@ export class Prediction {
 
   private async end(reason: string, errorType: string | undefined, message: string | undefined, at: Millis): Promise<void> {
     if (this.closing) return;
+    // A completion without process_starts (e.g. a cached result) still had a queue phase.
+    if (reason === A.EndReason.COMPLETED) this.enqueued();
     this.closing = true;
     if (this.pending.length) await Promise.all(this.pending);
-    // A completion without process_starts (e.g. /call, or a cached result) still closes the queue phase.
     this.queueSpan?.end(toHrTime(at));
     if (this.chunks === 0 && reason === A.EndReason.COMPLETED) this.chunks = 1;
     const attrs: Attributes = { [A.ATTR_GRADIO_END_REASON]: reason, [A.ATTR_GRADIO_OUTPUT_CHUNKS]: this.chunks };

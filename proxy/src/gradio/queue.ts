@@ -32,6 +32,9 @@ export const REOPEN_GRACE_MS = 2000;
 
 export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()): void {
   p.lastMessageAt = at;
+  // Any message of the event but a refusal says the app queued it (4.0-4.8 announce no event id
+  // before send_data, so the message is the first sign).
+  if (m.msg !== 'queue_full' && m.msg !== 'unexpected_error') p.enqueued();
   switch (m.msg) {
     case 'estimation':
       p.estimation(num(m.rank), num(m.queue_size), num(m.rank_eta));

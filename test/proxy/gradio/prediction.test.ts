@@ -57,6 +57,24 @@ test('a failed prediction: predict and process are errors with the error.type; a
   assertSpan(t, x.named('gradio.predict tts'), { attributes: { [A.ATTR_GRADIO_END_REASON]: 'failed' } });
 });
 
+test('a submission the app refused (queue_full) has no queue span: nothing queued; a completion without process_starts still had one', async (t) => {
+  const refused = setup(true);
+  await refused.p.finish(A.EndReason.FAILED, A.ErrorType.QUEUE_FULL, undefined, refused.t0 + 30);
+  t.deepEqual(refused.all().map((s) => s.name), ['gradio.predict tts']);
+  assertSpan(t, refused.named('gradio.predict tts'), { status: SpanStatusCode.ERROR, attributes: { [A.ATTR_ERROR_TYPE]: A.ErrorType.QUEUE_FULL } });
+
+  const accepted = setup(true);
+  accepted.p.enqueued();
+  await accepted.p.finish(A.EndReason.FAILED, A.ErrorType.UNEXPECTED_ERROR, undefined, accepted.t0 + 30);
+  const queue = accepted.named(A.SPAN_GRADIO_QUEUE);
+  t.truthy(queue, 'an accepted submission waited in the queue until it failed');
+  t.true(Math.abs(ms(queue!, 'startTime') - accepted.t0) < 0.01, 'the queue phase starts at the submission');
+
+  const cached = setup(true);
+  await cached.p.finish(A.EndReason.COMPLETED, undefined, undefined, cached.t0 + 30);
+  t.truthy(cached.named(A.SPAN_GRADIO_QUEUE), 'a completion says the work was queued');
+});
+
 test('an unqueued prediction (/call, direct predict) has no queue span; its one chunk is the result', async (t) => {
   const x = setup(false);
   await x.p.finish(A.EndReason.COMPLETED, undefined, undefined, x.t0 + 80);
