@@ -61,20 +61,49 @@ export function parseHlsPlaylist(text: string): { durationS: number; segments: n
 
 interface FetchResult { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
 
+/**
+ * How many body bytes the answer can bring, at most `maxBytes`: what its Content-Range covers,
+ * clamped to the total it names, else its Content-Length. An app's framing can be wrong (Gradio
+ * 4.44.1 says one byte more than a short file has and never ends the answer), so the probe stops
+ * reading when the bytes it can use are in, instead of waiting for an end.
+ */
+function usableBytes(res: IncomingMessage, maxBytes: number): number {
+  const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
+  let n = Infinity;
+  if (range) {
+    const start = Number(range[1]);
+    n = Number(range[2]) - start + 1;
+    if (range[3] !== '*') n = Math.min(n, Number(range[3]) - start);
+  } else if (res.headers['content-length'] !== undefined) {
+    n = Number(res.headers['content-length']);
+  }
+  return Number.isFinite(n) && n >= 0 ? Math.min(n, maxBytes) : maxBytes;
+}
+
+/**
+ * GET with a byte budget. It answers with what arrived as soon as every usable byte is in, and
+ * with what arrived so far when the answer fails or times out (a head is a head, however the
+ * rest went); undefined only when no answer began.
+ */
 function fetchHead(url: URL, headers: Record<string, string>, maxBytes: number, timeoutMs: number): Promise<FetchResult | undefined> {
   return new Promise((resolve) => {
     const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, guarded(Site.FETCH, (res: IncomingMessage) => {
-      res.on('error', () => resolve(undefined));
       const parts: Buffer[] = [];
       let n = 0;
-      guardedListener(res, 'data', Site.FETCH, (c: Buffer) => {
-        if (n < maxBytes) parts.push(c.subarray(0, maxBytes - n));
-        n += c.length;
-        if (n >= maxBytes) res.destroy();
-      });
       const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) });
+      const want = usableBytes(res, maxBytes);
+      res.on('error', done);
+      guardedListener(res, 'data', Site.FETCH, (c: Buffer) => {
+        if (n < want) parts.push(c.subarray(0, want - n));
+        n += c.length;
+        if (n >= want) {
+          done();
+          res.destroy();
+        }
+      });
       guardedListener(res, 'end', Site.FETCH, done);
       guardedListener(res, 'close', Site.FETCH, done);
+      if (want === 0) { done(); res.destroy(); }
     }));
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
@@ -110,7 +139,9 @@ export async function probeOutput(file: OutputFile, t: ProbeTarget): Promise<{ a
   }
   if (file.isStream) return undefined;
   const url = new URL(`${t.apiPrefix}/file=${file.path}`, t.upstream);
-  const r = await fetchHead(url, { ...t.headers, range: `bytes=0-${PROBE_HEAD_BYTES - 1}` }, PROBE_HEAD_BYTES, t.timeoutMs);
+  // FileData.size, when the app gave it, bounds the range: no app has to clamp a range past the end.
+  const head = file.size !== undefined && file.size > 0 ? Math.min(PROBE_HEAD_BYTES, file.size) : PROBE_HEAD_BYTES;
+  const r = await fetchHead(url, { ...t.headers, range: `bytes=0-${head - 1}` }, head, t.timeoutMs);
   if (!r || (r.status !== 200 && r.status !== 206)) return undefined;
   const range = /\/(\d+)$/.exec(String(r.headers['content-range'] ?? ''));
   const total = range ? Number(range[1]) : Number(r.headers['content-length'] ?? r.body.length);

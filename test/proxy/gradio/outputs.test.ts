@@ -1,5 +1,9 @@
 import test from 'ava';
-import { findOutputFiles, parseHlsPlaylist } from '../../../proxy/src/gradio/outputs.js';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { findOutputFiles, parseHlsPlaylist, probeOutput } from '../../../proxy/src/gradio/outputs.js';
+import * as A from '../../../proxy/src/spans/attributes.js';
+import { makeWav } from '../../support/audio.js';
 
 test('HLS playlist: sum of #EXTINF and segment count', (t) => {
   const p = parseHlsPlaylist('#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:2.5,\na.aac\n#EXTINF:1.25,\nb.aac\n#EXT-X-ENDLIST\n');
@@ -18,4 +22,41 @@ test('FileData outputs are found (4.x+ path, 3.x name+is_file, inside updates)',
     { path: '/tmp/gradio/x/audio.wav', isStream: false, size: undefined, extension: 'wav' },
     { path: '/tmp/y.mp3', isStream: false, size: 10, extension: 'mp3' },
   ]);
+});
+
+// Gradio 4.44.1 answers a range that covers a short file with `content-range: bytes 0-56999/57000`
+// but `content-length: 57001` (one byte too many), sends the 57,000 bytes and never ends the
+// response (issue 11, defect 1). The probe has every byte: it must use them at once, not wait for
+// an end that never comes and then throw them away.
+async function overlongServer(file: Buffer, asked: string[]) {
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    asked.push(String(req.headers.range));
+    open.add(res);
+    res.writeHead(206, { 'content-type': 'audio/wav', 'content-range': `bytes 0-${file.length}/${file.length}`, 'content-length': String(file.length + 1) });
+    res.write(file);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    stillOpen: () => [...open].filter((r) => !r.writableEnded && !r.destroyed).length,
+    close: () => { server.closeAllConnections(); server.close(); },
+  };
+}
+
+test('a short file whose answer never ends (Gradio 4.44.1): the probe answers with the bytes it has, while the answer is still open', async (t) => {
+  const wav = makeWav({ seconds: 1, rate: 22050 });
+  const asked: string[] = [];
+  const app = await overlongServer(wav, asked);
+  try {
+    // A timeout far beyond the test's own: only bytes in hand can answer in time.
+    const r = await probeOutput({ path: '/tmp/gradio/x/audio.wav', isStream: false, size: wav.length, extension: 'wav' }, { upstream: app.url, apiPrefix: '', headers: {}, timeoutMs: 600_000 });
+    t.is(app.stillOpen(), 1, 'the app had not ended its answer');
+    t.is(r?.attributes[A.ATTR_AUDIO_OUTPUT_DURATION_S], 1);
+    t.is(r?.durationS, 1);
+    // FileData.size known: the range asks for no more than the file.
+    t.deepEqual(asked, [`bytes=0-${wav.length - 1}`]);
+  } finally {
+    app.close();
+  }
 });
