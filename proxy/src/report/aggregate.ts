@@ -9,6 +9,12 @@
 // ceil(p/100 · n) (1-based), always an observed value. Latency samples come from completed
 // predictions only (no `error.type`, and `gradio.end_reason` absent or `completed`): a failed or
 // cancelled prediction's duration says how long it took to fail, not how fast the version is.
+//
+// A difference between two arms is only a difference when the samples carry it: each comparison
+// also holds a Mann-Whitney test and a Hodges-Lehmann shift with its interval (significance.ts),
+// and a metric with fewer than `minSamples` samples on either side is never called significant.
+
+import { CONFIDENCE, shiftTest, type ShiftTest } from './significance.js';
 
 export interface ZipkinSpan {
   traceId: string;
@@ -33,6 +39,8 @@ const PERCENT: Record<Percentile, number> = { p50: 50, p95: 95, p99: 99 };
 /** Shown for spans without the tag. */
 export const NONE = '(none)';
 export const DEFAULT_BASELINE = 'stable';
+/** Fewer samples than this on either side: a difference is not called significant. */
+export const DEFAULT_MIN_SAMPLES = 20;
 
 export type Summary = { n: number } & Record<Percentile, number | null>;
 
@@ -75,6 +83,13 @@ export interface Comparison {
   /** error_rate - baseline error_rate (a fraction: 0.1 = 10 percentage points). */
   error_rate_diff: number | null;
   latency: Record<Metric, Record<Percentile, Delta>>;
+  /** Per metric: is the arm's distribution shifted from the baseline's, and by how much. */
+  tests: Record<Metric, MetricTest>;
+}
+
+export interface MetricTest extends ShiftTest {
+  /** p below 1 - confidence; null when either side has fewer than `min_samples` samples. */
+  readonly significant: boolean | null;
 }
 
 export interface ReportData {
@@ -84,12 +99,15 @@ export interface ReportData {
   arms: ArmStats[];
   baseline: { arm: string; version: string } | null;
   comparisons: Comparison[];
+  min_samples: number;
 }
 
 export interface AggregateOptions {
   service: string;
   /** Arm to compare the others with (default `stable`; the first arm when absent). */
   baseline?: string;
+  /** Default DEFAULT_MIN_SAMPLES. */
+  minSamples?: number;
 }
 
 /** Nearest-rank percentile of ascending-sorted samples; null for none. */
@@ -160,17 +178,24 @@ function delta(baseline: number | null, value: number | null): Delta {
   return { baseline, value, abs, rel };
 }
 
-export function compare(arm: ArmStats, base: ArmStats): Comparison {
+type Samples = Record<Metric, number[]>;
+
+export function compare(arm: ArmStats, base: ArmStats, armSamples: Samples, baseSamples: Samples, minSamples = DEFAULT_MIN_SAMPLES): Comparison {
   const latency = {} as Comparison['latency'];
+  const tests = {} as Comparison['tests'];
   for (const m of METRICS) {
     const d = {} as Record<Percentile, Delta>;
     for (const p of PERCENTILES) d[p] = delta(base.latency[m][p], arm.latency[m][p]);
     latency[m] = d;
+    const r = shiftTest(armSamples[m], baseSamples[m]);
+    const enough = r.n >= minSamples && r.baselineN >= minSamples;
+    tests[m] = { ...r, significant: enough ? r.p !== null && r.p < 1 - CONFIDENCE : null };
   }
   return {
     arm: arm.arm, version: arm.version, baseline: { arm: base.arm, version: base.version },
     error_rate_diff: arm.error_rate !== null && base.error_rate !== null ? arm.error_rate - base.error_rate : null,
     latency,
+    tests,
   };
 }
 
@@ -254,16 +279,21 @@ export function aggregate(input: readonly (ZipkinSpan | readonly ZipkinSpan[])[]
   }
 
   const wanted = options.baseline ?? DEFAULT_BASELINE;
-  const arms = [...groups.values()].map(stats).sort(order(wanted));
+  const samplesOf = new Map<ArmStats, Samples>();
+  const arms = [...groups.values()].map((g) => { const a = stats(g); samplesOf.set(a, g.samples); return a; }).sort(order(wanted));
   // The baseline: the wanted arm (its version with the most predictions), else the first arm.
   const candidates = arms.filter((a) => a.arm === wanted).sort((a, b) => b.predictions - a.predictions);
   const base = candidates[0] ?? arms.find((a) => a.arm !== NONE) ?? arms[0];
-  const comparisons = base ? arms.filter((a) => a !== base && a.arm !== NONE).map((a) => compare(a, base)) : [];
+  const minSamples = options.minSamples ?? DEFAULT_MIN_SAMPLES;
+  const comparisons = base
+    ? arms.filter((a) => a !== base && a.arm !== NONE).map((a) => compare(a, base, samplesOf.get(a)!, samplesOf.get(base)!, minSamples))
+    : [];
   return {
     service: options.service,
     traces: traces.size,
     arms,
     baseline: base ? { arm: base.arm, version: base.version } : null,
     comparisons,
+    min_samples: minSamples,
   };
 }

@@ -1,7 +1,7 @@
 // `tts-trace-proxy report`: per-arm statistics read back from Zipkin. Argument parsing and wiring
 // only; the work is in zipkin-query.ts (I/O), aggregate.ts and format.ts (pure).
 import { parseArgs } from '../../../common/cli.js';
-import { aggregate, DEFAULT_BASELINE } from './aggregate.js';
+import { aggregate, DEFAULT_BASELINE, DEFAULT_MIN_SAMPLES } from './aggregate.js';
 import { FORMATS, PERCENTILE_METHOD, render, type Format } from './format.js';
 import { normalizeZipkinUrl, queryTraces, ZipkinQueryError } from './zipkin-query.js';
 
@@ -17,6 +17,8 @@ export interface ReportArgs {
   format: Format;
   limit: number;
   baseline: string;
+  /** Samples per side before a difference can be called significant. */
+  minSamples: number;
 }
 
 export const DEFAULT_ZIPKIN = 'http://127.0.0.1:9411';
@@ -39,8 +41,12 @@ factor, and each arm's differences from the baseline arm.
   --limit N           traces per Zipkin query (default ${DEFAULT_LIMIT}); a window holding more is
                       read in smaller time slices
   --baseline ARM      arm the others are compared with (default ${DEFAULT_BASELINE}; else the first arm)
+  --min-samples N     samples each side needs before a difference can be called significant
+                      (default ${DEFAULT_MIN_SAMPLES})
 
 Percentiles are ${PERCENTILE_METHOD} (the sample at rank ceil(p/100 * n)), over completed predictions.
+Each difference from the baseline shows n per side, the Hodges-Lehmann shift with its 95% interval
+and the Mann-Whitney p-value.
 Exit status: 0 (also when the window holds no data), 1 Zipkin failed, 2 bad arguments.`;
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -71,7 +77,7 @@ export function parseReportArgs(argv: readonly string[], now: number): ReportArg
   }
   if (parsed.switches.has('--help')) return 'help';
   if (parsed.positional.length) throw new ReportUsageError(`unexpected argument "${parsed.positional[0]}" (see report --help)`);
-  const known = new Set(['--zipkin', '--since', '--until', '--service', '--format', '--limit', '--baseline']);
+  const known = new Set(['--zipkin', '--since', '--until', '--service', '--format', '--limit', '--baseline', '--min-samples']);
   for (const flag of Object.keys(parsed.flags)) {
     if (!known.has(flag)) throw new ReportUsageError(`unknown option ${flag} (see report --help)`);
   }
@@ -95,6 +101,9 @@ export function parseReportArgs(argv: readonly string[], now: number): ReportArg
   if (!service) throw new ReportUsageError('--service must not be empty');
   const baseline = (f['--baseline'] ?? DEFAULT_BASELINE).trim();
   if (!baseline) throw new ReportUsageError('--baseline must not be empty');
+  const minRaw = (f['--min-samples'] ?? String(DEFAULT_MIN_SAMPLES)).trim();
+  const minSamples = Number(minRaw);
+  if (!/^\d+$/.test(minRaw) || minSamples < 1 || minSamples > 1_000_000) throw new ReportUsageError(`--min-samples: "${f['--min-samples']}" must be an integer from 1 to 1000000`);
 
   let zipkin: string;
   try {
@@ -102,7 +111,7 @@ export function parseReportArgs(argv: readonly string[], now: number): ReportArg
   } catch (err) {
     throw new ReportUsageError((err as Error).message);
   }
-  return { zipkin, service, startMs, endMs, format: format as Format, limit, baseline };
+  return { zipkin, service, startMs, endMs, format: format as Format, limit, baseline, minSamples };
 }
 
 export interface ReportIo {
@@ -131,7 +140,7 @@ export async function runReport(argv: readonly string[], io: ReportIo = defaultI
     const result = await queryTraces({
       baseUrl: args.zipkin, serviceName: args.service, startMs: args.startMs, endMs: args.endMs, limit: args.limit, fetch: io.fetch,
     });
-    const data = aggregate(result.traces, { service: args.service, baseline: args.baseline });
+    const data = aggregate(result.traces, { service: args.service, baseline: args.baseline, minSamples: args.minSamples });
     io.stdout(render(data, {
       zipkin: args.zipkin, startMs: args.startMs, endMs: args.endMs, queries: result.queries, truncated: result.truncated,
     }, args.format));

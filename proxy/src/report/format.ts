@@ -1,5 +1,6 @@
 // Renders a report as an aligned text table, GitHub markdown or JSON (pure).
-import { METRICS, PERCENTILES, type ArmStats, type Comparison, type Delta, type Metric, type ReportData } from './aggregate.js';
+import { METRICS, PERCENTILES, type ArmStats, type Comparison, type Delta, type Metric, type MetricTest, type ReportData } from './aggregate.js';
+import { CONFIDENCE } from './significance.js';
 
 export const FORMATS = ['table', 'markdown', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -38,6 +39,19 @@ function deltaCell(d: Delta, m: Metric): string {
   if (d.abs === null) return num(d.value, digits(m));
   const rel = d.rel === null ? '' : `, ${signed(d.rel * 100, 1)}%`;
   return `${num(d.value, digits(m))} (${signed(d.abs, digits(m))}${rel})`;
+}
+
+function shiftCell(r: MetricTest, m: Metric): string {
+  if (r.shift === null) return '-';
+  const ci = r.ci ? `${signed(r.ci[0], digits(m))}, ${signed(r.ci[1], digits(m))}` : '-';
+  return `${signed(r.shift, digits(m))} [${ci}]`;
+}
+
+const pCell = (p: number | null) => (p === null ? '-' : p < 0.001 ? '<0.001' : p.toFixed(3));
+
+function verdict(r: MetricTest, minSamples: number): string {
+  if (r.significant === null) return r.n || r.baselineN ? `not significant (n < ${minSamples})` : '-';
+  return r.significant ? 'significant' : 'not significant';
 }
 
 function errorRateLine(c: Comparison, base: ArmStats | undefined, arm: ArmStats | undefined): string {
@@ -85,12 +99,19 @@ function tables(data: ReportData): Table[] {
   for (const c of data.comparisons) {
     const base = data.arms.find((a) => a.arm === c.baseline.arm && a.version === c.baseline.version);
     const arm = data.arms.find((a) => a.arm === c.arm && a.version === c.version);
+    const level = `${Math.round(CONFIDENCE * 100)}%`;
     out.push({
       title: `${armName(c)} vs ${armName(c.baseline)}: value (difference, relative difference)`,
-      head: ['metric', ...PERCENTILES],
-      right: [1, 2, 3],
-      rows: METRICS.map((m) => [LABEL[m], ...PERCENTILES.map((p) => deltaCell(c.latency[m][p], m))]),
-      note: errorRateLine(c, base, arm),
+      head: ['metric', 'n', ...PERCENTILES, `shift [${level} CI]`, 'p', 'verdict'],
+      right: [1, 2, 3, 4, 5, 6],
+      rows: METRICS.map((m) => [
+        LABEL[m], `${c.tests[m].n} vs ${c.tests[m].baselineN}`, ...PERCENTILES.map((p) => deltaCell(c.latency[m][p], m)),
+        shiftCell(c.tests[m], m), pCell(c.tests[m].p), verdict(c.tests[m], data.min_samples),
+      ]),
+      note: `${errorRateLine(c, base, arm)}\n` +
+        `n: completed predictions with the metric, this arm vs the baseline; shift: Hodges-Lehmann estimate of the difference, ` +
+        `with its ${level} interval; p: Mann-Whitney U, two-sided. Differences resting on fewer than ${data.min_samples} samples ` +
+        'on either side are not significant (--min-samples).',
     });
   }
   return out;
@@ -145,6 +166,7 @@ export function toJson(data: ReportData, meta: ReportMeta): object {
     latency_samples: LATENCY_SCOPE,
     traces: data.traces,
     baseline: data.baseline,
+    min_samples: data.min_samples,
     arms: data.arms,
     comparisons: data.comparisons,
     ...(data.arms.length ? {} : { note: noData(data, meta) }),

@@ -149,5 +149,5 @@ test('missing pieces: no queue child (direct transport), unparsable tags, no spa
   t.deepEqual(s.latency.processing_ms, { n: 2, p50: 40, p95: 60, p99: 60 });
   t.is(s.latency.time_to_first_chunk_ms.n, 1);
   t.is(s.latency.realtime_factor.n, 0);
-  t.deepEqual(aggregate([], { service }), { service, traces: 0, arms: [], baseline: null, comparisons: [] });
+  t.deepEqual(aggregate([], { service }), { service, traces: 0, arms: [], baseline: null, comparisons: [], min_samples: 20 });
 });

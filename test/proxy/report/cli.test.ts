@@ -18,12 +18,12 @@ test('durations: 90s, 30m, 1h, 2d, 1.5h; anything else is refused with the accep
 
 test('arguments: defaults, --until, ISO --since, and clear refusals', (t) => {
   t.deepEqual(parseReportArgs([], NOW), {
-    zipkin: 'http://127.0.0.1:9411', service: 'tts-trace-proxy', startMs: NOW - 3_600_000, endMs: NOW, format: 'table', limit: 1000, baseline: 'stable',
+    zipkin: 'http://127.0.0.1:9411', service: 'tts-trace-proxy', startMs: NOW - 3_600_000, endMs: NOW, format: 'table', limit: 1000, baseline: 'stable', minSamples: 20,
   });
   const a = parseReportArgs(['--zipkin', 'http://z:9411/zipkin/', '--since', '30m', '--until', '2026-01-01T10:00:00Z', '--service', 'svc',
-    '--format=markdown', '--limit', '50', '--baseline', 'blue'], NOW);
+    '--format=markdown', '--limit', '50', '--baseline', 'blue', '--min-samples', '5'], NOW);
   t.deepEqual(a, {
-    zipkin: 'http://z:9411', service: 'svc', startMs: Date.UTC(2026, 0, 1, 9, 30), endMs: Date.UTC(2026, 0, 1, 10), format: 'markdown', limit: 50, baseline: 'blue',
+    zipkin: 'http://z:9411', service: 'svc', startMs: Date.UTC(2026, 0, 1, 9, 30), endMs: Date.UTC(2026, 0, 1, 10), format: 'markdown', limit: 50, baseline: 'blue', minSamples: 5,
   });
   const iso = parseReportArgs(['--since', '2026-01-01T11:00:00.000Z', '--until', 'now', '--format', 'JSON'], NOW);
   t.is(iso !== 'help' && iso.startMs, Date.UTC(2026, 0, 1, 11));
@@ -40,6 +40,8 @@ test('arguments: defaults, --until, ISO --since, and clear refusals', (t) => {
     [['--limit', '2.5'], /--limit/],
     [['--zipkin', 'nope'], /--zipkin: "nope" is not a URL/],
     [['--service', ' '], /--service must not be empty/],
+    [['--min-samples', '0'], /--min-samples: "0" must be an integer from 1/],
+    [['--min-samples', 'many'], /--min-samples/],
     [['--bogus', '1'], /unknown option --bogus/],
     [['extra'], /unexpected argument "extra"/],
     [['--since'], /--since needs a value/],

@@ -36,8 +36,8 @@ test('table: header, per-arm rows, errors by type, latency rows and the comparis
   t.regex(row(out, 'canary', 'v2', 'real-time factor') ?? '', /\s4\s+0\.500\s+0\.500\s+0\.500$/);
   t.regex(out, /^canary v2 vs stable v1: value \(difference, relative difference\)$/m);
   // canary queue waits 20..80: p50 40 vs 20 → +20 (+100%).
-  t.regex(row(out, 'queue wait (ms)') ?? '', /40\.0 \(\+20\.0, \+100\.0%\)\s+80\.0 \(\+50\.0, \+166\.7%\)\s+80\.0 \(\+50\.0, \+166\.7%\)$/);
-  t.regex(row(out, 'real-time factor') ?? '', /^real-time factor\s+0\.500 \(\+0\.250, \+100\.0%\)/);
+  t.regex(row(out, 'queue wait (ms)') ?? '', /^queue wait \(ms\)\s+4 vs 3\s+40\.0 \(\+20\.0, \+100\.0%\)\s+80\.0 \(\+50\.0, \+166\.7%\)\s+80\.0 \(\+50\.0, \+166\.7%\)\s.*not significant \(n < 20\)$/);
+  t.regex(row(out, 'real-time factor') ?? '', /^real-time factor\s+4 vs 3\s+0\.500 \(\+0\.250, \+100\.0%\)/);
   t.regex(out, /^error rate 0\.0% vs 25\.0% \(-25\.0 pp\)$/m);
   t.notRegex(out, /Warning/);
 });
@@ -52,7 +52,7 @@ test('markdown: GitHub tables with the same rows, numbers right-aligned', (t) =>
   t.true(lines(out).includes('| canary | v2 | 4 | 0 | 0.0% | 0 | 5 | 1 | 20.0% |'));
   t.true(lines(out).includes('| stable | v1 | app_error | 1 | 25.0% |'));
   t.regex(out, /^### canary v2 vs stable v1/m);
-  t.true(lines(out).includes('| queue wait (ms) | 40.0 (+20.0, +100.0%) | 80.0 (+50.0, +166.7%) | 80.0 (+50.0, +166.7%) |'));
+  t.true(lines(out).some((l) => l.startsWith('| queue wait (ms) | 4 vs 3 | 40.0 (+20.0, +100.0%) | 80.0 (+50.0, +166.7%) | 80.0 (+50.0, +166.7%) | ') && l.endsWith(' | not significant (n < 20) |')));
 });
 
 test('json: the aggregate plus window, method and paging facts', (t) => {
@@ -85,4 +85,31 @@ test('a truncated read is flagged; arms without predictions show no latency rows
   t.regex(row(out, '(none)', '(none)') ?? '', /\s0\s+0\s+-\s+0\s+1\s+0\s+0\.0%$/);
   t.regex(out, /^no prediction errors$/m);
   t.regex(out, /^no predictions$/m);
+});
+
+// Issue 11, defect 6: one prediction per arm printed identical p50/p95/p99 and "-64%" with no word
+// of warning. Each comparison row now says how many samples each side has, and a difference that
+// rests on fewer than --min-samples is not called significant.
+test('tiny samples: n beside the comparison, "not significant" below the minimum, a Mann-Whitney verdict above it', (t) => {
+  const one = aggregate([
+    prediction({ service, arm: 'stable', version: 'v1', startMs: T0, queueMs: 10, processMs: 2500, ttfcMs: 100, rtf: 0.5 }),
+    prediction({ service, arm: 'canary', version: 'v2', startMs: T0, queueMs: 10, processMs: 900, ttfcMs: 100, rtf: 0.5 }),
+  ], { service });
+  const out = render(one, meta, 'table');
+  t.regex(row(out, 'processing (ms)') ?? '', /^processing \(ms\)\s+1 vs 1\s+900\.0 \(-1600\.0, -64\.0%\).*not significant \(n < 20\)$/);
+  t.regex(out, /fewer than 20 samples on either side are not significant/);
+
+  const many = [];
+  for (let i = 0; i < 30; i++) {
+    many.push(prediction({ service, arm: 'stable', version: 'v1', startMs: T0, queueMs: 10 + i, processMs: 1000 + 10 * i, ttfcMs: 100, rtf: 0.5 }));
+    many.push(prediction({ service, arm: 'canary', version: 'v2', startMs: T0, queueMs: 10 + i, processMs: 1500 + 10 * i, ttfcMs: 100, rtf: 0.5 }));
+  }
+  const big = render(aggregate(many, { service }), meta, 'table');
+  t.regex(row(big, 'processing (ms)') ?? '', /^processing \(ms\)\s+30 vs 30\s.*\+500\.0 \[\+\d+\.0, \+\d+\.0\]\s+<0\.001\s+significant$/);
+  t.regex(row(big, 'queue wait (ms)') ?? '', /\s±0\.0 \[-\d+\.0, \+\d+\.0\]\s+1\.000\s+not significant$/);
+  const lowered = render(aggregate(many, { service, minSamples: 40 }), meta, 'table');
+  t.regex(row(lowered, 'processing (ms)') ?? '', /not significant \(n < 40\)$/);
+  const json = JSON.parse(render(aggregate(many, { service }), meta, 'json')) as { min_samples: number; comparisons: { tests: Record<string, { n: number; baselineN: number; shift: number; significant: boolean | null }> }[] };
+  t.is(json.min_samples, 20);
+  t.like(json.comparisons[0]!.tests.processing_ms, { n: 30, baselineN: 30, shift: 500, significant: true });
 });
