@@ -12,6 +12,7 @@ import type { Metrics } from './metrics.js';
 import type { Observer } from './observer.js';
 import type { RequestState } from './request-state.js';
 import type { SampledFlag } from './sampling/reveal.js';
+import { toHrTime } from './spans/time.js';
 import { within } from './within.js';
 
 export interface LifecycleDeps {
@@ -36,7 +37,7 @@ export function traceHeaders(s: RequestState, reveal: SampledFlag): Record<strin
 export function recordUpstreamFailure(s: RequestState, err: unknown): Classified {
   const c = classify(err, s.timedOut);
   s.errorType = c.errorType;
-  s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' });
+  s.clientSpan?.recordException({ name: (err as Error).name ?? 'Error', message: (err as NodeJS.ErrnoException).code ?? 'error' }, toHrTime(performance.timeOrigin + performance.now()));
   return c;
 }
 

@@ -1,6 +1,7 @@
 import { freePort } from "./ports.js";
 import { startProcess, waitForHttp, repoRoot, type RunningProcess } from "./proc.js";
 import { join } from "node:path";
+import { assertNested } from "./span-nesting.js";
 
 /** Zipkin v2 JSON (zipkin2 model, `/api/v2/spans` and `/api/v2/trace/{id}`). */
 export interface ZipkinEndpoint {
@@ -109,6 +110,7 @@ export async function getTrace(traceId: string, options: GetTraceOptions = {}): 
     await new Promise((r) => setTimeout(r, settleMs));
     spans = await read();
   }
+  assertNested(spans, `trace ${traceId}`);
   return spans;
 }
 
@@ -136,5 +138,7 @@ export async function findTraces(options: FindTracesOptions = {}): Promise<Zipki
   const url = `${await zipkinUrl()}/api/v2/traces?${query}`;
   const res = await fetch(url);
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as ZipkinSpan[][];
+  const traces = (await res.json()) as ZipkinSpan[][];
+  for (const spans of traces) assertNested(spans, `trace ${spans[0]?.traceId}`);
+  return traces;
 }

@@ -80,13 +80,13 @@ export class Prediction {
     if (!this.ended) this.span.setAttributes(attrs);
   }
 
-  estimation(rank: number | undefined, queueSize: number | undefined, etaS: number | undefined): void {
+  estimation(rank: number | undefined, queueSize: number | undefined, etaS: number | undefined, at: Millis = now()): void {
     const attrs: Attributes = {};
     if (rank !== undefined) attrs[A.ATTR_GRADIO_QUEUE_RANK] = rank;
     if (queueSize !== undefined) attrs[A.ATTR_GRADIO_QUEUE_SIZE] = queueSize;
     if (etaS !== undefined) attrs[A.ATTR_GRADIO_QUEUE_ETA_S] = etaS;
     this.set(attrs);
-    if (!this.closing) this.span.addEvent(A.EVENT_GRADIO_ESTIMATION, attrs);
+    if (!this.closing) this.span.addEvent(A.EVENT_GRADIO_ESTIMATION, attrs, toHrTime(at));
   }
 
   processStarts(at: Millis = now()): void {
@@ -108,12 +108,14 @@ export class Prediction {
     }
   }
 
-  log(level: string): void {
-    if (!this.closing) this.span.addEvent(A.EVENT_GRADIO_LOG, { [A.ATTR_GRADIO_LOG_LEVEL]: level });
+  // Every time on these spans is explicit and from now() (performance time): the SDK's default
+  // clock is Date-anchored, and an event on it could land outside its own span (issue 11).
+  log(level: string, at: Millis = now()): void {
+    if (!this.closing) this.span.addEvent(A.EVENT_GRADIO_LOG, { [A.ATTR_GRADIO_LOG_LEVEL]: level }, toHrTime(at));
   }
 
-  event(name: string, attrs: Attributes = {}): void {
-    if (!this.closing) this.span.addEvent(name, attrs);
+  event(name: string, attrs: Attributes = {}, at: Millis = now()): void {
+    if (!this.closing) this.span.addEvent(name, attrs, toHrTime(at));
   }
 
   waitFor(p: Promise<unknown>): void {

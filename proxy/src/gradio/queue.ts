@@ -37,13 +37,13 @@ export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()
   if (m.msg !== 'queue_full' && m.msg !== 'unexpected_error') p.enqueued();
   switch (m.msg) {
     case 'estimation':
-      p.estimation(num(m.rank), num(m.queue_size), num(m.rank_eta));
+      p.estimation(num(m.rank), num(m.queue_size), num(m.rank_eta), at);
       return;
     case 'process_starts':
       p.processStarts(at);
       return;
     case 'log':
-      p.log(typeof m.level === 'string' ? cleanName(m.level).slice(0, 16) : 'info');
+      p.log(typeof m.level === 'string' ? cleanName(m.level).slice(0, 16) : 'info', at);
       return;
     case 'process_generating':
     case 'process_streaming':
@@ -57,7 +57,7 @@ export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()
       return;
     case 'unexpected_error': {
       const type = isSessionNotFound(m) ? A.ErrorType.SESSION_NOT_FOUND : A.ErrorType.UNEXPECTED_ERROR;
-      p.event(A.EVENT_GRADIO_UNEXPECTED_ERROR, { [A.ATTR_ERROR_TYPE]: type });
+      p.event(A.EVENT_GRADIO_UNEXPECTED_ERROR, { [A.ATTR_ERROR_TYPE]: type }, at);
       void p.finish(A.EndReason.FAILED, type, undefined, at);
       return;
     }
