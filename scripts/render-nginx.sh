@@ -25,7 +25,7 @@ done
 [[ "$CLIENT_MAX_BODY_SIZE" =~ ^[0-9]+[kKmMgG]?$ ]] || die "CLIENT_MAX_BODY_SIZE must look like 200m (got '$CLIENT_MAX_BODY_SIZE')"
 
 # Several proxy replicas: PROXY_ADDR=a:1,b:2 becomes `server a:1; server b:2;` in the upstream
-# block (nginx balances round robin), after each address passed the check above.
+# block (the template balances them by client), after each address passed the check above.
 if [[ "$PROXY_ADDR" == *,* ]]; then
   IFS=, read -r -a addrs <<<"$PROXY_ADDR"
   for a in "${addrs[@]}"; do [[ "$a" =~ ^[A-Za-z0-9._:-]+$ ]] || die "PROXY_ADDR: bad address '$a'"; done

@@ -43,6 +43,7 @@ export const METRIC = Object.freeze({
   OBSERVATION_FAILURES: 'tts_proxy_observation_failures_total',
   GRADIO_PARSE_ERRORS: 'tts_proxy_gradio_parse_errors_total',
   TABLE_EVICTIONS: 'tts_proxy_table_evictions_total',
+  PREDICTIONS_UNMATCHED: 'tts_proxy_predictions_unmatched_total',
   TABLE_ENTRIES: 'tts_proxy_table_entries',
   UPSTREAM_RETRIES: 'tts_proxy_upstream_retries_total',
   FORWARDING_FAILURES: 'tts_proxy_forwarding_failures_total',
@@ -81,6 +82,7 @@ export interface Metrics {
   readonly observationFailures: Counter<'site'>;
   readonly gradioParseErrors: Counter<'kind'>;
   readonly tableEvictions: Counter<'table' | 'reason'>;
+  readonly predictionsUnmatched: Counter;
   readonly upstreamRetries: Counter;
   readonly forwardingFailures: Counter;
   readonly responseErrors: Counter;
@@ -215,6 +217,10 @@ export function buildMetrics(): Metrics {
     }),
     tableEvictions: new Counter({
       name: METRIC.TABLE_EVICTIONS, help: 'Entries dropped from bounded correlation tables.', labelNames: ['table', 'reason'], registers,
+    }),
+    predictionsUnmatched: new Counter({
+      name: METRIC.PREDICTIONS_UNMATCHED,
+      help: 'Prediction completions for an event no submission through this replica claimed: its join went through another proxy replica.', registers,
     }),
     upstreamRetries: new Counter({
       name: METRIC.UPSTREAM_RETRIES, help: 'Requests sent again on a fresh connection because the reused keep-alive connection to the app was closed under them.', registers,

@@ -85,6 +85,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   }, {
     parseError: (kind) => metrics.gradioParseErrors.inc({ kind }),
     evicted: (table, reason) => metrics.tableEvictions.inc({ table, reason }),
+    unmatched: () => metrics.predictionsUnmatched.inc(),
   }) : undefined;
   if (gradio) metrics.watchTables(() => ({ predictions: gradio.predictions.size, files: gradio.files.size, early_messages: gradio.early.size }));
   // Expired predictions end as spans of their own; without traffic nobody would look at the table.

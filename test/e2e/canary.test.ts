@@ -1,12 +1,17 @@
-// Gray release on real components (issue #6): nginx round-robins over two proxy replicas, which
-// share no state; the stable arm has two Gradio replicas, the canary one. 200 @gradio/client
-// sessions (upload, join, data) from 200 client addresses must each stay on one replica — a
-// cross-replica upload would fail, since each replica keeps its own files — and the canary
-// share must follow its weight. Then `report` must count what was sent, per arm.
+// Gray release on real components (issue #6): the shipped nginx template balances two proxy
+// replicas, which share no state, by client; the stable arm has two Gradio replicas, the canary
+// one. 200 @gradio/client and 20 gradio_client (Python) sessions (upload, join, data) from 220
+// client addresses must each stay on one replica — a cross-replica upload would fail, since each
+// replica keeps its own files — and the canary share must follow its weight. Then `report` must
+// count what was sent, per arm, and every prediction must be one whole trace (issue 11, defect 8:
+// round robin split a prediction's join from its result stream, and the trace ended `expired`).
 import { Client, handle_file } from '@gradio/client';
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArms, pickRoute } from '../../proxy/src/canary.js';
 import { makeWav } from '../support/audio.js';
@@ -16,7 +21,9 @@ import { MAIN, accessLog, startProxy, type RunningProxy } from '../support/proxy
 import { zipkinUrl } from '../support/zipkin.js';
 
 const APP = fileURLToPath(new URL('../../../test/apps/replica_app.py', import.meta.url));
+const PY_SESSIONS = fileURLToPath(new URL('../../../test/apps/replica_sessions.py', import.meta.url));
 const SESSIONS = 200;
+const PY = 20;
 const CANARY_WEIGHT = 20;
 const marker = randomBytes(3).toString('hex');
 const service = `canary-${marker}`;
@@ -63,11 +70,31 @@ async function session(i: number): Promise<Outcome> {
   }
 }
 
+/** `count` sessions of the Python client, from addresses SESSIONS.. on (one process, one client each). */
+async function pythonSessions(count: number): Promise<Outcome[]> {
+  const wavPath = join(tmpdir(), `canary-${marker}.wav`);
+  writeFileSync(wavPath, wav);
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(apps[0]!.python, [PY_SESSIONS, nginx.url, wavPath, String(SESSIONS), String(count)], { timeout: 4 * 60_000, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr.slice(-4000)}`)) : resolve(stdout)));
+  });
+  return out.trim().split('\n').map((l, k) => {
+    const r = JSON.parse(l) as { ip: string; out?: string; error?: string };
+    if (r.error) return { ip: r.ip, error: r.error };
+    const [replica, len, size] = r.out!.split('|');
+    const ok = len === String(`session ${SESSIONS + k}`.length) && size === String(wav.length);
+    return ok ? { ip: r.ip, replica } : { ip: r.ip, error: `bad output ${r.out}` };
+  });
+}
+
 let outcomes: Outcome[] = [];
 
-test.serial('200 sessions through two proxy replicas: no session errors, each on one replica, canary share ≈ weight', async (t) => {
-  t.timeout(5 * 60_000);
+test.serial('220 sessions of both official clients through two proxy replicas: no session errors, each on one replica, canary share ≈ weight', async (t) => {
+  t.timeout(6 * 60_000);
+  const python = pythonSessions(PY);
   for (let i = 0; i < SESSIONS; i += 10) outcomes.push(...await Promise.all(Array.from({ length: 10 }, (_, k) => session(i + k))));
+  outcomes.push(...await python);
+  t.is(outcomes.length, SESSIONS + PY);
   const errors = outcomes.filter((o) => o.error);
   t.deepEqual(errors, [], 'no "session not found", "event not found" or cross-replica upload failures');
   // Every session ran on the replica its client address hashes to, whichever proxy replica nginx
@@ -79,7 +106,7 @@ test.serial('200 sessions through two proxy replicas: no session errors, each on
   };
   t.deepEqual(outcomes.filter((o) => o.replica !== expected(o.ip)), []);
   const canary = outcomes.filter((o) => o.replica === 'canary-0').length;
-  t.true(Math.abs((100 * canary) / SESSIONS - CANARY_WEIGHT) <= 5, `canary share ${(100 * canary) / SESSIONS}% for weight ${CANARY_WEIGHT}%`);
+  t.true(Math.abs((100 * canary) / outcomes.length - CANARY_WEIGHT) <= 5, `canary share ${(100 * canary) / outcomes.length}% for weight ${CANARY_WEIGHT}%`);
   t.true(outcomes.some((o) => o.replica === 'stable-0') && outcomes.some((o) => o.replica === 'stable-1'), 'both stable replicas serve');
   // nginx really spread the requests over both proxy replicas.
   for (const p of proxies) t.true(accessLog(p).length > SESSIONS, `a proxy replica handled ${accessLog(p).length} requests`);
@@ -130,9 +157,12 @@ test.serial('report reads the run back from Zipkin: per-arm request counts equal
   t.is(byArm.stable?.error_rate, 0);
   t.is(byArm.canary?.error_rate, 0);
   // A prediction is one trace only when its join and its result stream pass the same proxy
-  // replica (docs/operations.md: balance proxy replicas by client for whole prediction traces);
-  // with round robin about half do, and those carry their arm's replicas.
-  t.true((byArm.stable?.predictions ?? 0) > 0 && (byArm.canary?.predictions ?? 0) > 0);
+  // replica; the template balances by client, so every one of the 221 (220 sessions and the
+  // forced one) is whole: its gradio.predict ended `completed` in the join's trace. A split one
+  // would still be open (until --prediction-ttl, then `expired`), and would not be counted here.
+  t.is((byArm.stable?.predictions ?? 0) + (byArm.canary?.predictions ?? 0), SESSIONS + PY + 1);
+  const metrics = await Promise.all(proxies.map(async (p) => (await fetch(`${p.adminUrl}/metrics`)).text()));
+  for (const m of metrics) t.regex(m, /^tts_proxy_predictions_unmatched_total 0$/m);
   t.deepEqual(Object.keys(byArm.stable?.replicas ?? {}).sort(), ['stable-0', 'stable-1']);
   t.deepEqual(Object.keys(byArm.canary?.replicas ?? {}), ['canary-0']);
 });

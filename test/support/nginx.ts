@@ -8,7 +8,7 @@ import { runScript, startProcess } from "./proc.js";
 export interface NginxOptions {
   /** The port nginx proxies to, on 127.0.0.1 (the tracing proxy, or an app directly). */
   proxyPort: number;
-  /** More proxy replicas behind the same nginx (round robin), besides proxyPort. */
+  /** More proxy replicas behind the same nginx (balanced by client, as the template does), besides proxyPort. */
   moreProxyPorts?: readonly number[];
   /** client_max_body_size (default 200m, as scripts/render-nginx.sh). */
   clientMaxBodySize?: string;

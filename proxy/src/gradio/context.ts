@@ -18,11 +18,18 @@ export interface GradioOptions {
   readonly fileTtlMs: number;
   readonly maxAudioS: number;
   readonly maxTextChars: number;
+  /** How long a message of an event this replica has not seen submitted waits for its submission (default 30 s). */
+  readonly earlyTtlMs?: number;
 }
 
 export interface GradioCounters {
   parseError(kind: string): void;
   evicted(table: string, reason: string): void;
+  /**
+   * A completion for an event no submission through this replica claimed: its join went through
+   * another proxy replica (round robin), so neither holds the whole prediction.
+   */
+  unmatched?(): void;
 }
 
 /**
@@ -94,8 +101,11 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, count
       },
     }),
     early: new BoundedTable<EarlyMessages>({
-      maxEntries: 1000, ttlMs: 30_000,
-      onEvict: (_k, _v, reason) => counters.evicted('early_messages', reason),
+      maxEntries: 1000, ttlMs: options.earlyTtlMs ?? 30_000,
+      onEvict: (_k, v, reason) => {
+        counters.evicted('early_messages', reason);
+        if (v.messages.some((m) => m.msg.msg === 'process_completed')) counters.unmatched?.();
+      },
     }),
     session,
   };

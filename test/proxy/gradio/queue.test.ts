@@ -86,3 +86,27 @@ test('the client closes one stream and the prediction goes on on the next: compl
   await sleep(REOPEN_GRACE_MS + 300);
   t.deepEqual(endReason(mem), [A.EndReason.COMPLETED]);
 });
+
+// Several proxy replicas behind round robin (issue 11, defect 8): a replica that sees a session's
+// result stream but not its join holds the completion as an early message; when no submission
+// claims it, the split is counted (tts_proxy_predictions_unmatched_total), not lost in silence.
+test('a completion for an event this replica never saw submitted is counted as unmatched once its wait is over; a late submission claims it', async (t) => {
+  let unmatched = 0;
+  const mem = new InMemorySpanExporter();
+  const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(mem)] }).getTracer('queue-test');
+  const g = buildGradioContext(tracer, {
+    probeOutputs: false, predictionTtlMs: 60_000, maxPredictions: 100, maxFiles: 100, fileTtlMs: 60_000, maxAudioS: 600, maxTextChars: 10_000, earlyTtlMs: 50,
+  }, { parseError: () => undefined, evicted: () => undefined, unmatched: () => { unmatched++; } });
+  g.app(new URL('http://127.0.0.1:1')).schemas.setConfig({ version: '6.0.0', protocol: 'sse_v3', api_prefix: '/gradio_api', components: [], dependencies: [{ id: 0, api_name: 'speak', inputs: [], outputs: [] }] });
+  const a = stream(g);
+  sse(a, { msg: 'estimation', event_id: 'elsewhere', rank: 0 });
+  sse(a, { msg: 'process_completed', event_id: 'elsewhere', success: true, output: { data: [] } });
+  sse(a, { msg: 'process_completed', event_id: 'late', success: true, output: { data: [] } });
+  await submit(g, 'late');
+  a.onClose!(false);
+  await a.settled!();
+  await sleep(120);
+  g.early.sweep();
+  t.is(unmatched, 1, 'the event no submission claimed');
+  t.deepEqual(endReason(mem), [A.EndReason.COMPLETED], 'the late submission got its completion');
+});
