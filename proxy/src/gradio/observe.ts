@@ -14,6 +14,7 @@ import type { ObservedRequest, Observer } from '../observer.js';
 import { now, whenReady, type Prediction } from './prediction.js';
 import { applyQueueMessage, callStreamObserver, queueDataObserver } from './queue.js';
 import { UploadParser } from './upload.js';
+import { websocketQueueObserver } from './websocket.js';
 
 // ---- route families ---------------------------------------------------------------------------
 
@@ -256,9 +257,23 @@ function rawStreamObserver(x: Exchange): Observer {
   };
 }
 
-export function observe(g: GradioContext, state: ObservedRequest, req: IncomingMessage, startedAt: number): Observer | undefined {
+function exchangeOf(g: GradioContext, state: ObservedRequest, req: IncomingMessage, startedAt: number): Exchange {
   const family = state.route.startsWith('/gradio_api/') ? state.route.slice('/gradio_api'.length) : state.route;
-  const x: Exchange = { g, state, req, family, startedAt, app: g.app(state.upstream!) };
+  return { g, state, req, family, startedAt, app: g.app(state.upstream!) };
+}
+
+/**
+ * A websocket handshake's observer: the client's frames come as request chunks, the app's as
+ * response chunks, from the 101 on. Only Gradio 3.x's queue runs over a websocket.
+ */
+export function observeWebsocket(g: GradioContext, state: ObservedRequest, req: IncomingMessage, startedAt: number): Observer | undefined {
+  const x = exchangeOf(g, state, req, startedAt);
+  return x.family === '/queue/join' && state.method === 'GET' ? websocketQueueObserver(x) : undefined;
+}
+
+export function observe(g: GradioContext, state: ObservedRequest, req: IncomingMessage, startedAt: number): Observer | undefined {
+  const x = exchangeOf(g, state, req, startedAt);
+  const family = x.family;
   const method = state.method;
   switch (family) {
     case '/config': return method === 'GET' ? schemaObserver(x, 'config') : undefined;

@@ -1,0 +1,76 @@
+// permessage-deflate undone on the side: messages compressed the way RFC 7692 senders do (a raw
+// deflate stream flushed with Z_SYNC_FLUSH per message, its 00 00 ff ff tail cut), with the
+// window kept across messages (context takeover) or not, and a bomb past the budget.
+import test from 'ava';
+import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
+import type { JsonCapture } from '../../../proxy/src/gradio/json-capture.js';
+import { INFLATE_BUDGET, MessageReader, negotiatedDeflate } from '../../../proxy/src/gradio/ws-messages.js';
+
+function compressor(): (text: string) => Promise<Buffer> {
+  let z: DeflateRaw = createDeflateRaw();
+  return (text) => new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const onData = (c: Buffer) => out.push(c);
+    z.on('data', onData);
+    z.write(text);
+    z.flush(constants.Z_SYNC_FLUSH, () => {
+      z.off('data', onData);
+      const all = Buffer.concat(out);
+      resolve(all.subarray(0, all.length - 4));
+    });
+  });
+}
+
+/** One unmasked text frame with RSV1 (compressed) set. */
+const frame = (payload: Buffer, rsv1 = true) => {
+  const head = payload.length < 126 ? Buffer.from([rsv1 ? 0xc1 : 0x81, payload.length]) : Buffer.from([rsv1 ? 0xc1 : 0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([head, payload]);
+};
+
+function collect(deflate: { noContextTakeover: boolean } | undefined) {
+  const captures: JsonCapture[] = [];
+  let tooLarge = 0;
+  const reader = new MessageReader(deflate, (c) => captures.push(c), () => { tooLarge++; });
+  return { reader, values: async () => Promise.all(captures.map(async (c) => (await c.result).value)), tooLarge: () => tooLarge };
+}
+
+test('negotiated parameters are read from the 101 answer', (t) => {
+  t.deepEqual(negotiatedDeflate('permessage-deflate; server_max_window_bits=12; client_max_window_bits=12'), { serverNoContextTakeover: false, clientNoContextTakeover: false });
+  t.deepEqual(negotiatedDeflate(['x-other', 'permessage-deflate; server_no_context_takeover']), { serverNoContextTakeover: true, clientNoContextTakeover: false });
+  t.is(negotiatedDeflate(undefined), undefined);
+});
+
+test('compressed messages with context takeover: the second one needs the first one\'s window', async (t) => {
+  const deflate = compressor();
+  const m1 = JSON.stringify({ msg: 'process_generating', output: { data: ['the same words again and again'] } });
+  const m2 = JSON.stringify({ msg: 'process_completed', output: { data: ['the same words again and again'] } });
+  const c1 = await deflate(m1);
+  const c2 = await deflate(m2);
+  const { reader, values } = collect({ noContextTakeover: false });
+  const bytes = Buffer.concat([frame(c1), frame(Buffer.from('{"msg":"heartbeat"}'), false), frame(c2)]);
+  for (let i = 0; i < bytes.length; i += 7) reader.feed(bytes.subarray(i, i + 7));
+  await new Promise((r) => setTimeout(r, 50));
+  t.deepEqual(await values(), [JSON.parse(m1), { msg: 'heartbeat' }, JSON.parse(m2)]);
+});
+
+test('no context takeover: each message inflates on its own', async (t) => {
+  const m = ['{"msg":"estimation","rank":1}', '{"msg":"estimation","rank":0}'];
+  const parts = await Promise.all(m.map((x) => compressor()(x)));
+  const { reader, values } = collect({ noContextTakeover: true });
+  reader.feed(Buffer.concat(parts.map((p) => frame(p))));
+  await new Promise((r) => setTimeout(r, 50));
+  t.deepEqual(await values(), m.map((x) => JSON.parse(x)));
+});
+
+test('a message that inflates past the budget stops the reading; nothing throws; open messages end', async (t) => {
+  const bomb = await compressor()(`{"data":"${'a'.repeat(INFLATE_BUDGET + 1024)}"}`);
+  t.true(bomb.length < 200_000, `${bomb.length} compressed bytes`);
+  const { reader, values, tooLarge } = collect({ noContextTakeover: false });
+  const f = Buffer.concat([Buffer.from([0xc1, 127, 0, 0, 0, 0]), Buffer.alloc(4), bomb]);
+  f.writeUInt32BE(bomb.length, 6);
+  reader.feed(f);
+  await new Promise((r) => setTimeout(r, 2000));
+  t.is(tooLarge(), 1);
+  const settled = await Promise.race([values().then(() => 'ended'), new Promise((r) => setTimeout(() => r('hung'), 1000))]);
+  t.is(settled, 'ended', 'the open message ended (partial), it did not hang');
+});
