@@ -3,6 +3,8 @@
 // request is one trace in Zipkin whose id nginx logs too.
 import { Client } from '@gradio/client';
 import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGradioApp, type RunningGradioApp } from '../support/gradio.js';
 import { raw } from '../support/http.js';
@@ -21,6 +23,17 @@ test.before(async () => {
   app = await startGradioApp(ECHO_APP);
   proxy = await startProxy({ upstream: app.url, zipkinUrl: await zipkinUrl() });
   nginx = await startNginx({ proxyPort: proxy.port });
+});
+// A failure here once showed only its symptom (nginx answering 502 after a stream was cut): what
+// the proxy and nginx said goes into the test's log.
+test.afterEach.always((t) => {
+  if (t.passed) return;
+  t.log(`proxy exit code: ${proxy.child.exitCode}, signal: ${proxy.child.signalCode}`);
+  t.log(`proxy stderr (tail):\n${proxy.stderr().slice(-3000)}`);
+  t.log(`app exit code: ${app.process.child.exitCode}; output (tail):\n${app.process.output().slice(-3000)}`);
+  try {
+    t.log(`nginx error.log (tail):\n${readFileSync(join(nginx.runtimeDir, 'error.log'), 'utf8').slice(-3000)}`);
+  } catch { /* no log yet */ }
 });
 test.after.always(async () => {
   await nginx?.stop();
