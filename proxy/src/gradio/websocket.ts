@@ -27,7 +27,7 @@ export function websocketQueueObserver(x: Exchange): Observer {
   // Messages of both directions are handled in the order they passed, whatever their parsing costs.
   let chain: Promise<void> = Promise.resolve();
   const step = (fn: () => unknown) => { chain = chain.then(() => guardedAsync(Site.STREAM_MESSAGE, fn)).then(() => undefined); };
-  const tooLarge = () => parseError(x, 'too_large');
+  const problem = (kind: string) => parseError(x, kind);
 
   const fromClientMessage = (capture: JsonCapture) => step(async () => {
     const r = await capture.result;
@@ -65,8 +65,8 @@ export function websocketQueueObserver(x: Exchange): Observer {
     onResponse(res) {
       if (res.statusCode !== 101) return;
       const deflate = negotiatedDeflate(res.headers['sec-websocket-extensions']);
-      fromClient = new MessageReader(deflate && { noContextTakeover: deflate.clientNoContextTakeover }, fromClientMessage, tooLarge);
-      fromApp = new MessageReader(deflate && { noContextTakeover: deflate.serverNoContextTakeover }, fromAppMessage, tooLarge);
+      fromClient = new MessageReader(deflate && { noContextTakeover: deflate.clientNoContextTakeover }, fromClientMessage, problem);
+      fromApp = new MessageReader(deflate && { noContextTakeover: deflate.serverNoContextTakeover }, fromAppMessage, problem);
     },
     onRequestChunk: (c) => fromClient?.feed(c),
     onResponseChunk: (c) => fromApp?.feed(c),

@@ -34,6 +34,8 @@ interface Inflating {
   readonly z: InflateRaw;
   /** Captures of the messages written to `z` whose output is not complete yet, oldest first. */
   readonly waiting: JsonCapture[];
+  /** The connection closed: close `z` once the messages already complete have inflated. */
+  closeWhenDone?: boolean;
 }
 
 export class MessageReader implements MessageSink {
@@ -47,12 +49,12 @@ export class MessageReader implements MessageSink {
   /**
    * `deflate`: whether this direction's messages may be compressed, and whether the compressor
    * keeps its window between messages. `onMessage` gets each text message when its last byte
-   * passed (`at`), before its capture has settled.
+   * passed (`at`), before its capture has settled. `onProblem`: the direction stopped being read.
    */
   constructor(
     private readonly deflate: { noContextTakeover: boolean } | undefined,
     private readonly onMessage: (capture: JsonCapture, at: number) => void,
-    private readonly onTooLarge: () => void,
+    private readonly onProblem: (kind: 'too_large' | 'invalid_deflate') => void,
   ) {}
 
   feed(chunk: Buffer): void {
@@ -87,13 +89,35 @@ export class MessageReader implements MessageSink {
     // Every byte this message inflates to has been emitted when its flush completes.
     z.flush(constants.Z_SYNC_FLUSH, guarded(Site.STREAM_MESSAGE, () => {
       if (cur.capture) this.finish(cur.inflating!.waiting.shift());
-      if (cur.inflating !== this.shared) z.close();
+      if (cur.inflating !== this.shared || (cur.inflating!.closeWhenDone && !cur.inflating!.waiting.length)) z.close();
     }));
   }
 
-  /** No more bytes come (the connection closed): every message still open ends as it is. */
+  /**
+   * No more bytes come (the connection closed). A message cut short ends as it is; messages that
+   * arrived whole still inflate to the end: the app's last message (process_completed) usually
+   * comes right before it closes the socket, and must not be lost to the close.
+   */
   close(): void {
+    if (this.stopped) return;
     this.stopped = true;
+    const cut = this.current;
+    this.current = undefined;
+    if (cut?.capture) {
+      const w = cut.inflating?.waiting;
+      if (w?.at(-1) === cut.capture) w.pop();
+      this.finish(cut.capture);
+    }
+    const shared = this.shared;
+    if (!shared) return;
+    if (shared.waiting.length) shared.closeWhenDone = true;
+    else shared.z.close();
+  }
+
+  /** Stops at once: every open message ends as it is. */
+  private abort(): void {
+    this.stopped = true;
+    this.current = undefined;
     for (const c of this.open) c.end();
     this.open.clear();
     this.shared?.z.close();
@@ -111,18 +135,18 @@ export class MessageReader implements MessageSink {
     const inflating: Inflating = { z, waiting: [] };
     guardedListener(z, 'data', Site.STREAM_MESSAGE, (out: Buffer) => {
       this.inflated += out.length;
-      if (this.inflated > INFLATE_BUDGET) return this.giveUp();
+      if (this.inflated > INFLATE_BUDGET) return this.giveUp('too_large');
       inflating.waiting[0]?.feed(out);
     });
     // Always listened to: an 'error' without a listener would end the process.
-    z.on('error', () => this.giveUp());
+    z.on('error', () => this.giveUp('invalid_deflate'));
     if (!this.deflate!.noContextTakeover) this.shared = inflating;
     return inflating;
   }
 
-  private giveUp(): void {
-    if (this.stopped) return;
-    this.onTooLarge();
-    this.close();
+  private giveUp(kind: 'too_large' | 'invalid_deflate'): void {
+    if (this.open.size === 0 && this.stopped) return;
+    this.onProblem(kind);
+    this.abort();
   }
 }

@@ -30,7 +30,7 @@ const frame = (payload: Buffer, rsv1 = true) => {
 function collect(deflate: { noContextTakeover: boolean } | undefined) {
   const captures: JsonCapture[] = [];
   let tooLarge = 0;
-  const reader = new MessageReader(deflate, (c) => captures.push(c), () => { tooLarge++; });
+  const reader = new MessageReader(deflate, (c) => captures.push(c), (kind) => { if (kind === 'too_large') tooLarge++; });
   return { reader, values: async () => Promise.all(captures.map(async (c) => (await c.result).value)), tooLarge: () => tooLarge };
 }
 
@@ -73,4 +73,19 @@ test('a message that inflates past the budget stops the reading; nothing throws;
   t.is(tooLarge(), 1);
   const settled = await Promise.race([values().then(() => 'ended'), new Promise((r) => setTimeout(() => r('hung'), 1000))]);
   t.is(settled, 'ended', 'the open message ended (partial), it did not hang');
+});
+
+// Found with Chromium on Gradio 3.50.2 on a busy machine: the app sends process_completed and
+// closes the socket at once; the close came while that last message was still inflating, cut it
+// short, and the prediction ended "cancelled" although the client had its result.
+test('the connection closes right after a whole compressed message: it still inflates in full; a message cut short ends as it is', async (t) => {
+  const deflate = compressor();
+  const last = JSON.stringify({ msg: 'process_completed', output: { data: ['resworb', 7] }, success: true });
+  const { reader, values } = collect({ noContextTakeover: false });
+  const whole = await deflate(last);
+  const cut = await deflate('{"msg":"never ends"}');
+  reader.feed(Buffer.concat([frame(whole), frame(cut).subarray(0, 6)]));
+  reader.close();
+  await new Promise((r) => setTimeout(r, 50));
+  t.deepEqual(await values(), [JSON.parse(last)], 'the whole message, and nothing of the cut one');
 });
