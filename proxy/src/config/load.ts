@@ -33,6 +33,10 @@ export interface ProxyConfig extends TraceSettings {
   readonly otlpProtocol: (typeof OTLP_PROTOCOLS)[number];
   readonly otlpTracesProtocol: '' | (typeof OTLP_PROTOCOLS)[number];
   readonly otlpHeaders: Readonly<Record<string, string>>;
+  readonly otlpCompression: 'none' | 'gzip';
+  /** 0: the batch export timeout. */
+  readonly otlpTimeoutMs: number;
+  readonly zipkinTimeoutMs: number;
   readonly tracesSampler: (typeof SAMPLERS)[number];
   readonly tracesSamplerArg: number;
   readonly tailSlowMs: number;

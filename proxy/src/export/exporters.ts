@@ -70,17 +70,22 @@ function networkQueue(name: 'zipkin' | 'otlp', config: ProxyConfig, deps: Tracin
   let codec: Codec;
   let url: URL;
   let headers: Record<string, string> = {};
+  let timeoutMs: number;
+  let gzip = false;
   if (name === 'zipkin') {
     codec = zipkinCodec(config.serviceName);
     url = config.zipkinEndpoint;
+    timeoutMs = config.zipkinTimeoutMs || config.bspExportTimeoutMs;
   } else {
     codec = otlpCodec(config.otlpTracesProtocol || config.otlpProtocol);
     url = otlpTracesUrl(config);
     headers = { ...config.otlpHeaders };
+    timeoutMs = config.otlpTimeoutMs || config.bspExportTimeoutMs;
+    gzip = config.otlpCompression === 'gzip';
   }
   const counters = queueCounters(name, deps.metrics);
   const spool = openSpool(config, name, (n, reason) => counters.dropped(n, reason), deps.logger);
-  return new ExportQueue(name, codec, httpTransport({ url, timeoutMs: config.bspExportTimeoutMs, headers }), {
+  return new ExportQueue(name, codec, httpTransport({ url, timeoutMs, headers, gzip }), {
     maxQueueSpans: config.bspMaxQueueSize,
     maxBatchSpans: Math.min(config.bspMaxExportBatchSize, config.bspMaxQueueSize),
     scheduleDelayMs: config.bspScheduleDelayMs,

@@ -2,6 +2,7 @@
 // that carries user traffic, with few sockets: a slow backend can never take the proxy's sockets.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { gzipSync } from 'node:zlib';
 
 export type FailureKind = 'network' | 'timeout' | 'http_5xx' | 'http_429' | 'http_4xx';
 
@@ -18,6 +19,8 @@ export interface TransportOptions {
   readonly url: URL;
   readonly timeoutMs: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Send bodies gzip-compressed (OTEL_EXPORTER_OTLP_COMPRESSION=gzip). */
+  readonly gzip?: boolean;
 }
 
 /** Retry-After in seconds or an HTTP date (RFC 9110 §10.2.3), capped by the caller. */
@@ -42,13 +45,17 @@ export function httpTransport(opts: TransportOptions): Transport {
   const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
   const request = https ? httpsRequest : httpRequest;
   return {
-    send(body, contentType) {
+    send(plain, contentType) {
+      // The queue keeps batches uncompressed (a spool stays readable, a batch stays splittable);
+      // each attempt compresses what it sends.
+      const body = opts.gzip ? gzipSync(plain) : plain;
+      const encoding: Record<string, string> = opts.gzip ? { 'content-encoding': 'gzip' } : {};
       return new Promise<SendOutcome>((resolve) => {
         let done = false;
         const finish = (o: SendOutcome) => { if (!done) { done = true; resolve(o); } };
         const req = request(opts.url, {
           method: 'POST', agent,
-          headers: { ...opts.headers, 'content-type': contentType, 'content-length': body.byteLength },
+          headers: { ...opts.headers, ...encoding, 'content-type': contentType, 'content-length': body.byteLength },
         }, (res: IncomingMessage) => {
           // Drain the body: the socket goes back to the pool only once it is read.
           res.resume();

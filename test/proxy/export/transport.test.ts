@@ -1,5 +1,6 @@
 import test from 'ava';
 import { createServer, type Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { classifyStatus, httpTransport, parseRetryAfter } from '../../../proxy/src/export/transport.js';
 import { freePort } from '../../support/ports.js';
 
@@ -51,4 +52,22 @@ test('a backend that accepts and never answers times out', async (t) => {
   tr.close();
   server.closeAllConnections();
   server.close();
+});
+
+test('gzip (OTEL_EXPORTER_OTLP_COMPRESSION=gzip): the body goes compressed with Content-Encoding, and inflates to the batch', async (t) => {
+  let got: { encoding?: string; length: number; body: Buffer } | undefined;
+  const { url, server } = await serve((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => { const body = Buffer.concat(parts); got = { encoding: req.headers['content-encoding'], length: Number(req.headers['content-length']), body }; res.writeHead(200).end(); });
+  });
+  const batch = Buffer.from(JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ name: 'GET /config', id: i }))));
+  const tr = httpTransport({ url, timeoutMs: 5000, gzip: true });
+  t.like(await tr.send(batch, 'application/x-protobuf'), { ok: true });
+  tr.close();
+  server.close();
+  t.is(got?.encoding, 'gzip');
+  t.is(got?.length, got?.body.length);
+  t.true(got!.body.length < batch.length);
+  t.deepEqual(gunzipSync(got!.body), batch);
 });
