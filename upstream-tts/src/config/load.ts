@@ -3,7 +3,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { deepFreeze, optionsHelp, readOptions, type Address, type TraceSettings } from '../../../common/config/options.js';
-import type { ExecutionProviderMode } from '../pool/execution-provider.js';
+import type { ExecutionProviderMode } from '../pool/provider-modes.js';
 import { OPTIONS, type TRACES_EXPORTERS } from './schema.js';
 
 export type { Address } from '../../../common/config/options.js';

@@ -1,6 +1,6 @@
 // Every option of the worker, declared once: the loader validates against this table and
 // `--help` is generated from it. OTEL_* variables mean what they mean for the proxy.
-import { EXECUTION_PROVIDER_MODES } from '../pool/execution-provider.js';
+import { EXECUTION_PROVIDER_MODES } from '../pool/provider-modes.js';
 
 // The declaration format, the value conversion and the shared OTEL_* options: common/config.
 import { traceOptions, type OptionSpec } from '../../../common/config/options.js';

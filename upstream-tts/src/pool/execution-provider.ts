@@ -5,10 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
-
-export const EXECUTION_PROVIDER_MODES = ['auto', 'cpu', 'cuda'] as const;
-export type ExecutionProviderMode = (typeof EXECUTION_PROVIDER_MODES)[number];
-export type ExecutionProvider = 'cpu' | 'cuda';
+import type { ExecutionProvider, ExecutionProviderMode } from './provider-modes.js';
 
 export interface SessionChoice {
   readonly session: ort.InferenceSession;

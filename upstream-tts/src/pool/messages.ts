@@ -3,7 +3,7 @@
 // turn the worker's stage timings into spans.
 import type { ErrorCode } from '../errors.js';
 import type { Scales } from '../tts/synthesize.js';
-import type { ExecutionProvider, ExecutionProviderMode } from './execution-provider.js';
+import type { ExecutionProvider, ExecutionProviderMode } from './provider-modes.js';
 
 export interface WorkerInit {
   readonly modelPath: string;

@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { TtsError } from '../errors.js';
 import type { Logger } from '../../../common/logger.js';
-import type { ExecutionProvider } from './execution-provider.js';
+import type { ExecutionProvider } from './provider-modes.js';
 import type { FromWorker, PhonemizedEvent, SentenceEvent, SynthesizeRequest, WorkerInit } from './messages.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
