@@ -44,6 +44,7 @@ import { EndReason } from './spans/attributes.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { sampledFlagFor } from './sampling/reveal.js';
 import { makeClientAddress } from './client-address.js';
+import { BADGE_SCRIPT_PATH, badgeScript, injectBadge, isBadgePage } from './ui/badge.js';
 
 export interface ProxyApp {
   readonly server: Server;
@@ -92,6 +93,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // Expired predictions end as spans of their own; without traffic nobody would look at the table.
   const sweeper = gradio ? guardedInterval(Site.SWEEP, () => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000) : undefined;
 
+  const badge = config.uiTraceBadge ? badgeScript(config.traceUrlTemplate) : undefined;
   // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
   const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity });
   const targets = new Targets(config.arms.flatMap((a) => a.replicas));
@@ -122,6 +124,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       onUpstreamRequest(req, proxyReq, false, targetIsRoot(options));
       proxyReq.on('response', (proxyRes: IncomingMessage) => {
         applyResponsePolicy(proxyRes, req, res, life && (() => life.upstreamCut()));
+        if (badge && life && isBadgePage(req, life.state.route, proxyRes)) injectBadge(proxyRes, res);
         life?.upstreamResponse(proxyRes);
       });
       life?.upstreamRequest(proxyReq);
@@ -210,6 +213,11 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     if (refusal) {
       connectionEnd.last(req.socket);
       return refuser.respond(res, refusal);
+    }
+    // The badge's script is the proxy's own, never the app's (--ui-trace-badge).
+    if (badge && req.method === 'GET' && (req.url ?? '').split('?')[0] === BADGE_SCRIPT_PATH) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(badge) });
+      return void res.end(badge);
     }
     // A body read off an upgraded socket replaces `req` as what http-proxy streams upstream.
     const fwd = body ? { buffer: body } : {};

@@ -57,6 +57,9 @@ export interface ProxyConfig extends TraceSettings {
   readonly accessLog: string;
   readonly logFormat: (typeof LOG_FORMATS)[number];
   readonly gradio: boolean;
+  readonly uiTraceBadge: boolean;
+  /** Empty, or an http(s) URL with {trace_id}. */
+  readonly traceUrlTemplate: string;
   readonly sessionKey: string;
   readonly probeOutputs: boolean;
   readonly predictionTtlMs: number;
@@ -124,6 +127,13 @@ const CUSTOM: Readonly<Record<string, (raw: string, spec: OptionSpec) => unknown
     } catch (err) {
       throw new ConfigError(`${describe(spec)}: ${(err as Error).message}`);
     }
+  },
+  traceUrlTemplate: (raw, spec) => {
+    if (raw === '') return '';
+    if (!/^https?:\/\/[^\s"'<>]+$/.test(raw) || !raw.includes('{trace_id}')) {
+      throw new ConfigError(`${describe(spec)}: "${raw}" must be an http(s) URL containing {trace_id}`);
+    }
+    return raw;
   },
   otlpTracesEndpoint: (raw, spec) => (raw === '' ? '' : (convertValue({ ...spec, type: 'url' }, raw) as URL).href),
 };

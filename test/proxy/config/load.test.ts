@@ -33,6 +33,8 @@ test('OTEL_RESOURCE_ATTRIBUTES is parsed and percent-decoded', (t) => {
 const bad: [Record<string, string>, Record<string, string>, RegExp][] = [
   [{ '--upstream': 'not a url' }, {}, /--upstream.*not a URL/],
   [{ '--listen': '127.0.0.1:99999' }, {}, /host:port/],
+  [{}, { TTS_PROXY_TRACE_URL_TEMPLATE: 'javascript:alert(1)//{trace_id}' }, /must be an http\(s\) URL containing \{trace_id\}/],
+  [{ '--trace-url-template': 'http://zipkin:9411/zipkin/traces/' }, {}, /must be an http\(s\) URL containing \{trace_id\}/],
   [{}, { OTEL_TRACES_EXPORTER: 'jaeger' }, /"jaeger" is not one of/],
   [{}, { OTEL_PROPAGATORS: 'xray' }, /"xray" is not one of/],
   [{ '--shutdown-timeout': '-1' }, {}, /outside/],
