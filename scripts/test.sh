@@ -17,8 +17,8 @@ log "test rig (Zipkin jar, nginx, Gradio virtualenv)"
 bash scripts/setup-zipkin.sh >/dev/null
 bash scripts/setup-nginx.sh >/dev/null
 bash scripts/setup-gradio.sh >/dev/null
-bash scripts/setup-prometheus.sh >/dev/null && bash scripts/setup-otlp-receiver.sh >/dev/null
-bash scripts/setup-jaeger.sh >/dev/null         # OTLP to a real Jaeger (a Go build, cached)
+bash scripts/setup-prometheus.sh >/dev/null
+bash scripts/setup-jaeger.sh >/dev/null         # the OTLP receiver: a real Jaeger (a Go build, cached)
 bash scripts/setup-voice.sh >/dev/null && bash scripts/setup-piper-python.sh >/dev/null
 for v in "$GRADIO_VERSION" 5.4.0 4.44.1; do bash scripts/setup-example.sh "$v" >/dev/null; done
 bash scripts/setup-chromium.sh >/dev/null

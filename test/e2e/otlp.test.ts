@@ -1,24 +1,24 @@
-// OTLP/HTTP export verified against a real receiver (issue #5): Arize Phoenix from PyPI. The
-// Zipkin server's OTLP module that design §5 suggests is not on Maven Central as reachable here
-// (see scripts/setup-otlp-receiver.sh). The same spans go to Zipkin at the same time, so both
-// export paths are checked on the same traces.
+// OTLP/HTTP export against a real receiver, Jaeger v2 (issue #5, then issue 12, which replaced
+// Arize Phoenix and its 1 GB download: Jaeger covers what Phoenix did, and JSON too). The same
+// spans go to Zipkin at the same time, so both export paths are checked on the same traces and
+// counted alike. test/e2e/jaeger.test.ts compares the trees span by span.
 import test from 'ava';
+import { startJaeger, type RunningJaeger } from '../support/jaeger.js';
 import { burst } from '../support/load.js';
 import { metricValue, scrape } from '../support/metrics.js';
-import { startPhoenix, type PhoenixSpan, type RunningPhoenix } from '../support/phoenix.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { getTrace, zipkinUrl } from '../support/zipkin.js';
 
 let app: TestApp;
-let phoenix: RunningPhoenix;
+let jaeger: RunningJaeger;
 const proxies: RunningProxy[] = [];
 test.before(async () => {
-  [app, phoenix] = await Promise.all([startTestApp(), startPhoenix()]);
+  [app, jaeger] = await Promise.all([startTestApp(), startJaeger()]);
 });
 test.after.always(async () => {
   await Promise.all(proxies.map((p) => p.stop()));
-  await phoenix?.stop();
+  await jaeger?.stop();
   await app?.close();
 });
 
@@ -32,46 +32,39 @@ async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => 
   }
 }
 
-test('OTLP/HTTP protobuf and Zipkin at once: the same traces arrive in both, parent links intact', async (t) => {
+test('OTLP/HTTP protobuf and Zipkin at once: the same traces arrive in both, parent links and error status intact, counted alike', async (t) => {
   t.timeout(120_000);
-  const project = 'tts-otlp-e2e';
   const proxy = await startProxy({
     upstream: app.url, zipkinUrl: await zipkinUrl(),
-    env: {
-      OTEL_SERVICE_NAME: 'otlp-e2e', OTEL_TRACES_EXPORTER: 'zipkin,otlp', OTEL_EXPORTER_OTLP_ENDPOINT: phoenix.url,
-      // Phoenix files spans under the project named by this resource attribute.
-      OTEL_RESOURCE_ATTRIBUTES: `openinference.project.name=${project}`, TTS_PROXY_ACCESS_LOG: 'off',
-    },
+    env: { OTEL_SERVICE_NAME: 'otlp-e2e', OTEL_TRACES_EXPORTER: 'zipkin,otlp', OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpUrl, TTS_PROXY_ACCESS_LOG: 'off' },
   });
   proxies.push(proxy);
   const samples = await burst(proxy.url, 30, 4, (i) => ({ path: i % 5 === 0 ? '/tts?status=500' : '/tts' }));
-  const ids = samples.map((s) => s.traceId!);
-  const spans = await waitFor('spans in Phoenix', () => phoenix.spans(project), (s) => ids.every((id) => s.filter((x) => x.context.trace_id === id).length === 2));
-  for (const id of ids) {
-    const mine = spans.filter((s) => s.context.trace_id === id);
-    const server = mine.find((s) => s.span_kind === 'SERVER' || s.parent_id === null) as PhoenixSpan;
-    const client = mine.find((s) => s !== server)!;
-    t.is(client.parent_id, server.context.span_id);
-    t.is(server.attributes['http.route'] ?? (server.attributes as { http?: { route?: string } }).http?.route, '/*');
-    const z = await getTrace(id, { minSpans: 2, settleMs: 0 });
-    t.deepEqual(z.map((s) => s.id).sort(), mine.map((s) => s.context.span_id).sort(), 'Zipkin has the very same spans');
+  let failed = 0;
+  for (const s of samples) {
+    const spans = await jaeger.trace(s.traceId!, 2);
+    const server = spans.find((x) => x.references.length === 0)!;
+    const client = spans.find((x) => x !== server)!;
+    t.is(client.references[0]?.spanID, server.spanID);
+    t.is(server.tags.find((x) => x.key === 'http.route')?.value, '/*');
+    if (server.tags.some((x) => x.key === 'otel.status_code' && x.value === 'ERROR')) failed++;
+    const z = await getTrace(s.traceId!, { minSpans: 2, settleMs: 0 });
+    t.deepEqual(z.map((x) => x.id).sort(), spans.map((x) => x.spanID).sort(), 'Zipkin has the very same spans');
   }
-  const failed = spans.filter((s) => s.status_code === 'ERROR' && s.parent_id === null).length;
   t.is(failed, 6, 'error status survives OTLP');
-  const m = await scrape(proxy.adminUrl);
-  t.is(metricValue(m, 'tts_proxy_export_exported_spans_total', { exporter: 'otlp' }), 60);
-  t.is(metricValue(m, 'tts_proxy_export_exported_spans_total', { exporter: 'zipkin' }), 60);
+  const m = await waitFor('both exporters to count every span', () => scrape(proxy.adminUrl),
+    (x) => metricValue(x, 'tts_proxy_export_exported_spans_total', { exporter: 'otlp' }) === 60 && metricValue(x, 'tts_proxy_export_exported_spans_total', { exporter: 'zipkin' }) === 60);
   t.is(metricValue(m, 'tts_proxy_export_dropped_spans_total'), 0);
 });
 
-test('OTLP/JSON to a receiver that only takes protobuf: refused (415), counted as rejected, not retried, requests unharmed', async (t) => {
+test('OTLP to a path the receiver does not serve (Jaeger takes traces only, not /v1/logs): 404, counted as rejected, not retried, requests unharmed', async (t) => {
   t.timeout(120_000);
   const proxy = await startProxy({
     upstream: app.url,
     env: {
-      OTEL_SERVICE_NAME: 'otlp-json-e2e', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
-      // Used as is: no /v1/traces appended.
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${phoenix.url}/v1/traces`, TTS_PROXY_ACCESS_LOG: 'off',
+      OTEL_SERVICE_NAME: 'otlp-refused-e2e', OTEL_TRACES_EXPORTER: 'otlp',
+      // Used as is (no /v1/traces appended): a misconfigured endpoint, which Jaeger answers with 404.
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${jaeger.otlpUrl}/v1/logs`, TTS_PROXY_ACCESS_LOG: 'off',
     },
   });
   proxies.push(proxy);
