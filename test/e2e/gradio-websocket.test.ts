@@ -5,12 +5,9 @@
 // own gradio_client and by headless Chromium on its web UI.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGradioApp, type RunningGradioApp } from '../support/gradio.js';
-import { runScript } from '../support/proc.js';
+import { echoInPage, withPage } from '../support/browser.js';
 import { accessLog, startProxy, type RunningProxy } from '../support/proxy.js';
 import { getTrace, zipkinUrl, type ZipkinSpan } from '../support/zipkin.js';
 
@@ -75,20 +72,7 @@ test.serial('gradio_client 0.6 (Gradio 3.50.2): a queued prediction and a genera
 
 test.serial('Chromium on the 3.50.2 web UI: clicking "echo" gives one trace with the prediction', async (t) => {
   const before = accessLog(proxy).length;
-  const executablePath = await runScript('setup-chromium.sh');
-  const { chromium } = await import('playwright-core');
-  const dir = await mkdtemp(join(tmpdir(), 'tts-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`${proxy.url}/`, { waitUntil: 'load', timeout: 60_000 });
-    await page.getByLabel('text').first().fill('browser');
-    await page.getByRole('button', { name: 'echo', exact: true }).click();
-    await page.waitForFunction(() => [...document.querySelectorAll('textarea')].some((e) => (e as HTMLTextAreaElement).value === 'resworb'), undefined, { timeout: 30_000 });
-  } finally {
-    await context.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  await withPage(`${proxy.url}/`, (page) => echoInPage(page, 'browser'));
   const [spans] = await websocketTraces(before, 1);
   t.truthy(spans);
   const tags = checkPrediction(t, spans!, '/echo', 1);

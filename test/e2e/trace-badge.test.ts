@@ -3,12 +3,9 @@
 // the prediction in it; the badge's link is the configured template filled in. With
 // TRACE_BADGE_SCREENSHOT=path the 6.x page is saved there (docs/img/trace-badge.png was made so).
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGradioApp } from '../support/gradio.js';
-import { runScript } from '../support/proc.js';
+import { echoInPage, withPage } from '../support/browser.js';
 import { startProxy } from '../support/proxy.js';
 import { getTrace, zipkinUrl } from '../support/zipkin.js';
 
@@ -21,28 +18,20 @@ for (const version of ['6.31.0', '5.4.0', '4.44.1']) {
     const app = await startGradioApp(ECHO_APP, { version });
     const template = `${zipkin}/zipkin/traces/{trace_id}`;
     const proxy = await startProxy({ upstream: app.url, zipkinUrl: zipkin, args: ['--ui-trace-badge', 'true', '--trace-url-template', template] });
-    const executablePath = await runScript('setup-chromium.sh');
-    const { chromium } = await import('playwright-core');
-    const dir = await mkdtemp(join(tmpdir(), 'tts-chromium-'));
-    const context = await chromium.launchPersistentContext(dir, { executablePath, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
     try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      await page.goto(`${proxy.url}/`, { waitUntil: 'load', timeout: 60_000 });
-      await page.getByLabel('text').first().fill('badge');
-      await page.getByRole('button', { name: 'echo', exact: true }).click();
-      const id = page.locator('#tts-trace-badge .tts-trace-id');
-      await id.waitFor({ timeout: 30_000 });
-      const traceId = (await id.textContent()) ?? '';
-      t.regex(traceId, /^[0-9a-f]{32}$/);
-      t.is(await page.locator('#tts-trace-badge a').getAttribute('href'), template.replace('{trace_id}', traceId));
-      await page.waitForFunction(() => [...document.querySelectorAll('textarea')].some((e) => (e as HTMLTextAreaElement).value === 'egdab'), undefined, { timeout: 30_000 });
-      if (version.startsWith('6.') && process.env.TRACE_BADGE_SCREENSHOT) await page.screenshot({ path: process.env.TRACE_BADGE_SCREENSHOT });
-      const spans = await getTrace(traceId, { minSpans: 5 });
-      t.truthy(spans.find((s) => s.name === 'gradio.predict /echo'), JSON.stringify(spans.map((s) => s.name)));
-      t.regex(spans.find((s) => s.kind === 'SERVER')?.name ?? '', /^post (\/gradio_api)?\/queue\/join$/);
+      await withPage(`${proxy.url}/`, async (page) => {
+        await echoInPage(page, 'badge');
+        const id = page.locator('#tts-trace-badge .tts-trace-id');
+        await id.waitFor({ timeout: 30_000 });
+        const traceId = (await id.textContent()) ?? '';
+        t.regex(traceId, /^[0-9a-f]{32}$/);
+        t.is(await page.locator('#tts-trace-badge a').getAttribute('href'), template.replace('{trace_id}', traceId));
+        if (version.startsWith('6.') && process.env.TRACE_BADGE_SCREENSHOT) await page.screenshot({ path: process.env.TRACE_BADGE_SCREENSHOT });
+        const spans = await getTrace(traceId, { minSpans: 5 });
+        t.truthy(spans.find((s) => s.name === 'gradio.predict /echo'), JSON.stringify(spans.map((s) => s.name)));
+        t.regex(spans.find((s) => s.kind === 'SERVER')?.name ?? '', /^post (\/gradio_api)?\/queue\/join$/);
+      });
     } finally {
-      await context.close();
-      await rm(dir, { recursive: true, force: true });
       await proxy.stop();
       await app.stop();
     }
