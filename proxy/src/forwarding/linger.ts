@@ -6,6 +6,7 @@
 // close: what the client still sends is read and discarded, and the socket closes once the client
 // ends its side or a while after the answer went out, whichever comes first.
 import type { Duplex } from 'node:stream';
+import type { LingeringSocket } from './node-internals.js';
 
 /** nginx's `lingering_timeout` default. */
 export const LINGER_MS = 5000;
@@ -19,4 +20,17 @@ export function lingeringClose(socket: Duplex, lingerMs = LINGER_MS): void {
   let timer: NodeJS.Timeout | undefined;
   socket.once('finish', () => { timer = setTimeout(() => socket.destroy(), lingerMs).unref(); });
   socket.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * The same close for a socket Node's HTTP server still owns, after the answer being written now
+ * (a refusal): Node ends such a socket with `destroySoon()`, which destroys it the moment the
+ * answer is flushed. With request bytes still unread (the refused request's body, or requests
+ * pipelined behind it) that close makes the kernel send an RST, and a client that had not read
+ * the answer yet loses it (found by the fuzzer: an `OPTIONS *` with a body got no 400). Here the
+ * socket only ends its side; the lingering close above reads what still comes and closes it.
+ */
+export function lingerAfterAnswer(socket: Duplex): void {
+  (socket as LingeringSocket).destroySoon = () => { socket.end(); };
+  lingeringClose(socket);
 }
