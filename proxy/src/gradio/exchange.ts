@@ -168,6 +168,15 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
 }
 
 /**
+ * Inputs that arrive after their prediction began (4.0-4.8's POST queue/data, 3.x's send_data
+ * answer): described against the dependency `fnIndex` names and set on the prediction.
+ */
+export async function describeLateInputs(x: Pick<Exchange, 'g' | 'app'>, p: Prediction, fnIndex: number | undefined, data: Captured | undefined): Promise<void> {
+  const dep = fnIndex !== undefined ? x.app.schemas.get()?.byFnIndex.get(fnIndex) : undefined;
+  p.set((await describeInputs(data, dep, { fileMeta: (path) => x.g.files.get(path), dataUrlMeta: probeDataUrl })).attributes);
+}
+
+/**
  * error.type for a submission the app refused with an HTTP status (gradio-protocol §6). A 404 on
  * a path that names an api (`/call/<name>`, `/run/<name>`) means there is no such endpoint; only
  * the queue's 404 is about the session.

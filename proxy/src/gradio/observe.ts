@@ -1,15 +1,15 @@
 // Routes each request to the Gradio parser for its route family (design §3) and turns what the
 // parsers see into prediction spans and attributes. Bytes are observed, never held.
 import type { IncomingMessage } from 'node:http';
-import { PROBE_HEAD_BYTES, probeAudio, probeDataUrl } from '../audio/probe.js';
+import { PROBE_HEAD_BYTES, probeAudio } from '../audio/probe.js';
 import * as A from '../spans/attributes.js';
 import type { GradioContext } from './context.js';
 import {
-  CONFIG_LIMITS, captureProblems, complete, isObj, parseError, register, requestJson, responseJson, startPrediction, statusErrorType, type Exchange,
+  CONFIG_LIMITS, captureProblems, complete, describeLateInputs, isObj, parseError, register, requestJson, responseJson, startPrediction, statusErrorType, type Exchange,
 } from './exchange.js';
 import { guardedAsync, Site } from '../guard.js';
 import { apiNameFromSegment } from './names.js';
-import { audioAttributes, describeInputs } from './inputs.js';
+import { audioAttributes } from './inputs.js';
 import type { ObservedRequest, Observer } from '../observer.js';
 import { now, whenReady, type Prediction } from './prediction.js';
 import { applyQueueMessage, callStreamObserver, queueDataObserver } from './queue.js';
@@ -226,9 +226,7 @@ function legacyDataPostObserver(x: Exchange): Observer {
       if (!h) return;
       const p = await h.ready;
       if (!p) return;
-      const dep = typeof body.fn_index === 'number' ? x.app.schemas.get()?.byFnIndex.get(body.fn_index) : undefined;
-      const facts = await describeInputs(body.data, dep, { fileMeta: (path) => x.g.files.get(path), dataUrlMeta: probeDataUrl });
-      p.set(facts.attributes);
+      await describeLateInputs(x, p, typeof body.fn_index === 'number' ? body.fn_index : undefined, body.data);
     },
   };
 }

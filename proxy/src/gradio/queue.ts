@@ -69,7 +69,7 @@ export function applyQueueMessage(x: Exchange, p: Prediction, m: Msg, at = now()
 type StepSite = typeof Site.STREAM_MESSAGE | typeof Site.CLOSE;
 
 /** `fn` after `chain`, guarded: a failing step is counted and the next one still runs; never rejects. */
-function nextStep(chain: Promise<void>, site: StepSite, fn: () => unknown): Promise<void> {
+export function nextStep(chain: Promise<void>, site: StepSite, fn: () => unknown): Promise<void> {
   return chain.then(() => guardedAsync(site, fn)).then(() => undefined);
 }
 

@@ -7,13 +7,11 @@
 // either socket.
 import type { Observer } from '../observer.js';
 import * as A from '../spans/attributes.js';
-import { probeDataUrl } from '../audio/probe.js';
 import { guardedAsync, Site } from '../guard.js';
 import type { Captured, JsonCapture } from './json-capture.js';
-import { captureProblems, isObj, parseError, startPrediction, type Exchange } from './exchange.js';
-import { describeInputs } from './inputs.js';
+import { captureProblems, describeLateInputs, isObj, parseError, startPrediction, type Exchange } from './exchange.js';
 import { type Prediction, whenReady } from './prediction.js';
-import { applyQueueMessage } from './queue.js';
+import { applyQueueMessage, nextStep } from './queue.js';
 import { MessageReader, negotiatedDeflate } from './ws-messages.js';
 
 type Obj = { [k: string]: Captured };
@@ -26,7 +24,7 @@ export function websocketQueueObserver(x: Exchange): Observer {
   let ready: Promise<Prediction | undefined> | undefined;
   // Messages of both directions are handled in the order they passed, whatever their parsing costs.
   let chain: Promise<void> = Promise.resolve();
-  const step = (fn: () => unknown) => { chain = chain.then(() => guardedAsync(Site.STREAM_MESSAGE, fn)).then(() => undefined); };
+  const step = (fn: () => unknown) => { chain = nextStep(chain, Site.STREAM_MESSAGE, fn); };
   const problem = (kind: string) => parseError(x, kind);
 
   const fromClientMessage = (capture: JsonCapture) => step(async () => {
@@ -43,12 +41,8 @@ export function websocketQueueObserver(x: Exchange): Observer {
       }));
     }
     if (ready && 'data' in m) {
-      const data = m.data;
       const fnIndex = typeof m.fn_index === 'number' ? m.fn_index : undefined;
-      whenReady(ready, async (p) => {
-        const dep = fnIndex !== undefined ? x.app.schemas.get()?.byFnIndex.get(fnIndex) : undefined;
-        p.set((await describeInputs(data, dep, { fileMeta: (path) => x.g.files.get(path), dataUrlMeta: probeDataUrl })).attributes);
-      });
+      whenReady(ready, (p) => describeLateInputs(x, p, fnIndex, m.data));
     }
   });
 
