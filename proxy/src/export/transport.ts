@@ -2,7 +2,10 @@
 // that carries user traffic, with few sockets: a slow backend can never take the proxy's sockets.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
 
 export type FailureKind = 'network' | 'timeout' | 'http_5xx' | 'http_429' | 'http_4xx';
 
@@ -45,10 +48,11 @@ export function httpTransport(opts: TransportOptions): Transport {
   const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
   const request = https ? httpsRequest : httpRequest;
   return {
-    send(plain, contentType) {
+    async send(plain, contentType) {
       // The queue keeps batches uncompressed (a spool stays readable, a batch stays splittable);
-      // each attempt compresses what it sends.
-      const body = opts.gzip ? gzipSync(plain) : plain;
+      // each attempt compresses what it sends, on the thread pool: a batch of 512 spans would
+      // otherwise hold the event loop, and every request with it, for milliseconds.
+      const body = opts.gzip ? await gzipAsync(plain) : plain;
       const encoding: Record<string, string> = opts.gzip ? { 'content-encoding': 'gzip' } : {};
       return new Promise<SendOutcome>((resolve) => {
         let done = false;
