@@ -10,7 +10,7 @@ import { injectHeaders, removePropagationHeaders } from '../../common/propagatio
 import type { Extracted } from '../../common/propagation/extract.js';
 import { newState, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
-import { armAttributes, clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
+import { addArmAttributes, clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
 import { matchRoute } from './spans/route.js';
 import { toHrTime } from './spans/time.js';
 
@@ -75,7 +75,7 @@ const openServerSpan: Stage = {
   name: 'server-span',
   run(i) {
     const s = i.state;
-    const attributes = { ...serverAttributes(i.req, s.route, s.safePath, s.clientAddress), ...armAttributes(s) };
+    const attributes = addArmAttributes(serverAttributes(i.req, s.route, s.safePath, s.clientAddress), s);
     s.requestId = attributes[A.ATTR_HTTP_REQUEST_ID] as string | undefined;
     if (s.parentFormat) attributes[A.ATTR_PROXY_PARENT_FORMAT] = s.parentFormat;
     if (s.invalidPropagation.length) attributes[A.ATTR_PROXY_INVALID_PROPAGATION] = [...s.invalidPropagation];
@@ -92,7 +92,7 @@ const openClientSpan: Stage = {
   name: 'client-span',
   run(i) {
     const s = i.state;
-    const attributes = { ...clientAttributes(s.method, s.upstream ?? i.deps.config.upstream, s.safePath, s.route), ...armAttributes(s) };
+    const attributes = addArmAttributes(clientAttributes(s.method, s.upstream ?? i.deps.config.upstream, s.safePath, s.route), s);
     const startTime = toHrTime(performance.timeOrigin + performance.now());
     s.clientSpan = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.CLIENT, attributes, startTime }, s.serverContext);
   },

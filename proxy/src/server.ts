@@ -114,13 +114,12 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // for good if it succeeds, and a pooled one the app is closing would cost the client its
   // handshake (stale-connection.ts), which cannot be sent again once http-proxy gave up the socket.
   const wsAgent = new OutgoingAgent({ keepAlive: false });
-  const stale = new StaleConnectionRetry<NonNullable<WebOptions>>();
   // Each forwarded request's own hooks ride on the upstream request the moment it exists
   // (OutgoingAgent.creating), ahead of http-proxy's listeners: the forwarding policy first, then
   // the request's lifecycle when it is observed. Failures come back through http-proxy's callback.
-  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}, life?: RequestLifecycle): void => {
+  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}, life?: RequestLifecycle, tries = new StaleConnectionRetry()): void => {
     agent.creating((proxyReq) => {
-      stale.sent(req, proxyReq, options);
+      tries.sent(proxyReq);
       onUpstreamRequest(req, proxyReq, false, targetIsRoot(options));
       proxyReq.on('response', (proxyRes: IncomingMessage) => {
         applyResponsePolicy(proxyRes, req, res, life && (() => life.upstreamCut()));
@@ -128,7 +127,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         life?.upstreamResponse(proxyRes);
       });
       life?.upstreamRequest(proxyReq);
-    }, () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }, (err) => upstreamFailed(err, req, res, options, life)));
+    }, () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }, (err) => upstreamFailed(err, req, res, options, life, tries)));
   };
   const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}, s?: RequestState, obs?: Observer): void =>
     wsAgent.creating((proxyReq) => {
@@ -141,14 +140,13 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   // The proxy's own answer to a failed upstream exchange. Forwarding policy: an unobserved
   // request gets the same answer, only without trace fields.
-  function upstreamFailed(err: Error, req: IncomingMessage, res: ServerResponse, options: WebOptions, life?: RequestLifecycle): void {
+  function upstreamFailed(err: Error, req: IncomingMessage, res: ServerResponse, options: WebOptions, life: RequestLifecycle | undefined, tries: StaleConnectionRetry): void {
     if (life?.state.clientAborted) return;
     // A buffered body (the gate's) was consumed by the first try.
-    const again = !res.headersSent ? stale.retry(req, err) : undefined;
-    if (again && !again.buffer) {
+    if (!res.headersSent && !options?.buffer && tries.retry(req, err)) {
       metrics.upstreamRetries.inc();
       // The first try already appended this hop to the X-Forwarded-* fields.
-      return void forward(req, res, { ...again, xfwd: false }, life);
+      return void forward(req, res, { ...options, xfwd: false }, life, tries);
     }
     const c = life ? life.upstreamFailed(err) : classify(err, false);
     answerUpstreamError(res, c, life?.traceFields());

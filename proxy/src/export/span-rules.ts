@@ -21,9 +21,12 @@ function idsValid(span: ReadableSpan, traceId: (s: string) => boolean): boolean 
 
 function sane(span: ReadableSpan): boolean {
   if (typeof span.name !== 'string' || span.name.length > MAX_NAME_CHARS) return false;
-  for (const [k, v] of Object.entries(span.attributes)) {
+  const attrs = span.attributes;
+  for (const k in attrs) {
     if (k.length === 0 || k.length > MAX_TAG_KEY_CHARS) return false;
-    if (v !== undefined && String(v).length > MAX_TAG_VALUE_CHARS) return false;
+    const v = attrs[k];
+    // Numbers and booleans are short; only strings and arrays can be long.
+    if ((typeof v === 'string' || Array.isArray(v)) && String(v).length > MAX_TAG_VALUE_CHARS) return false;
   }
   const start = hrTimeToMicroseconds(span.startTime);
   const duration = hrTimeToMicroseconds(span.duration);

@@ -17,31 +17,31 @@ export function isBodyless(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
-/** The try in flight for a request, and what sending it again needs. */
-interface Attempt<O> {
-  readonly upstream: ClientRequest;
-  readonly options: O;
-}
+/**
+ * One client request's tries toward the app. Each request gets its own, held by whoever forwards
+ * it: a table keyed by request (a WeakMap, before) kept every request's objects alive through
+ * young-generation collections, which then promoted them whole to the old generation, where only
+ * full collections reclaim them (issue 10: half the proxy's mark-compacts).
+ */
+export class StaleConnectionRetry {
+  private upstream?: ClientRequest;
+  private retried = false;
 
-export class StaleConnectionRetry<O> {
-  private readonly attempts = new WeakMap<IncomingMessage, Attempt<O>>();
-  private readonly retried = new WeakSet<IncomingMessage>();
-
-  /** Records the upstream request made for `req` (each attempt replaces the last). */
-  sent(req: IncomingMessage, upstream: ClientRequest, options: O): void {
-    this.attempts.set(req, { upstream, options });
+  /** Records the upstream request of the latest try. */
+  sent(upstream: ClientRequest): void {
+    this.upstream = upstream;
   }
 
   /**
-   * The options to send `req` again with, when `err` on its upstream request is a stale reused
-   * connection worth one more try (the try is then counted as taken); else undefined. Node sets
-   * `res` on the upstream request as soon as an answer (or a 101) arrives: then nothing is sent again.
+   * Whether `req` should be sent again after `err` on its upstream request: a stale reused
+   * connection, worth one more try (the try is then counted as taken). Node sets `res` on the
+   * upstream request as soon as an answer (or a 101) arrives: then nothing is sent again.
    */
-  retry(req: IncomingMessage, err: unknown): O | undefined {
-    const a = this.attempts.get(req);
-    if (!a || this.retried.has(req) || (a.upstream as UpstreamRequest).res || !a.upstream.reusedSocket || !isBodyless(req)) return undefined;
-    if (!STALE_CODES.has((err as NodeJS.ErrnoException | undefined)?.code ?? '')) return undefined;
-    this.retried.add(req);
-    return a.options;
+  retry(req: IncomingMessage, err: unknown): boolean {
+    const up = this.upstream;
+    if (!up || this.retried || (up as UpstreamRequest).res || !up.reusedSocket || !isBodyless(req)) return false;
+    if (!STALE_CODES.has((err as NodeJS.ErrnoException | undefined)?.code ?? '')) return false;
+    this.retried = true;
+    return true;
   }
 }

@@ -15,9 +15,11 @@ export function cleanText(text: string, max = MAX_VALUE_CHARS): string {
   return text.slice(0, max).replace(UNSAFE, '_');
 }
 
-/** The same attributes, every string value cleaned and bounded (keys are constants already). */
+/** `attrs` with every string value cleaned and bounded, in place (keys are constants already). */
 export function boundedAttributes(attrs: Attributes): Attributes {
-  const out: Attributes = {};
-  for (const [k, v] of Object.entries(attrs)) out[k] = typeof v === 'string' ? cleanText(v) : v;
-  return out;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (typeof v === 'string') attrs[k] = cleanText(v);
+  }
+  return attrs;
 }

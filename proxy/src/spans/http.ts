@@ -80,11 +80,16 @@ export interface ArmChoice {
 
 /** What every span of a routed request says about its arm and replica. */
 export function armAttributes(c: ArmChoice): Record<string, string> {
-  if (!c.arm) return {};
-  return {
-    [A.ATTR_TTS_UPSTREAM_ARM]: c.arm,
-    [A.ATTR_DEPLOYMENT_VERSION]: c.armVersion ?? 'unversioned',
-    [A.ATTR_TTS_UPSTREAM_REPLICA]: c.replica ?? '',
-    ...(c.routeReason ? { [A.ATTR_TTS_UPSTREAM_ROUTE_REASON]: c.routeReason } : {}),
-  };
+  return addArmAttributes({}, c);
+}
+
+/** The same, added to `attrs` in place (the request path builds each span's attributes once, without spreads). */
+export function addArmAttributes<T extends Attributes>(attrs: T, c: ArmChoice): T {
+  if (!c.arm) return attrs;
+  const out = attrs as Attributes;
+  out[A.ATTR_TTS_UPSTREAM_ARM] = c.arm;
+  out[A.ATTR_DEPLOYMENT_VERSION] = c.armVersion ?? 'unversioned';
+  out[A.ATTR_TTS_UPSTREAM_REPLICA] = c.replica ?? '';
+  if (c.routeReason) out[A.ATTR_TTS_UPSTREAM_ROUTE_REASON] = c.routeReason;
+  return attrs;
 }

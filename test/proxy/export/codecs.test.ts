@@ -15,6 +15,10 @@ function spans() {
   a.addEvent('gradio.log', { 'gradio.log.level': 'warning' });
   a.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream_unavailable' });
   a.end();
+  // Keys the transform writes again after the attributes (status, resource) take the later value.
+  const c = tracer.startSpan('odd "name" \u2028 é', { kind: SpanKind.CLIENT, attributes: { 'deployment.environment': 'from-attr', error: 'attr', 'otel.status_code': 'attr', quote: 'a"b\\c\n', n: 1.5, yes: true } });
+  c.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+  c.end();
   const b = tracer.startSpan('gradio.predict /tts');
   b.setStatus({ code: SpanStatusCode.OK });
   b.end();
