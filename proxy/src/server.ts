@@ -95,7 +95,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   const badge = config.uiTraceBadge ? badgeScript(config.traceUrlTemplate) : undefined;
   // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
-  const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity });
+  const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: config.upstreamKeepaliveTimeoutMs });
   const targets = new Targets(config.arms.flatMap((a) => a.replicas));
   const fallback = targets.of(config.arms[0]!.replicas[0]!);
   const proxy = httpProxy.createProxyServer({

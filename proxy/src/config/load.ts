@@ -53,6 +53,7 @@ export interface ProxyConfig extends TraceSettings {
   readonly spoolDir: string;
   readonly spoolMaxBytes: number;
   readonly upstreamIdleTimeoutMs: number;
+  readonly upstreamKeepaliveTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly accessLog: string;
   readonly logFormat: (typeof LOG_FORMATS)[number];

@@ -87,6 +87,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Size cap of the spool per exporter; when full the oldest batches are deleted (counted as dropped).' },
   { key: 'upstreamIdleTimeoutMs', type: 'int', flag: '--upstream-idle-timeout', env: 'TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS', default: '600000', min: 0, max: 86400000,
     description: 'Abort an upstream exchange that sends nothing for this long (ms) and answer 504; 0 disables. Gradio streams send a heartbeat every 15 s, so keep it well above that.' },
+  { key: 'upstreamKeepaliveTimeoutMs', type: 'int', flag: '--upstream-keepalive-timeout', env: 'TTS_PROXY_UPSTREAM_KEEPALIVE_TIMEOUT_MS', default: '4000', min: 0, max: 3600000,
+    description: 'Close a pooled connection to the app after it sat idle this long (ms); 0 keeps it until the app closes it. Keep it below the app\'s own idle timeout (uvicorn, under Gradio: 5 s), or a request sent as the app closes the connection is lost.' },
   { key: 'shutdownTimeoutMs', type: 'int', flag: '--shutdown-timeout', env: 'TTS_PROXY_SHUTDOWN_TIMEOUT_MS', default: '10000', min: 0, max: 600000,
     description: 'On SIGTERM/SIGINT: time in-flight requests get to finish before they are cut, then spans are flushed.' },
   { key: 'accessLog', type: 'string', flag: '--access-log', env: 'TTS_PROXY_ACCESS_LOG', default: 'stdout',

@@ -13,6 +13,15 @@ export interface Codec {
   /** File extension of a spooled batch, so a spool survives a change of encoding. */
   readonly ext: string;
   encode(spans: ReadableSpan[]): Uint8Array;
+  /**
+   * Encoding one span at a time, when the encoding allows it: the queue then encodes spans at the
+   * end of the turn they ended in and holds text, not span objects (queue.ts). `join` of the
+   * pieces of some spans equals `encode` of those spans.
+   */
+  readonly pieces?: {
+    encode(span: ReadableSpan): string;
+    join(pieces: readonly string[]): Uint8Array;
+  };
   /** The backend's rules for one span: one that fails them is dropped before encoding. */
   readonly admits?: SpanRule;
   /**
@@ -60,22 +69,25 @@ export function zipkinCodec(defaultServiceName: string): Codec {
     const sc = span.spanContext();
     const parent = span.parentSpanContext?.spanId;
     // Later tags win over attributes of the same key, as in the stock transform's object.
-    const late: string[] = [];
+    let late: string[] = NO_TAGS;
     const code = span.status.code;
-    if (code !== SpanStatusCode.UNSET) late.push('otel.status_code', SpanStatusCode[code]);
-    if (code === SpanStatusCode.ERROR && span.status.message) late.push('error', span.status.message);
-    if (span.droppedAttributesCount) late.push('otel.dropped_attributes_count', String(span.droppedAttributesCount));
-    if (span.droppedEventsCount) late.push('otel.dropped_events_count', String(span.droppedEventsCount));
-    if (span.droppedLinksCount) late.push('otel.dropped_links_count', String(span.droppedLinksCount));
+    if (code !== SpanStatusCode.UNSET || span.droppedAttributesCount || span.droppedEventsCount || span.droppedLinksCount) {
+      late = [];
+      if (code !== SpanStatusCode.UNSET) late.push('otel.status_code', SpanStatusCode[code]);
+      if (code === SpanStatusCode.ERROR && span.status.message) late.push('error', span.status.message);
+      if (span.droppedAttributesCount) late.push('otel.dropped_attributes_count', String(span.droppedAttributesCount));
+      if (span.droppedEventsCount) late.push('otel.dropped_events_count', String(span.droppedEventsCount));
+      if (span.droppedLinksCount) late.push('otel.dropped_links_count', String(span.droppedLinksCount));
+    }
     let tags = '';
     const attrs = span.attributes;
     for (const k in attrs) {
       const v = attrs[k];
-      if (v === undefined || resource.keys.has(k) || lateHas(late, k)) continue;
-      tags += `${tags ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(String(v))}`;
+      if (v === undefined || resource.keys.has(k) || (late.length && lateHas(late, k))) continue;
+      tags += `${tags ? ',' : ''}${quotedKey(k)}:${tagValue(v)}`;
     }
     for (let i = 0; i < late.length; i += 2) {
-      if (!resource.keys.has(late[i]!)) tags += `${tags ? ',' : ''}${JSON.stringify(late[i])}:${JSON.stringify(late[i + 1])}`;
+      if (!resource.keys.has(late[i]!)) tags += `${tags ? ',' : ''}${quotedKey(late[i]!)}:${JSON.stringify(late[i + 1])}`;
     }
     if (resource.json) tags += `${tags ? ',' : ''}${resource.json}`;
     const serviceName = String(attrs[SERVICE_NAME] ?? span.resource.attributes[SERVICE_NAME] ?? defaultServiceName) || defaultServiceName;
@@ -97,9 +109,32 @@ export function zipkinCodec(defaultServiceName: string): Codec {
     ext: 'zipkin.json',
     admits: zipkinSpanRule,
     split: splitJsonArray,
-    encode: (spans) => Buffer.from(`[${spans.map(encodeSpan).join(',')}]`, 'utf8'),
+    encode: (spans) => joinArray(spans.map(encodeSpan)),
+    pieces: { encode: encodeSpan, join: joinArray },
   };
 }
+
+const NO_TAGS: string[] = [];
+
+// Attribute keys are the proxy's constants (and the SDK's): each is quoted once, not per span.
+const QUOTED_KEYS = new Map<string, string>();
+const MAX_QUOTED_KEYS = 1024;
+function quotedKey(k: string): string {
+  let q = QUOTED_KEYS.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (QUOTED_KEYS.size < MAX_QUOTED_KEYS) QUOTED_KEYS.set(k, q);
+  }
+  return q;
+}
+
+/** A tag value as a JSON string: what String(v) gives, as the stock transform writes it. */
+function tagValue(v: string | number | boolean | readonly unknown[]): string {
+  // A number's or boolean's text never needs escaping.
+  return typeof v === 'number' || typeof v === 'boolean' ? `"${v}"` : JSON.stringify(String(v));
+}
+
+const joinArray = (items: readonly string[]): Uint8Array => Buffer.from(`[${items.join(',')}]`, 'utf8');
 
 interface ResourceTags {
   readonly keys: ReadonlySet<string>;

@@ -59,6 +59,14 @@ export function backoffMs(failures: number, initialMs: number, maxMs: number, ra
 
 export class ExportQueue {
   private pending: ReadableSpan[] = [];
+  /**
+   * Spans already encoded one by one, waiting for their batch (codecs with `pieces`). Spans are
+   * encoded at the end of the turn they ended in, so no span object outlives its turn: held until
+   * a batch filled (a tenth of a second under load), every span survived young-generation
+   * collections and was promoted, and full collections came several times a second (issue 10).
+   */
+  private pieces: string[] = [];
+  private turnScheduled = false;
   private readonly batches: Batch[] = [];
   private inflight?: Batch;
   private sealTimer?: NodeJS.Timeout;
@@ -89,7 +97,7 @@ export class ExportQueue {
 
   /** Spans held in memory (pending, batched, in flight). */
   get queuedSpans(): number {
-    return this.pending.length + this.batches.reduce((n, b) => n + b.spans, 0) + (this.inflight && !this.inflight.entry ? this.inflight.spans : 0);
+    return this.pending.length + this.pieces.length + this.batches.reduce((n, b) => n + b.spans, 0) + (this.inflight && !this.inflight.entry ? this.inflight.spans : 0);
   }
 
   get spoolBytes(): number {
@@ -110,9 +118,42 @@ export class ExportQueue {
       return;
     }
     for (const s of spans) this.pending.push(s);
-    if (this.pending.length >= this.opts.maxBatchSpans) this.scheduleSeal();
-    else this.sealTimer ??= setTimeout(() => { this.sealTimer = undefined; this.seal(); }, this.opts.scheduleDelayMs).unref();
+    if (this.pending.length + this.pieces.length >= this.opts.maxBatchSpans) this.scheduleSeal();
+    else {
+      this.sealTimer ??= setTimeout(() => { this.sealTimer = undefined; this.seal(); }, this.opts.scheduleDelayMs).unref();
+      if (this.codec.pieces) this.scheduleTurn();
+    }
     this.enforceCap();
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => { this.turnScheduled = false; this.encodePieces(); });
+  }
+
+  /** The spans this codec's rules admit; the others are counted as dropped. */
+  private admitted(spans: ReadableSpan[]): ReadableSpan[] {
+    const admits = this.codec.admits;
+    if (!admits) return spans;
+    const valid = spans.filter((s) => { try { return admits(s); } catch { return false; } });
+    this.counters.dropped(spans.length - valid.length, 'invalid');
+    return valid;
+  }
+
+  /** Pending spans to encoded pieces (codecs with `pieces`). */
+  private encodePieces(): void {
+    const pieces = this.codec.pieces;
+    if (!pieces || !this.pending.length) return;
+    const spans = this.admitted(this.pending);
+    this.pending = [];
+    for (const span of spans) {
+      try {
+        this.pieces.push(pieces.encode(span));
+      } catch {
+        this.counters.dropped(1, 'encode_error');
+      }
+    }
   }
 
   // Encoding waits for the next turn of the event loop: never inside a request's own callbacks.
@@ -122,19 +163,28 @@ export class ExportQueue {
     setImmediate(() => { this.sealScheduled = false; this.seal(); });
   }
 
-  /** Turns pending spans into encoded batches. */
+  /** Turns pending spans (and pieces) into encoded batches. */
   private seal(enforce = true): void {
     clearTimeout(this.sealTimer);
     this.sealTimer = undefined;
-    while (this.pending.length) {
-      let spans = this.pending.splice(0, this.opts.maxBatchSpans);
-      const admits = this.codec.admits;
-      if (admits) {
-        const valid = spans.filter((s) => { try { return admits(s); } catch { return false; } });
-        this.counters.dropped(spans.length - valid.length, 'invalid');
-        spans = valid;
-        if (!spans.length) continue;
+    const pieces = this.codec.pieces;
+    if (pieces) {
+      this.encodePieces();
+      while (this.pieces.length) {
+        const batch = this.pieces.splice(0, this.opts.maxBatchSpans);
+        let body: Uint8Array;
+        try {
+          body = pieces.join(batch);
+        } catch {
+          this.counters.dropped(batch.length, 'encode_error');
+          continue;
+        }
+        this.batches.push({ body, spans: batch.length, contentType: this.codec.contentType, attempts: 0 });
       }
+    }
+    while (this.pending.length) {
+      const spans = this.admitted(this.pending.splice(0, this.opts.maxBatchSpans));
+      if (!spans.length) continue;
       let body: Uint8Array;
       try {
         body = this.codec.encode(spans);
@@ -156,16 +206,19 @@ export class ExportQueue {
         this.spill(oldest, 'queue_full');
         continue;
       }
-      // Only pending spans (and the batch in flight) are left. With a spool, encode them now so
-      // they can go to disk; without one, drop the oldest pending spans.
-      if (this.spool && this.pending.length) {
+      // Only pending spans and pieces (and the batch in flight) are left. With a spool, encode
+      // them now so they can go to disk; without one, drop the oldest (pieces are older).
+      if (this.spool && (this.pending.length || this.pieces.length)) {
         this.seal(false);
         if (this.batches.length) continue;
       }
-      const excess = Math.min(this.pending.length, this.queuedSpans - this.opts.maxQueueSpans);
-      if (excess <= 0) break;
-      this.pending.splice(0, excess);
-      this.counters.dropped(excess, 'queue_full');
+      const over = this.queuedSpans - this.opts.maxQueueSpans;
+      const fromPieces = Math.min(this.pieces.length, over);
+      const fromPending = Math.min(this.pending.length, over - fromPieces);
+      if (fromPieces + fromPending <= 0) break;
+      this.pieces.splice(0, fromPieces);
+      this.pending.splice(0, fromPending);
+      this.counters.dropped(fromPieces + fromPending, 'queue_full');
     }
   }
 

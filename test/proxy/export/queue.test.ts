@@ -43,6 +43,10 @@ function fakeBackend() {
 }
 
 const codec: Codec = { contentType: 'application/json', ext: 'zipkin.json', encode: (spans) => Buffer.from(JSON.stringify(spans.map((s) => (s as unknown as { id: number }).id))) };
+// The same encoding one span at a time, as the Zipkin codec offers it: the queue encodes each turn's spans.
+const idOf = (s: ReadableSpan) => (s as unknown as { id: number }).id;
+const pieceCodec: Codec = { ...codec, pieces: { encode: (s) => String(idOf(s)), join: (p) => Buffer.from(`[${p.join(',')}]`) } };
+const CODECS = [['whole batches', codec], ['pieces', pieceCodec]] as const;
 const spans = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: from + i }) as unknown as ReadableSpan);
 
 function counting() {
@@ -73,7 +77,7 @@ test('backoff doubles per failure, jittered within [step/2, step], capped, and h
   t.is(backoffMs(1, 100, 10_000, () => 0, 60_000), 10_000);
 });
 
-test('healthy backend: everything exported, in batches no larger than the batch size', async (t) => {
+for (const [name, codec] of CODECS) test(`healthy backend (${name}): everything exported, in batches no larger than the batch size`, async (t) => {
   const b = fakeBackend();
   const { c, counters } = counting();
   const q = new ExportQueue('zipkin', codec, b.transport, { ...fast, maxQueueSpans: 1000 }, counters);
@@ -85,8 +89,8 @@ test('healthy backend: everything exported, in batches no larger than the batch 
   await q.drain(100);
 });
 
-for (const mode of ['down', '500', '429', 'hang'] as const) {
-  test(`backend ${mode}, no spool: retried; the oldest spans over the memory bound are dropped and counted; the rest arrive after recovery`, async (t) => {
+for (const mode of ['down', '500', '429', 'hang'] as const) for (const [name, codec] of CODECS) {
+  test(`backend ${mode} (${name}), no spool: retried; the oldest spans over the memory bound are dropped and counted; the rest arrive after recovery`, async (t) => {
     const b = fakeBackend();
     b.state.mode = mode;
     const { c, counters } = counting();
@@ -216,7 +220,7 @@ test('shutdown drain: sends what it can; with the backend down, the rest goes to
   await q3.drain(100);
 });
 
-test('property: whatever the backend does, every span is exported or dropped exactly once', async (t) => {
+for (const [name, codec] of CODECS) test(`property (${name}): whatever the backend does, every span is exported or dropped exactly once`, async (t) => {
   await fc.assert(fc.asyncProperty(
     fc.array(fc.record({ n: fc.integer({ min: 1, max: 40 }), mode: fc.constantFrom<Mode>('up', 'down', '500', '429', '400') }), { minLength: 1, maxLength: 12 }),
     fc.boolean(),
@@ -240,4 +244,22 @@ test('property: whatever the backend does, every span is exported or dropped exa
     },
   ), { numRuns: 40 });
   t.pass();
+});
+
+test('with a codec that encodes span by span, no span object is held past the turn it ended in', async (t) => {
+  const b = fakeBackend();
+  const { c, counters } = counting();
+  const encoded: number[] = [];
+  const watching: Codec = { ...pieceCodec, pieces: { encode: (s) => { encoded.push(idOf(s)); return String(idOf(s)); }, join: pieceCodec.pieces!.join } };
+  // A long schedule delay and a large batch: nothing would be sealed for a minute.
+  const q = new ExportQueue('zipkin', watching, b.transport, { ...fast, maxQueueSpans: 1000, maxBatchSpans: 500, scheduleDelayMs: 60_000 }, counters);
+  q.add(spans(0, 3));
+  t.deepEqual(encoded, [], 'not inside the caller\'s turn');
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(encoded, [0, 1, 2], 'encoded at the end of the turn');
+  t.is(q.queuedSpans, 3);
+  t.is(c.exported, 0, 'and still waiting for its batch');
+  await q.drain(500);
+  t.is(c.exported, 3);
+  t.deepEqual(b.state.delivered, [0, 1, 2]);
 });
