@@ -37,4 +37,5 @@ PIP_CACHE_DIR="$CACHE/pip" PIP_DISABLE_PIP_VERSION_CHECK=1 \
 "$py" -c 'import gradio, pydub; from piper import PiperVoice, SynthesisConfig' \
   || die "gradio + piper do not import together in $venv"
 "$py" -m pip freeze >"$stamp"
+log "$venv ready: $(du -sh "$venv" | cut -f1)"
 printf '%s\n' "$py"

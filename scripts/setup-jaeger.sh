@@ -29,5 +29,5 @@ log "building Jaeger $version (cold: ~7 min, ~1.3 GB of Go modules under $CACHE/
   && go build -trimpath -o "$bin.tmp" github.com/jaegertracing/jaeger/cmd/jaeger >&2 ) \
   || die "building Jaeger $version failed (see above)"
 mv -f "$bin.tmp" "$bin"
-log "Jaeger $version built in $(( $(date +%s) - started )) s: $(du -h "$bin" | cut -f1)"
+log "Jaeger $version built in $(( $(date +%s) - started )) s: $(du -h "$bin" | cut -f1) (Go modules $(du -sh "$GOMODCACHE" | cut -f1))"
 printf '%s\n' "$bin"

