@@ -34,13 +34,13 @@ module.exports = {
       comment: 'Metrics take plain values and keys; they never read the request state or the lifecycle.',
       severity: 'error',
       from: { path: '^proxy/src/(metrics|prediction-metrics|exposition)\\.ts$' },
-      to: { path: '^proxy/src/(request-state|pipeline|server|finish|lifecycle)\\.ts$' },
+      to: { path: '^proxy/src/(request-state|pipeline|server|finish|lifecycle|websocket-lifecycle)\\.ts$' },
     },
     {
       name: 'lifecycle-not-observers',
       comment: 'The request state and the pipeline know observers only through proxy/src/observer.ts.',
       severity: 'error',
-      from: { path: '^proxy/src/(request-state|pipeline|lifecycle|finish)\\.ts$' },
+      from: { path: '^proxy/src/(request-state|pipeline|lifecycle|websocket-lifecycle|finish)\\.ts$' },
       to: { path: '^proxy/src/(gradio|audio)/' },
     },
     {
@@ -48,7 +48,7 @@ module.exports = {
       comment: 'Observers (gradio/, audio/, sampling/, export/, spans/, forwarding/) do not reach back into the lifecycle.',
       severity: 'error',
       from: { path: '^proxy/src/(gradio|audio|sampling|export|spans|forwarding|report|config)/' },
-      to: { path: '^proxy/src/(request-state|pipeline|server|finish|lifecycle|main)\\.ts$' },
+      to: { path: '^proxy/src/(request-state|pipeline|server|finish|lifecycle|websocket-lifecycle|main)\\.ts$' },
     },
     {
       name: 'no-circular',

@@ -1,18 +1,18 @@
 // Composition root: builds every part from the frozen config and wires them to http-proxy.
 import httpProxy from 'http-proxy';
-import { createServer, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { buildAdminServer, type AdminState } from './admin.js';
 import type { ProxyConfig } from './config/load.js';
 import { classify } from './errors.js';
 import { buildTracing, type Tracing } from './export/exporters.js';
 import { BatchedLines } from './access-log.js';
-import { finishRequest, type FinishDeps } from './finish.js';
+import type { FinishDeps } from './finish.js';
 import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe, observeWebsocket } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
-import { isWebsocketUpgrade, reframeRefusedUpgrade, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
+import { isWebsocketUpgrade, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
 import { applyResponsePolicy } from './forwarding/response-policy.js';
 import { answerRejected, answerUpstreamError } from './forwarding/error-answer.js';
 import { discardRest } from './forwarding/discard-body.js';
@@ -22,23 +22,21 @@ import { makeInTurn } from './forwarding/in-turn.js';
 import { ConnectionEnd, dropAfterLast, honourClose } from './forwarding/connection-end.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
-import { lingeringClose } from './forwarding/linger.js';
 import { StaleConnectionRetry } from './forwarding/stale-connection.js';
 import { Targets } from './forwarding/targets.js';
 import { makeRefuser } from './forwarding/refuse.js';
 import { connectRefusal, refusalFor } from './forwarding/request-checks.js';
-import { restoreRepeatedFields } from './forwarding/repeated-fields.js';
-import { writeStringsAsLatin1 } from './forwarding/upgrade-head.js';
 import { asPlainExchange, isRefusal } from './forwarding/upgrade-fallback.js';
 import { makeLogger, openSink, type Logger } from '../../common/logger.js';
 import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from '../../common/propagation/extract.js';
 import type { RequestState } from './request-state.js';
-import { recordUpstreamFailure, RequestLifecycle, SETTLE_MS, type LifecycleDeps } from './lifecycle.js';
-import { within } from './within.js';
+import { RequestLifecycle, type LifecycleDeps } from './lifecycle.js';
+import { WebsocketLifecycle } from './websocket-lifecycle.js';
+import { onWebsocketUpstreamRequest } from './forwarding/websocket-policy.js';
 import { guard, guardedInterval, installGuard, Site } from './guard.js';
-import { guardObserver, type Observer } from './observer.js';
+import { guardObserver } from './observer.js';
 import { failureReporter } from './guard-report.js';
 import { EndReason } from './spans/attributes.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
@@ -129,12 +127,13 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       life?.upstreamRequest(proxyReq);
     }, () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }, (err) => upstreamFailed(err, req, res, options, life, tries)));
   };
-  const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}, s?: RequestState, obs?: Observer): void =>
+  const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}, life?: WebsocketLifecycle): void =>
     wsAgent.creating((proxyReq) => {
       onUpstreamRequest(req, proxyReq, true, targetIsRoot(options));
-      onWebsocketRequest(proxyReq, socket, s, obs);
+      onWebsocketUpstreamRequest(proxyReq, socket);
+      life?.upstreamRequest(proxyReq);
     }, () => proxy.ws(req, socket, head, { ...options, agent: wsAgent }, (err) => {
-      if (s) recordUpstreamFailure(s, err);
+      life?.upstreamFailed(err);
       socket.destroy();
     }));
 
@@ -245,52 +244,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     if (refusal) return refuser.onSocket(socket, refusal);
     const s = runStages(req, true);
     if (!s) return forwardWs(req, socket, head);
-    metrics.activeRequests.inc({ http_request_method: s.method });
     // Gradio 3.x's queue runs over this websocket: its frames are read as they pass.
     const obs = gradio ? guard(Site.OBSERVE, () => { const o = observeWebsocket(gradio, s, req, s.startedAt); return o && guardObserver(o); }) : undefined;
-    socket.on('close', () => {
-      obs?.onClose?.(false);
-      const done = () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), finishDeps));
-      // As for HTTP (lifecycle.ts): the SERVER span waits, bounded, for what the frames said.
-      if (obs?.settled) void within(obs.settled(), SETTLE_MS).then(done);
-      else done();
-    });
-    socket.on('error', () => undefined);
-    forwardWs(req, socket, head, { target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} }, s, obs);
-  }
-
-  // A websocket handshake's upstream request, the moment it exists: ahead of http-proxy's own
-  // 'response' listener, which copies the refusal's fields out.
-  function onWebsocketRequest(proxyReq: ClientRequest, socket: Duplex, s?: RequestState, obs?: Observer): void {
-    writeStringsAsLatin1(socket);
-    proxyReq.on('response', (r: IncomingMessage & { upgrade?: boolean }) => {
-      if (s) s.upstreamStatus = r.statusCode;
-      if (r.upgrade) return;
-      reframeRefusedUpgrade(r.headers);
-      restoreRepeatedFields(r.headers, r.rawHeaders);
-      // An app dying mid-body never ends http-proxy's pipe: the client would wait for the rest.
-      r.on('close', () => { if (!r.complete) socket.destroy(); });
-      // The refusal says `Connection: close`: whatever the client pipelined behind is discarded.
-      lingeringClose(socket);
-    });
-    if (!s) return;
-    s.proxyReq = proxyReq;
-    proxyReq.on('upgrade', (proxyRes: IncomingMessage, proxySocket: Duplex) => {
-      s.upstreamStatus = 101;
-      metrics.streamOpened(s, 'websocket');
-      if (!obs) return;
-      obs.onResponse?.(proxyRes);
-      // Not now: this runs ahead of http-proxy's own 'upgrade' listener, which unshifts the
-      // app's first bytes (proxyHead: Gradio 3.x's send_hash often rides in the 101's packet)
-      // into proxySocket and only then pipes it to the client. A 'data' listener added here
-      // makes the socket flowing, so that unshift would hand those bytes to the observer alone,
-      // and the client would never get them (found with Chromium on Gradio 3.50.2). On the next
-      // tick the pipes exist, and they and the observer see every byte, in order, from the start.
-      process.nextTick(() => {
-        if (obs.onRequestChunk) socket.on('data', obs.onRequestChunk);
-        if (obs.onResponseChunk) proxySocket.on('data', obs.onResponseChunk);
-      });
-    });
+    const life = new WebsocketLifecycle(socket, s, obs, { metrics, finish: finishDeps });
+    forwardWs(req, socket, head, { target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} }, life);
   }
 
   const pending = new Pending();

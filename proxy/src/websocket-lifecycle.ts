@@ -1,0 +1,72 @@
+// The websocket counterpart of lifecycle.ts: one object per observed handshake, created once the
+// stages have run and handed each event of the exchange as it happens (the upstream request, the
+// app's answer or its 101, a failure), ending the request exactly once when the client's socket
+// closes. Observers are reached only through observer.ts.
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { finishRequest, type FinishDeps } from './finish.js';
+import { guard, Site } from './guard.js';
+import { recordUpstreamFailure, SETTLE_MS } from './lifecycle.js';
+import type { Metrics } from './metrics.js';
+import type { Observer } from './observer.js';
+import type { RequestState } from './request-state.js';
+import { within } from './within.js';
+
+export interface WebsocketLifecycleDeps {
+  readonly metrics: Metrics;
+  readonly finish: FinishDeps;
+}
+
+export class WebsocketLifecycle {
+  constructor(
+    private readonly socket: Duplex,
+    readonly state: RequestState,
+    private readonly observer: Observer | undefined,
+    private readonly deps: WebsocketLifecycleDeps,
+  ) {
+    deps.metrics.activeRequests.inc({ http_request_method: state.method });
+    socket.once('close', this.onClose);
+    socket.on('error', () => undefined);
+  }
+
+  /** The handshake's upstream request exists; not a byte of it is written yet. */
+  upstreamRequest(proxyReq: ClientRequest): void {
+    const s = this.state;
+    s.proxyReq = proxyReq;
+    proxyReq.on('response', (r: IncomingMessage) => { s.upstreamStatus = r.statusCode; });
+    proxyReq.on('upgrade', this.onUpgrade);
+  }
+
+  /** http-proxy gave up on the app. */
+  upstreamFailed(err: unknown): void {
+    recordUpstreamFailure(this.state, err);
+  }
+
+  private readonly onUpgrade = (proxyRes: IncomingMessage, proxySocket: Duplex): void => {
+    const s = this.state;
+    s.upstreamStatus = 101;
+    this.deps.metrics.streamOpened(s, 'websocket');
+    const obs = this.observer;
+    if (!obs) return;
+    obs.onResponse?.(proxyRes);
+    // Not now: this runs ahead of http-proxy's own 'upgrade' listener, which unshifts the app's
+    // first bytes (proxyHead: Gradio 3.x's send_hash often rides in the 101's packet) into
+    // proxySocket and only then pipes it to the client. A 'data' listener added here makes the
+    // socket flowing, so that unshift would hand those bytes to the observer alone, and the
+    // client would never get them (found with Chromium on Gradio 3.50.2). On the next tick the
+    // pipes exist, and they and the observer see every byte, in order, from the start.
+    process.nextTick(() => {
+      if (obs.onRequestChunk) this.socket.on('data', obs.onRequestChunk);
+      if (obs.onResponseChunk) proxySocket.on('data', obs.onResponseChunk);
+    });
+  };
+
+  private readonly onClose = (): void => {
+    const s = this.state;
+    this.observer?.onClose?.(false);
+    const done = () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), this.deps.finish));
+    // As for HTTP (lifecycle.ts): the SERVER span waits, bounded, for what the frames said.
+    if (this.observer?.settled) void within(this.observer.settled(), SETTLE_MS).then(done);
+    else done();
+  };
+}
