@@ -2,6 +2,7 @@ import test from 'ava';
 import { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import { BatchedLines } from '../../proxy/src/access-log.js';
+import { until } from '../support/until.js';
 
 function recorder() {
   const writes: string[] = [];
@@ -9,18 +10,29 @@ function recorder() {
   return { writes, sink };
 }
 
-test('lines of one event-loop turn leave in one write, in order; the next turn\'s in another', async (t) => {
+test('lines leave together once the flush interval passed, not one write each', async (t) => {
   const { writes, sink } = recorder();
-  const lines = new BatchedLines(sink);
+  const lines = new BatchedLines(sink, 30);
   lines.write('a\n');
   lines.write('b\n');
-  lines.write('c\n');
-  t.deepEqual(writes, [], 'nothing written within the turn');
   await turn();
+  lines.write('c\n');
+  t.deepEqual(writes, [], 'nothing written before the interval');
+  await until(() => writes.length > 0);
   t.deepEqual(writes, ['a\nb\nc\n']);
   lines.write('d\n');
-  await turn();
+  await until(() => writes.length > 1);
   t.deepEqual(writes, ['a\nb\nc\n', 'd\n']);
+});
+
+test('a full buffer leaves at once, whatever the interval', (t) => {
+  const { writes, sink } = recorder();
+  const lines = new BatchedLines(sink, 60_000, 10);
+  lines.write('12345\n');
+  t.deepEqual(writes, []);
+  lines.write('67890\n');
+  t.deepEqual(writes, ['12345\n67890\n']);
+  lines.flush();
 });
 
 test('flush writes what is pending at once (shutdown), and nothing twice', async (t) => {
