@@ -80,7 +80,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const adminState: AdminState = { draining: false };
   const gradio = config.gradio ? buildGradioContext(tracer, {
     sessionKey: config.sessionKey, probeOutputs: config.probeOutputs,
-    predictionTtlMs: config.predictionTtlMs, maxPredictions: config.maxPredictions, maxFiles: config.maxFiles,
+    predictionTtlMs: config.predictionTtlMs, maxPredictions: config.maxPredictions, maxPredictionsPerSession: config.maxPredictionsPerSession, maxFiles: config.maxFiles,
     fileTtlMs: 30 * 60_000, maxAudioS: config.ruleMaxAudioS, maxTextChars: config.ruleMaxTextChars,
   }, {
     parseError: (kind) => metrics.gradioParseErrors.inc({ kind }),

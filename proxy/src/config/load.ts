@@ -65,6 +65,7 @@ export interface ProxyConfig extends TraceSettings {
   readonly probeOutputs: boolean;
   readonly predictionTtlMs: number;
   readonly maxPredictions: number;
+  readonly maxPredictionsPerSession: number;
   readonly maxFiles: number;
   readonly ruleMaxAudioS: number;
   readonly ruleMaxTextChars: number;

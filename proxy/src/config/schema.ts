@@ -107,6 +107,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'A prediction with no completion after this long (ms) ends with gradio.end_reason=expired.' },
   { key: 'maxPredictions', type: 'int', flag: '--max-predictions', env: 'TTS_PROXY_MAX_PREDICTIONS', default: '10000', min: 1, max: 1000000,
     description: 'Predictions in flight the proxy tracks; the oldest is ended (evicted) beyond this.' },
+  { key: 'maxPredictionsPerSession', type: 'int', flag: '--max-predictions-per-session', env: 'TTS_PROXY_MAX_PREDICTIONS_PER_SESSION', default: '256', min: 1, max: 1000000,
+    description: 'Predictions one Gradio session may have waiting for their result; past it the session\'s own oldest ends as evicted. One client flooding submissions cannot push other sessions\' predictions out of the table, and a closing stream looks at a bounded set.' },
   { key: 'maxFiles', type: 'int', flag: '--max-files', env: 'TTS_PROXY_MAX_FILES', default: '10000', min: 1, max: 1000000,
     description: 'Uploaded-file metadata entries remembered for later predictions (30 min each).' },
   { key: 'ruleMaxAudioS', type: 'number', flag: '--rule-max-input-audio', env: 'TTS_PROXY_RULE_MAX_INPUT_AUDIO_S', default: '0', min: 0, max: 86400,

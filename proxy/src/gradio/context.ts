@@ -14,6 +14,8 @@ export interface GradioOptions {
   readonly probeOutputs: boolean;
   readonly predictionTtlMs: number;
   readonly maxPredictions: number;
+  /** Predictions one session may hold waiting (a client flooding submissions evicts its own, not other sessions'). */
+  readonly maxPredictionsPerSession?: number;
   readonly maxFiles: number;
   readonly fileTtlMs: number;
   readonly maxAudioS: number;
@@ -94,6 +96,9 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, count
     }),
     predictions: new BoundedTable<Handle>({
       maxEntries: options.maxPredictions, ttlMs: options.predictionTtlMs,
+      // A session's stream ending or failing concerns that session's predictions alone.
+      groupOf: (h) => h.sessionKey,
+      maxPerGroup: options.maxPredictionsPerSession ?? 256,
       // An abandoned prediction still becomes a span, saying why it ended.
       onEvict: (_k, h, reason) => {
         counters.evicted('predictions', reason);

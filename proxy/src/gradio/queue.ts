@@ -108,9 +108,7 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
       x.state.found.errorType = type;
       const own = await routing.route(m);
       if (own && !own.isEnded) applyQueueMessage(x, own, m, at);
-      for (const h of x.g.predictions.values()) {
-        if (session && h.sessionKey === session) whenReady(h.ready, (p) => p.finish(A.EndReason.FAILED, type, undefined, at));
-      }
+      if (session) for (const h of [...x.g.predictions.inGroup(session)]) whenReady(h.ready, (p) => p.finish(A.EndReason.FAILED, type, undefined, at));
       return;
     }
     const target = routing.route(m);
@@ -152,14 +150,22 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
         // span still ends when the stream did.
         routing.onAbort?.();
         if (!session) return;
-        for (const h of [...x.g.predictions.values()]) {
-          if (h.sessionKey !== session) continue;
-          guardedTimeout(Site.CLOSE, () => whenReady(h.ready, (p) => {
-            if ((p.lastMessageAt ?? -Infinity) > at) return;
-            if (x.g.predictions.get(h.eventId) === h) x.g.predictions.delete(h.eventId);
-            return p.finish(A.EndReason.CANCELLED, undefined, undefined, at);
-          }), REOPEN_GRACE_MS);
-        }
+        // The session's predictions as they stand now (one submitted after this is not
+        // concerned), looked at once when the grace is over: one timer per stream, not one per
+        // prediction.
+        const handles = [...x.g.predictions.inGroup(session)];
+        if (!handles.length) return;
+        guardedTimeout(Site.CLOSE, () => {
+          for (const h of handles) {
+            // Ended and gone already (another stream's verdict, its completion): nothing to do.
+            if (x.g.predictions.get(h.eventId) !== h) continue;
+            whenReady(h.ready, (p) => {
+              if ((p.lastMessageAt ?? -Infinity) > at) return;
+              if (x.g.predictions.get(h.eventId) === h) x.g.predictions.delete(h.eventId);
+              return p.finish(A.EndReason.CANCELLED, undefined, undefined, at);
+            });
+          }
+        }, REOPEN_GRACE_MS);
       });
     },
     settled: async () => {
