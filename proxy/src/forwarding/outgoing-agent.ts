@@ -40,7 +40,8 @@ export class OutgoingAgent extends Agent {
   // Node's agent destroys a pooled socket that times out while free; the clock runs only while
   // it is free (reuse stops it before the request's own timeouts are armed).
   override keepSocketAlive(socket: Duplex): boolean {
-    const kept = (Agent.prototype as unknown as { keepSocketAlive(s: Duplex): boolean }).keepSocketAlive.call(this, socket);
+    // Node's own returns whether the socket may be kept (its typings say void).
+    const kept = super.keepSocketAlive(socket) as unknown as boolean;
     const s = socket as Duplex & { timeout?: number; setTimeout(ms: number): void };
     // A shorter clock Node took from the app's own Keep-Alive hint stands.
     if (kept !== false && this.idleMs > 0 && !(s.timeout && s.timeout < this.idleMs)) s.setTimeout(this.idleMs);
@@ -49,7 +50,7 @@ export class OutgoingAgent extends Agent {
 
   override reuseSocket(socket: Duplex, req: ClientRequest): void {
     if (this.idleMs > 0) (socket as Duplex & { setTimeout(ms: number): void }).setTimeout(0);
-    (Agent.prototype as unknown as { reuseSocket(s: Duplex, r: ClientRequest): void }).reuseSocket.call(this, socket, req);
+    super.reuseSocket(socket, req);
   }
 
   /** Calls `forward()`; the ClientRequest it creates (if any) goes to `hook` before a byte is written. */

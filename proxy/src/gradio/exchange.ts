@@ -8,7 +8,7 @@ import type { ObservedRequest } from '../observer.js';
 import * as A from '../spans/attributes.js';
 import type { Dependency } from './app-config.js';
 import type { AppView, GradioContext, Handle } from './context.js';
-import { armAttributes } from '../spans/http.js';
+import { addArmAttributes } from '../spans/http.js';
 import { describeInputs, type InputFacts } from './inputs.js';
 import { checkRules } from './rules.js';
 import { isLongString, JsonCapture, type Captured, type CaptureResult } from './json-capture.js';
@@ -144,7 +144,8 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
   const schema = x.app.schemas.get();
   // Never the client's string: the schema's name for the dependency, or `other`.
   const apiName = sub.apiName !== undefined && sub.fnIndex === undefined ? resolveApiName(schema, sub.apiName).name : dep?.apiName;
-  const attributes: Attributes = { ...facts.attributes, ...armAttributes(x.state), [A.ATTR_GRADIO_TRANSPORT]: sub.transport };
+  const attributes: Attributes = addArmAttributes({ ...facts.attributes }, x.state);
+  attributes[A.ATTR_GRADIO_TRANSPORT] = sub.transport;
   if (schema?.version) attributes[A.ATTR_GRADIO_VERSION] = schema.version;
   if (schema) attributes[A.ATTR_GRADIO_PROTOCOL] = schema.protocol;
   if (apiName) attributes[A.ATTR_GRADIO_API_NAME] = apiName;

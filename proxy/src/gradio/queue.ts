@@ -108,7 +108,7 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
       x.state.found.errorType = type;
       const own = await routing.route(m);
       if (own && !own.isEnded) applyQueueMessage(x, own, m, at);
-      if (session) for (const h of [...x.g.predictions.inGroup(session)]) whenReady(h.ready, (p) => p.finish(A.EndReason.FAILED, type, undefined, at));
+      if (session) for (const h of x.g.predictions.inGroup(session)) whenReady(h.ready, (p) => p.finish(A.EndReason.FAILED, type, undefined, at));
       return;
     }
     const target = routing.route(m);

@@ -78,12 +78,7 @@ export interface ArmChoice {
   readonly routeReason?: string;
 }
 
-/** What every span of a routed request says about its arm and replica. */
-export function armAttributes(c: ArmChoice): Record<string, string> {
-  return addArmAttributes({}, c);
-}
-
-/** The same, added to `attrs` in place (the request path builds each span's attributes once, without spreads). */
+/** What every span of a routed request says about its arm and replica, added to `attrs` in place (each span's attributes are built once, without spreads). */
 export function addArmAttributes<T extends Attributes>(attrs: T, c: ArmChoice): T {
   if (!c.arm) return attrs;
   const out = attrs as Attributes;
