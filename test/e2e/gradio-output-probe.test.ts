@@ -35,6 +35,10 @@ for (const seconds of [1, 10]) {
     t.is(tags['audio.output.format'], 'wav');
     t.is(Number(tags['audio.output.duration_s']), seconds);
     t.is(tags['audio.output.sample_rate'], '22050');
-    t.true(Number(tags['tts.realtime_factor']) > 0, `tts.realtime_factor ${tags['tts.realtime_factor']}`);
+    // A short synthesis can start and end within one read of the app's stream (seen beside
+    // stress-ng): then the proxy measured no processing time and reports no factor.
+    const processing = spans.find((s) => s.name === 'gradio.process');
+    if (tags['tts.realtime_factor'] === undefined) t.is(processing?.duration, 1, 'no factor only when processing measured 0');
+    else t.true(Number(tags['tts.realtime_factor']) > 0, `tts.realtime_factor ${tags['tts.realtime_factor']}`);
   });
 }

@@ -159,8 +159,11 @@ export class Prediction {
       attrs[A.ATTR_TTS_TIME_TO_FIRST_CHUNK_MS] = Math.round((at - this.startedAt) * 10) / 10;
     }
     const processMs = this.processStartedAt !== undefined ? at - this.processStartedAt : at - this.startedAt;
-    if (this.outputDurationS && this.outputDurationS > 0) {
-      attrs[A.ATTR_TTS_REALTIME_FACTOR] = Math.round((processMs / 1000 / this.outputDurationS) * 1000) / 1000;
+    // Processing that started and ended in one read of the app's stream measures 0 ms: below
+    // what the proxy can see, so no figure rather than a claim of instant synthesis. Three
+    // significant digits, so a short but measured time is never rounded to 0.
+    if (this.outputDurationS && this.outputDurationS > 0 && processMs > 0) {
+      attrs[A.ATTR_TTS_REALTIME_FACTOR] = Number((processMs / 1000 / this.outputDurationS).toPrecision(3));
     }
     this.span.setAttributes(attrs);
     for (const s of [this.processSpan, this.span]) {

@@ -96,3 +96,22 @@ test('a probe still running holds the span until it lands; the end time stays th
   t.is(predict.attributes[A.ATTR_AUDIO_OUTPUT_BYTES], 1234);
   t.true(Math.abs(ms(predict, 'endTime') - (x.t0 + 30)) < 0.01);
 });
+
+// Found beside stress-ng: process_starts and the completion can reach the proxy in one read, so
+// they share one arrival time and processing measures 0 ms. A real-time factor of 0 would claim
+// an instant synthesis; the proxy cannot see below one read, so it says nothing. A small but
+// measured time keeps its figure instead of rounding to 0.
+test('real-time factor: absent when processing start and end passed together, never rounded to 0 when measured', async (t) => {
+  const together = setup(true);
+  together.p.processStarts(together.t0 + 40);
+  together.p.outputDurationS = 1;
+  await together.p.finish(A.EndReason.COMPLETED, undefined, undefined, together.t0 + 40);
+  t.false(A.ATTR_TTS_REALTIME_FACTOR in together.named('gradio.predict tts')!.attributes);
+
+  const fast = setup(true);
+  fast.p.processStarts(fast.t0 + 40);
+  fast.p.outputDurationS = 1;
+  await fast.p.finish(A.EndReason.COMPLETED, undefined, undefined, fast.t0 + 40.3);
+  const rtf = fast.named('gradio.predict tts')!.attributes[A.ATTR_TTS_REALTIME_FACTOR] as number;
+  t.true(rtf > 0 && Math.abs(rtf - 0.0003) < 1e-6, `rtf ${rtf}`);
+});
