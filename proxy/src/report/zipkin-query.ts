@@ -8,6 +8,11 @@ import type { ZipkinSpan } from './aggregate.js';
 
 export class ZipkinQueryError extends Error {
   readonly code = 'TTS_REPORT_ERR_ZIPKIN';
+
+  /** `status`: the HTTP status Zipkin answered, when it answered. */
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
 }
 
 export interface QueryOptions {
@@ -23,6 +28,8 @@ export interface QueryOptions {
   readonly timeoutMs?: number;
   /** Most queries before giving up (the result is then marked truncated). Default 10 000. */
   readonly maxQueries?: number;
+  /** Wait before asking again after a 5xx, doubled each time (default 1 s; three tries in all). */
+  readonly retryDelayMs?: number;
   readonly fetch?: typeof fetch;
 }
 
@@ -69,12 +76,30 @@ async function getJson(url: string, base: string, timeoutMs: number, doFetch: ty
     throw new ZipkinQueryError(`Zipkin at ${base}: reading the answer failed: ${describe(err)}`);
   });
   if (!res.ok) {
-    throw new ZipkinQueryError(`Zipkin at ${base} answered HTTP ${res.status} to ${new URL(url).pathname}: ${text.slice(0, 200).trim()}`);
+    throw new ZipkinQueryError(`Zipkin at ${base} answered HTTP ${res.status} to ${new URL(url).pathname}: ${text.slice(0, 200).trim()}`, res.status);
   }
   try {
     return JSON.parse(text);
   } catch {
     throw new ZipkinQueryError(`Zipkin at ${base}: the answer to ${new URL(url).pathname} is not JSON (is this a Zipkin?)`);
+  }
+}
+
+const TRIES = 3;
+
+/**
+ * A 5xx is asked again, with a growing pause: Zipkin answers 500 RequestTimeoutException when a
+ * query over a large in-memory store outlasts its own query timeout (found beside stress-ng), and
+ * that is a busy backend, not a failed one. Other failures are final at once.
+ */
+async function getJsonRetrying(url: string, base: string, timeoutMs: number, doFetch: typeof fetch, delayMs: number): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getJson(url, base, timeoutMs, doFetch);
+    } catch (err) {
+      if (attempt >= TRIES || !(err instanceof ZipkinQueryError && err.status !== undefined && err.status >= 500)) throw err;
+      await new Promise((r) => setTimeout(r, delayMs * 2 ** (attempt - 1)));
+    }
   }
 }
 
@@ -99,7 +124,7 @@ export async function queryTraces(o: QueryOptions): Promise<QueryResult> {
     });
     const url = `${o.baseUrl}/api/v2/traces?${q}`;
     queries++;
-    const body = await getJson(url, o.baseUrl, timeoutMs, doFetch);
+    const body = await getJsonRetrying(url, o.baseUrl, timeoutMs, doFetch, o.retryDelayMs ?? 1000);
     if (!Array.isArray(body) || !body.every(Array.isArray)) {
       throw new ZipkinQueryError(`Zipkin at ${o.baseUrl}: /api/v2/traces did not answer a list of traces`);
     }
