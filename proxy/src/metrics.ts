@@ -56,7 +56,7 @@ type Predict = 'gradio_api_name' | 'tts_upstream_arm';
 export interface Metrics {
   readonly registry: Registry<OpenMetricsContentType>;
   readonly requestDuration: Histogram<Http>;
-  readonly activeRequests: Gauge<'http_request_method'>;
+  readonly activeRequests: InFlight<'http_request_method'>;
   readonly activeStreams: Gauge<'kind'>;
   readonly invalidPropagation: Counter<'format'>;
   readonly oversizePropagation: Counter<'header'>;
@@ -93,6 +93,30 @@ export interface Metrics {
   /** Marks a request (any object that stands for it) as an open stream (SSE, websocket) until it is closed. */
   streamOpened(request: object, kind: 'sse' | 'websocket'): void;
   streamClosed(request: object): void;
+}
+
+/**
+ * A gauge moved on every request. prom-client hashes the label set on each inc and dec; here a
+ * request moves a number in a map, and the gauge reads the map when scraped (issue 10: label sets
+ * resolved once per combination).
+ */
+export interface InFlight<L extends string> {
+  inc(labels: Record<L, string>): void;
+  dec(labels: Record<L, string>): void;
+  get(): ReturnType<Gauge<L>['get']>;
+}
+
+function inFlight<L extends string>(label: L, config: { name: string; help: string; registers: Registry<OpenMetricsContentType>[] }): InFlight<L> {
+  const counts = new Map<string, number>();
+  const gauge = new Gauge<L>({
+    ...config, labelNames: [label],
+    collect() { for (const [value, n] of counts) this.set({ [label]: value } as Record<L, string>, n); },
+  });
+  return {
+    inc: (labels) => { counts.set(labels[label], (counts.get(labels[label]) ?? 0) + 1); },
+    dec: (labels) => { counts.set(labels[label], (counts.get(labels[label]) ?? 0) - 1); },
+    get: () => gauge.get(),
+  };
 }
 
 export interface Watched {
@@ -153,9 +177,8 @@ export function buildMetrics(): Metrics {
       labelNames: ['http_request_method', 'http_route', 'http_response_status_code', 'http_response_status_class', 'error_type', 'tts_upstream_arm'],
       buckets: DURATION_BUCKETS, registers, enableExemplars: true,
     }),
-    activeRequests: new Gauge({
-      name: METRIC.HTTP_SERVER_ACTIVE, help: 'Requests (including open streams) currently in flight.',
-      labelNames: ['http_request_method'], registers,
+    activeRequests: inFlight('http_request_method', {
+      name: METRIC.HTTP_SERVER_ACTIVE, help: 'Requests (including open streams) currently in flight.', registers,
     }),
     activeStreams,
     invalidPropagation: new Counter({

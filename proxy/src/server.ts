@@ -60,7 +60,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const metrics = buildMetrics();
   installGuard({ onFailure: failureReporter(logger, (site) => metrics.observationFailures.inc({ site })), faultInject: config.faultInject });
   const tracing = buildTracing(config, { metrics, logger });
-  const tracer = tracing.provider.getTracer('tts-trace-proxy');
+  const tracer = tracing.tracer;
   // Forced sampling (B3 debug, X-Debug-Tracing) rides in the extracted context to the head sampler.
   const extract = forcingExtractor(makeExtractor(config.propagators), makeForceDecider({
     token: config.debugToken, b3Debug: config.forceB3Debug, maxPerSecond: config.forceMaxPerSecond,

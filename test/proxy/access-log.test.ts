@@ -1,7 +1,8 @@
 import test from 'ava';
 import { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
-import { BatchedLines } from '../../proxy/src/access-log.js';
+import fc from 'fast-check';
+import { accessLogJson, BatchedLines } from '../../proxy/src/access-log.js';
 import { until } from '../support/until.js';
 
 function recorder() {
@@ -44,4 +45,19 @@ test('flush writes what is pending at once (shutdown), and nothing twice', async
   await turn();
   lines.flush();
   t.deepEqual(writes, ['x\n']);
+});
+
+test('a JSON line is exactly what JSON.stringify writes for the entry, whatever its strings', (t) => {
+  const text = fc.string({ unit: 'binary', maxLength: 40 });
+  const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+  const entry = fc.record({
+    time: fc.constant(new Date(0).toISOString()), trace_id: opt(text), span_id: opt(text), request_id: opt(text), sampled: fc.boolean(),
+    method: text, route: text, path: text, status: fc.integer({ min: 100, max: 599 }), upstream_status: opt(fc.integer({ min: 100, max: 599 })),
+    arm: opt(text), version: opt(text), replica: opt(text), duration_ms: fc.double({ noNaN: false }), bytes_in: fc.nat(), bytes_out: fc.nat(),
+    error_type: opt(text), client_aborted: opt(fc.constant(true as const)),
+  });
+  fc.assert(fc.property(entry, (e) => {
+    t.is(accessLogJson(e), JSON.stringify(e));
+  }), { numRuns: 500 });
+  t.pass();
 });

@@ -8,6 +8,7 @@ import {
 } from '../../../common/config/options.js';
 import { parseArms, type Arm } from '../canary.js';
 import { parseTrustedProxies } from '../client-address.js';
+import { spanLimitsFrom, type ResolvedSpanLimits } from './span-limits.js';
 import { OPTIONS, type LOG_FORMATS, type OTLP_PROTOCOLS, type SAMPLERS, type TRACES_EXPORTERS } from './schema.js';
 
 export type { Address } from '../../../common/config/options.js';
@@ -77,6 +78,8 @@ export interface ProxyConfig extends TraceSettings {
   readonly debugTokenGuessesPerMin: number;
   /** Test only: guard sites whose hooks throw first (see guard.ts). */
   readonly faultInject: readonly string[];
+  /** The OpenTelemetry span limits (OTEL_SPAN_*_LIMIT, OTEL_ATTRIBUTE_*_LIMIT), read as the SDK reads them. */
+  readonly spanLimits: ResolvedSpanLimits;
 }
 
 function readArmsFile(path: string): Arm[] {
@@ -155,6 +158,7 @@ export function loadConfig(flags: Readonly<Record<string, string>>, env: NodeJS.
   if (!(out.arms as Arm[]).length && out.armsFile) out.arms = readArmsFile(out.armsFile as string);
   // No arms: one arm, the plain --upstream, so every request still has an arm and version.
   if (!(out.arms as Arm[]).length) out.arms = [{ name: 'stable', version: out.upstreamVersion as string, weight: 100, replicas: [out.upstream as URL] }];
+  out.spanLimits = spanLimitsFrom(env);
   return deepFreeze(out as unknown as ProxyConfig);
 }
 

@@ -15,12 +15,12 @@ export interface Codec {
   encode(spans: ReadableSpan[]): Uint8Array;
   /**
    * Encoding one span at a time, when the encoding allows it: the queue then encodes spans at the
-   * end of the turn they ended in and holds text, not span objects (queue.ts). `join` of the
+   * end of the turn they ended in and holds bytes, not span objects (queue.ts). `join` of the
    * pieces of some spans equals `encode` of those spans.
    */
   readonly pieces?: {
-    encode(span: ReadableSpan): string;
-    join(pieces: readonly string[]): Uint8Array;
+    encode(span: ReadableSpan): Uint8Array;
+    join(pieces: readonly Uint8Array[]): Uint8Array;
   };
   /** The backend's rules for one span: one that fails them is dropped before encoding. */
   readonly admits?: SpanRule;
@@ -109,8 +109,10 @@ export function zipkinCodec(defaultServiceName: string): Codec {
     ext: 'zipkin.json',
     admits: zipkinSpanRule,
     split: splitJsonArray,
-    encode: (spans) => joinArray(spans.map(encodeSpan)),
-    pieces: { encode: encodeSpan, join: joinArray },
+    encode: (spans) => Buffer.from(`[${spans.map(encodeSpan).join(',')}]`, 'utf8'),
+    // Each piece is UTF-8 once, when its span ends; a batch is then a copy of bytes. Joining text
+    // instead flattened every piece and encoded the whole batch again: more than the encoding itself.
+    pieces: { encode: (span) => Buffer.from(encodeSpan(span), 'utf8'), join: joinJsonArray },
   };
 }
 
@@ -134,7 +136,25 @@ function tagValue(v: string | number | boolean | readonly unknown[]): string {
   return typeof v === 'number' || typeof v === 'boolean' ? `"${v}"` : JSON.stringify(String(v));
 }
 
-const joinArray = (items: readonly string[]): Uint8Array => Buffer.from(`[${items.join(',')}]`, 'utf8');
+const OPEN = 0x5b; // [
+const COMMA = 0x2c;
+const CLOSE = 0x5d; // ]
+
+/** `[a,b,…]` from encoded JSON values. */
+function joinJsonArray(items: readonly Uint8Array[]): Uint8Array {
+  let size = 1 + Math.max(0, items.length - 1) + 1;
+  for (const b of items) size += b.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  out[at++] = OPEN;
+  for (let i = 0; i < items.length; i++) {
+    if (i) out[at++] = COMMA;
+    out.set(items[i]!, at);
+    at += items[i]!.length;
+  }
+  out[at] = CLOSE;
+  return out;
+}
 
 interface ResourceTags {
   readonly keys: ReadonlySet<string>;

@@ -1,5 +1,5 @@
 // The tracing pipeline, built once from the frozen config:
-//   tracer provider (head sampler: records everything, flags the head decision)
+//   tracer (spans/tracer.ts; head sampler: records everything, flags the head decision)
 //     -> TailSampler (keeps head-sampled, forced, error and slow traces; sampling/tail.ts)
 //       -> one ExportQueue per network exporter (batch, retry, spool; queue.ts), or the console
 //     -> PredictionMetrics (prediction histograms from prediction spans)
@@ -7,13 +7,15 @@
 // never request latency (design §5).
 import { join } from 'node:path';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, ConsoleSpanExporter, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ConsoleSpanExporter, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Tracer } from '@opentelemetry/api';
 import { otlpTracesUrl, type ProxyConfig } from '../config/load.js';
 import type { Logger } from '../../../common/logger.js';
 import type { Metrics } from '../metrics.js';
 import { PredictionMetrics } from '../prediction-metrics.js';
 import { HeadSampler, RatioControl } from '../sampling/head.js';
 import { TailSampler } from '../sampling/tail.js';
+import { ProxyTracer } from '../spans/tracer.js';
 import { otlpCodec, zipkinCodec, type Codec } from './codecs.js';
 import { ZipkinFileSink } from './file.js';
 import { ExportQueue, type QueueCounters } from './queue.js';
@@ -21,7 +23,8 @@ import { Spool, type SpoolDropReason } from './spool.js';
 import { httpTransport } from './transport.js';
 
 export interface Tracing {
-  readonly provider: BasicTracerProvider;
+  /** Records the proxy's spans into the processors below (spans/tracer.ts). */
+  readonly tracer: Tracer;
   readonly sampler: HeadSampler;
   readonly ratio: RatioControl;
   readonly tail: TailSampler;
@@ -134,7 +137,7 @@ export function buildTracing(config: ProxyConfig, deps: TracingDeps): Tracing {
     ...config.resourceAttributes,
     'service.name': config.serviceName,
   }));
-  const provider = new BasicTracerProvider({ resource, sampler, spanProcessors: processors });
+  const tracer = new ProxyTracer({ resource, scope: { name: 'tts-trace-proxy' }, sampler, limits: config.spanLimits, processors });
   metrics.watch({
     samplingRatio: () => ({ configured: ratio.base, effective: ratio.ratio }),
     tail: () => ({ traces: tail.heldTraces, spans: tail.heldSpans }),
@@ -144,13 +147,13 @@ export function buildTracing(config: ProxyConfig, deps: TracingDeps): Tracing {
     })),
   });
   return {
-    provider, sampler, ratio, tail, queues, willKeep,
+    tracer, sampler, ratio, tail, queues, willKeep,
     async flush(deadlineMs) {
       const started = Date.now();
       try {
         await tail.forceFlush();
         await Promise.all(queues.map((q) => q.drain(deadlineMs - (Date.now() - started))));
-        await provider.shutdown();
+        await tracer.shutdown();
         await Promise.all(files.map((f) => f.close()));
       } catch (err) {
         logger.log('warn', 'span flush failed', { error: (err as Error).message });

@@ -65,7 +65,7 @@ export class ExportQueue {
    * a batch filled (a tenth of a second under load), every span survived young-generation
    * collections and was promoted, and full collections came several times a second (issue 10).
    */
-  private pieces: string[] = [];
+  private pieces: Uint8Array[] = [];
   private turnScheduled = false;
   private readonly batches: Batch[] = [];
   private inflight?: Batch;

@@ -55,3 +55,14 @@ test('OTLP encodings carry the trace ids; spool extensions map back to content t
   t.is(contentTypeOfExt(zipkinCodec('x').ext), 'application/json');
   t.is(contentTypeOfExt('nope'), undefined);
 });
+
+test('Zipkin pieces joined equal the batch encoding, byte for byte', (t) => {
+  const s = spans();
+  const codec = zipkinCodec('fallback');
+  const p = codec.pieces!;
+  for (const subset of [[], s.slice(0, 1), s]) {
+    t.deepEqual(Buffer.from(p.join(subset.map((x) => p.encode(x)))), Buffer.from(codec.encode(subset)));
+  }
+  // Multi-byte characters: each piece is UTF-8 already, so the batch is not encoded twice.
+  t.true(Buffer.from(p.join(s.map((x) => p.encode(x)))).toString('utf8').includes('é'));
+});

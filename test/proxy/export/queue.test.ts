@@ -45,7 +45,7 @@ function fakeBackend() {
 const codec: Codec = { contentType: 'application/json', ext: 'zipkin.json', encode: (spans) => Buffer.from(JSON.stringify(spans.map((s) => (s as unknown as { id: number }).id))) };
 // The same encoding one span at a time, as the Zipkin codec offers it: the queue encodes each turn's spans.
 const idOf = (s: ReadableSpan) => (s as unknown as { id: number }).id;
-const pieceCodec: Codec = { ...codec, pieces: { encode: (s) => String(idOf(s)), join: (p) => Buffer.from(`[${p.join(',')}]`) } };
+const pieceCodec: Codec = { ...codec, pieces: { encode: (s) => Buffer.from(String(idOf(s))), join: (p) => Buffer.from(`[${p.map((b) => Buffer.from(b).toString()).join(',')}]`) } };
 const CODECS = [['whole batches', codec], ['pieces', pieceCodec]] as const;
 const spans = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: from + i }) as unknown as ReadableSpan);
 
@@ -250,7 +250,7 @@ test('with a codec that encodes span by span, no span object is held past the tu
   const b = fakeBackend();
   const { c, counters } = counting();
   const encoded: number[] = [];
-  const watching: Codec = { ...pieceCodec, pieces: { encode: (s) => { encoded.push(idOf(s)); return String(idOf(s)); }, join: pieceCodec.pieces!.join } };
+  const watching: Codec = { ...pieceCodec, pieces: { encode: (s) => { encoded.push(idOf(s)); return Buffer.from(String(idOf(s))); }, join: pieceCodec.pieces!.join } };
   // A long schedule delay and a large batch: nothing would be sealed for a minute.
   const q = new ExportQueue('zipkin', watching, b.transport, { ...fast, maxQueueSpans: 1000, maxBatchSpans: 500, scheduleDelayMs: 60_000 }, counters);
   q.add(spans(0, 3));

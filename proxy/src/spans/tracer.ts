@@ -1,0 +1,360 @@
+// The proxy's span recorder: an OpenTelemetry `Tracer` whose spans are the SDK's `ReadableSpan`s
+// for the same processors (tail sampler, prediction metrics) and the same exporters.
+//
+// Why not the SDK's Tracer: every request records two spans, and the SDK span costs several
+// microseconds each on the request path (attributes sanitised twice, a clock pair read per span,
+// getters over private fields, an Error built for any late call, a metrics hook per span), which
+// was a tenth of the traced proxy's per-request work in the profile (issue 10). This records the
+// same fields under the same rules (sampler, span limits from the same environment variables,
+// attribute and event validation, status precedence, end-once) in plain fields; the parity test
+// (test/proxy/spans/tracer.test.ts) runs both side by side and compares every field and encoding.
+import {
+  context as apiContext, diag, INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags,
+  type Attributes, type AttributeValue, type Context, type Exception, type HrTime, type Link,
+  type Span as ApiSpan, type SpanAttributes, type SpanContext, type SpanOptions, type SpanStatus,
+  type TimeInput, type Tracer,
+} from '@opentelemetry/api';
+import { addHrTimes, hrTime, hrTimeDuration, isTimeInput, isTimeInputHrTime, isTracingSuppressed, millisToHrTime, otperformance } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import {
+  RandomIdGenerator, SamplingDecision, type IdGenerator, type ReadableSpan, type Sampler, type Span, type SpanProcessor, type TimedEvent,
+} from '@opentelemetry/sdk-trace-base';
+import type { ResolvedSpanLimits } from '../config/span-limits.js';
+
+export interface TracerOptions {
+  readonly resource: Resource;
+  readonly scope: { readonly name: string; readonly version?: string; readonly schemaUrl?: string };
+  readonly sampler: Sampler;
+  readonly limits: ResolvedSpanLimits;
+  readonly processors: readonly SpanProcessor[];
+  readonly idGenerator?: IdGenerator;
+}
+
+// Semantic-convention names of a recorded exception (the SDK's own event).
+const EXCEPTION_EVENT = 'exception';
+const EXCEPTION_TYPE = 'exception.type';
+const EXCEPTION_MESSAGE = 'exception.message';
+const EXCEPTION_STACKTRACE = 'exception.stacktrace';
+
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+function isPrimitiveAttribute(v: unknown): boolean {
+  const t = typeof v;
+  return t === 'string' || t === 'number' || t === 'boolean';
+}
+
+/** The SDK's rule: null, a string, number or boolean, or an array of one of those types (nulls allowed). */
+function isAttributeValue(v: unknown): boolean {
+  if (v == null) return true;
+  if (!Array.isArray(v)) return isPrimitiveAttribute(v);
+  let type: string | undefined;
+  for (const e of v) {
+    if (e == null) continue;
+    const t = typeof e;
+    if (t === type) continue;
+    if (type === undefined && isPrimitiveAttribute(e)) {
+      type = t;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+/** Valid entries only, arrays copied (the caller may reuse its own). */
+function sanitize(attributes: Attributes | undefined): Attributes {
+  const out: Attributes = {};
+  if (typeof attributes !== 'object' || attributes === null) return out;
+  for (const key in attributes) {
+    if (!hasOwn(attributes, key)) continue;
+    const v = attributes[key];
+    if (key === '') {
+      diag.warn(`Invalid attribute key: ${key}`);
+      continue;
+    }
+    if (!isAttributeValue(v)) {
+      diag.warn(`Invalid attribute value set for key: ${key}`);
+      continue;
+    }
+    out[key] = Array.isArray(v) ? v.slice() : v;
+  }
+  return out;
+}
+
+export class ProxyTracer implements Tracer {
+  private readonly ids: IdGenerator;
+
+  constructor(private readonly opts: TracerOptions) {
+    this.ids = opts.idGenerator ?? new RandomIdGenerator();
+  }
+
+  startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): ApiSpan {
+    if (options.root) context = trace.deleteSpan(context);
+    if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    const parent = trace.getSpan(context)?.spanContext();
+    const spanId = this.ids.generateSpanId();
+    let traceId: string;
+    let traceState: SpanContext['traceState'];
+    let validParent: SpanContext | undefined;
+    if (parent && trace.isSpanContextValid(parent)) {
+      traceId = parent.traceId;
+      traceState = parent.traceState;
+      validParent = parent;
+    } else {
+      traceId = this.ids.generateTraceId();
+    }
+    const kind = options.kind ?? SpanKind.INTERNAL;
+    const links: Link[] = options.links ? options.links.map((l) => ({ context: l.context, attributes: sanitize(l.attributes) })) : [];
+    let attributes = sanitize(options.attributes);
+    const sampled = this.opts.sampler.shouldSample(context, traceId, name, kind, attributes, links);
+    traceState = sampled.traceState ?? traceState;
+    const spanContext: SpanContext = {
+      traceId, spanId, traceFlags: sampled.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE, traceState,
+    };
+    if (sampled.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
+    // The sampler may add attributes; they pass the same validation as the caller's.
+    if (sampled.attributes) attributes = sanitize(Object.assign(attributes, sampled.attributes));
+    const span = new RecordedSpan(this.opts, spanContext, name, kind, validParent, links, options.startTime, attributes);
+    for (const p of this.opts.processors) p.onStart(span, context);
+    return span;
+  }
+
+  startActiveSpan<F extends (span: ApiSpan) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: ApiSpan) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: ApiSpan) => unknown>(name: string, options: SpanOptions, context: Context, fn: F): ReturnType<F>;
+  startActiveSpan(name: string, ...args: unknown[]): unknown {
+    if (args.length < 1) return undefined;
+    const fn = args[args.length - 1] as (span: ApiSpan) => unknown;
+    const options = args.length >= 2 ? (args[0] as SpanOptions) : undefined;
+    const parent = (args.length >= 3 ? (args[1] as Context) : undefined) ?? apiContext.active();
+    const span = this.startSpan(name, options, parent);
+    return apiContext.with(trace.setSpan(parent, span), fn, undefined, span);
+  }
+
+  /** Flushes and shuts the processors down (what the SDK provider's shutdown does). */
+  async shutdown(): Promise<void> {
+    await Promise.all(this.opts.processors.map((p) => p.shutdown()));
+  }
+}
+
+/**
+ * One span, readable by the processors and exporters as the SDK's spans are. Times given by the
+ * caller are used as given (the proxy always passes microsecond-aligned HrTime); a time left out
+ * is read from the clock, as the SDK reads it.
+ */
+export class RecordedSpan implements Span, ReadableSpan {
+  readonly attributes: Attributes = {};
+  readonly links: Link[] = [];
+  readonly events: TimedEvent[] = [];
+  readonly startTime: HrTime;
+  readonly resource: Resource;
+  readonly instrumentationScope: TracerOptions['scope'];
+  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  endTime: HrTime = [0, 0];
+  duration: HrTime = [-1, -1];
+  ended = false;
+  droppedAttributesCount = 0;
+  droppedEventsCount = 0;
+  droppedLinksCount = 0;
+  private attributeCount = 0;
+  private readonly startTimeGiven: boolean;
+  // Performance-clock start, read only when the start time was left to the clock.
+  private readonly perfStart: number;
+
+  constructor(
+    private readonly opts: TracerOptions,
+    private readonly sc: SpanContext,
+    public name: string,
+    readonly kind: SpanKind,
+    readonly parentSpanContext: SpanContext | undefined,
+    links: readonly Link[],
+    startTime: TimeInput | undefined,
+    attributes: Attributes,
+  ) {
+    this.resource = opts.resource;
+    this.instrumentationScope = opts.scope;
+    for (const l of links) this.addLink(l);
+    this.startTimeGiven = startTime != null;
+    this.perfStart = this.startTimeGiven && isTimeInputHrTime(startTime) ? 0 : otperformance.now();
+    this.startTime = this.time(startTime ?? Date.now());
+    this.setAttributes(attributes);
+  }
+
+  spanContext(): SpanContext {
+    return this.sc;
+  }
+
+  setAttribute(key: string, value?: AttributeValue): this {
+    if (value == null || this.endedWarn()) return this;
+    if (key.length === 0) {
+      diag.warn(`Invalid attribute key: ${key}`);
+      return this;
+    }
+    if (!isAttributeValue(value)) {
+      diag.warn(`Invalid attribute value set for key: ${key}`);
+      return this;
+    }
+    const isNew = !hasOwn(this.attributes, key);
+    if (isNew && this.attributeCount >= this.opts.limits.attributeCountLimit) {
+      this.droppedAttributesCount++;
+      return this;
+    }
+    this.attributes[key] = this.truncate(value);
+    if (isNew) this.attributeCount++;
+    return this;
+  }
+
+  setAttributes(attributes: SpanAttributes): this {
+    for (const key in attributes) if (hasOwn(attributes, key)) this.setAttribute(key, attributes[key]);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: SpanAttributes | TimeInput, time?: TimeInput): this {
+    if (this.endedWarn()) return this;
+    const { eventCountLimit, attributePerEventCountLimit } = this.opts.limits;
+    if (eventCountLimit === 0) {
+      diag.warn('No events allowed.');
+      this.droppedEventsCount++;
+      return this;
+    }
+    if (this.events.length >= eventCountLimit) {
+      this.events.shift();
+      this.droppedEventsCount++;
+    }
+    let given: SpanAttributes | undefined;
+    if (isTimeInput(attributesOrTime)) {
+      if (!isTimeInput(time)) time = attributesOrTime;
+    } else {
+      given = attributesOrTime;
+    }
+    const { attributes, dropped } = this.limited(sanitize(given), attributePerEventCountLimit);
+    this.events.push({ name, attributes, time: this.time(time), droppedAttributesCount: dropped });
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (this.endedWarn()) return this;
+    const { linkCountLimit, attributePerLinkCountLimit } = this.opts.limits;
+    if (linkCountLimit === 0) {
+      this.droppedLinksCount++;
+      return this;
+    }
+    if (this.links.length >= linkCountLimit) {
+      this.links.shift();
+      this.droppedLinksCount++;
+    }
+    const { attributes, dropped } = this.limited(sanitize(link.attributes), attributePerLinkCountLimit);
+    const out: Link = { context: link.context };
+    if (Object.keys(attributes).length > 0) out.attributes = attributes;
+    if (dropped > 0) out.droppedAttributesCount = dropped;
+    this.links.push(out);
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    for (const l of links) this.addLink(l);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    if (this.endedWarn()) return this;
+    // OK is final, and UNSET never replaces anything (the API's rule).
+    if (status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this;
+    const next: SpanStatus = { code: status.code };
+    if (status.code === SpanStatusCode.ERROR) {
+      if (typeof status.message === 'string') next.message = status.message;
+      else if (status.message != null) diag.warn(`Dropping invalid status.message of type '${typeof status.message}', expected 'string'`);
+    }
+    this.status = next;
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (this.endedWarn()) return this;
+    this.name = name;
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) {
+      diag.error(`${this.name} ${this.sc.traceId}-${this.sc.spanId} - You can only call end() on a span once.`);
+      return;
+    }
+    this.endTime = this.time(endTime);
+    this.duration = hrTimeDuration(this.startTime, this.endTime);
+    if (this.duration[0] < 0) {
+      diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.', this.startTime, this.endTime);
+      this.endTime = this.startTime.slice() as HrTime;
+      this.duration = [0, 0];
+    }
+    const processors = this.opts.processors;
+    for (const p of processors) p.onEnding?.(this);
+    this.ended = true;
+    for (const p of processors) p.onEnd(this);
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    const attributes: Attributes = {};
+    if (typeof exception === 'string') {
+      attributes[EXCEPTION_MESSAGE] = exception;
+    } else if (exception) {
+      if (exception.code) attributes[EXCEPTION_TYPE] = exception.code.toString();
+      else if (exception.name) attributes[EXCEPTION_TYPE] = exception.name;
+      if (exception.message) attributes[EXCEPTION_MESSAGE] = exception.message;
+      if (exception.stack) attributes[EXCEPTION_STACKTRACE] = exception.stack;
+    }
+    if (attributes[EXCEPTION_TYPE] || attributes[EXCEPTION_MESSAGE]) this.addEvent(EXCEPTION_EVENT, attributes, time);
+    else diag.warn(`Failed to record an exception ${String(exception)}`);
+  }
+
+  private endedWarn(): boolean {
+    if (this.ended) diag.warn(`Cannot execute the operation on ended Span {traceId: ${this.sc.traceId}, spanId: ${this.sc.spanId}}`);
+    return this.ended;
+  }
+
+  /** The SDK's reading of a time input: performance-clock ms, epoch ms, a Date, or HrTime as is. */
+  private time(input: TimeInput | undefined): HrTime {
+    if (typeof input === 'number') {
+      const perfNow = otperformance.now();
+      // A number not after the performance clock's now is a performance timestamp.
+      if (input <= perfNow) return hrTime(input + (Date.now() - (perfNow + otperformance.timeOrigin)));
+      return millisToHrTime(input);
+    }
+    if (input instanceof Date) return millisToHrTime(input.getTime());
+    if (isTimeInputHrTime(input)) return input;
+    // Once a caller gave the start time, later clock reads are not relative to it.
+    if (this.startTimeGiven) return millisToHrTime(Date.now());
+    return addHrTimes(this.startTime, millisToHrTime(otperformance.now() - this.perfStart));
+  }
+
+  /** An event's or link's attributes: the first `limit` kept (values truncated), the rest counted. */
+  private limited(valid: Attributes, limit: number): { attributes: Attributes; dropped: number } {
+    const attributes: Attributes = {};
+    let kept = 0;
+    let dropped = 0;
+    for (const key in valid) {
+      if (kept >= limit) {
+        dropped++;
+        continue;
+      }
+      attributes[key] = this.truncate(valid[key]!);
+      kept++;
+    }
+    return { attributes, dropped };
+  }
+
+  private truncate(value: AttributeValue): AttributeValue {
+    const limit = this.opts.limits.attributeValueLengthLimit;
+    if (limit <= 0) {
+      diag.warn(`Attribute value limit must be positive, got ${limit}`);
+      return value;
+    }
+    if (typeof value === 'string') return value.length <= limit ? value : value.substring(0, limit);
+    if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.length > limit ? v.substring(0, limit) : v)) as AttributeValue;
+    return value;
+  }
+}

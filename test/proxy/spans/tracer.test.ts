@@ -1,0 +1,191 @@
+import test from 'ava';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type HrTime, type Tracer } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider, SamplingDecision, type IdGenerator, type ReadableSpan, type Sampler, type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { spanLimitsFrom, type ResolvedSpanLimits } from '../../../proxy/src/config/span-limits.js';
+import { otlpCodec, zipkinCodec } from '../../../proxy/src/export/codecs.js';
+import { ProxyTracer } from '../../../proxy/src/spans/tracer.js';
+
+// The same ids for both tracers, so that their spans can be compared field for field.
+function countingIds(): IdGenerator {
+  let n = 0;
+  const next = (len: number) => (++n).toString(16).padStart(len, '0');
+  return { generateTraceId: () => next(32), generateSpanId: () => next(16) };
+}
+
+// Samples by name, and adds an attribute to one, as the head sampler does for a forced request.
+const sampler: Sampler = {
+  shouldSample(_ctx, _traceId, name) {
+    if (name.startsWith('drop')) return { decision: SamplingDecision.NOT_RECORD };
+    if (name.startsWith('record')) return { decision: SamplingDecision.RECORD };
+    if (name.startsWith('forced')) return { decision: SamplingDecision.RECORD_AND_SAMPLED, attributes: { 'tts.sampling.forced': 'token', bad: {} as never } };
+    return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+  },
+  toString: () => 'test',
+};
+
+const resource = resourceFromAttributes({ 'service.name': 'svc', 'deployment.environment': 'test' });
+
+interface Recorded {
+  readonly started: string[];
+  readonly ended: ReadableSpan[];
+}
+
+function recorder(): Recorded & { processor: SpanProcessor } {
+  const started: string[] = [];
+  const ended: ReadableSpan[] = [];
+  return {
+    started, ended,
+    processor: {
+      onStart: (s) => { started.push(s.name); },
+      onEnd: (s) => { ended.push(s); },
+      forceFlush: async () => undefined,
+      shutdown: async () => undefined,
+    },
+  };
+}
+
+function tracers(limits: ResolvedSpanLimits): { sdk: Tracer; ours: Tracer; a: Recorded; b: Recorded } {
+  const a = recorder();
+  const b = recorder();
+  const sdk = new BasicTracerProvider({ resource, sampler, spanLimits: limits, idGenerator: countingIds(), spanProcessors: [a.processor] }).getTracer('tts-trace-proxy');
+  const ours = new ProxyTracer({ resource, scope: { name: 'tts-trace-proxy' }, sampler, limits, processors: [b.processor], idGenerator: countingIds() });
+  return { sdk, ours, a, b };
+}
+
+const at = (s: number, us = 0): HrTime => [1_700_000_000 + s, us * 1000];
+
+/** Everything a processor or exporter reads from a span. */
+function view(s: ReadableSpan) {
+  return {
+    name: s.name, kind: s.kind, spanContext: s.spanContext(), parentSpanContext: s.parentSpanContext,
+    startTime: s.startTime, endTime: s.endTime, duration: s.duration, ended: s.ended, status: s.status,
+    attributes: s.attributes, events: s.events, links: s.links,
+    droppedAttributesCount: s.droppedAttributesCount, droppedEventsCount: s.droppedEventsCount, droppedLinksCount: s.droppedLinksCount,
+    resource: s.resource.attributes, scope: s.instrumentationScope.name,
+  };
+}
+
+/** The proxy's ways of using a tracer, plus every edge the SDK has a rule for. */
+function script(tracer: Tracer): void {
+  const remote = trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true });
+  const server = tracer.startSpan('GET /gradio_api/queue/join', {
+    kind: SpanKind.SERVER, startTime: at(1),
+    attributes: { 'http.request.method': 'GET', 'server.port': 8080, list: ['a', 'b'], mixed: ['a', 1] as never, nulls: [null, 'x'] as never, '': 'empty key', undef: undefined, obj: {} as never, long: 'x'.repeat(40) },
+  }, remote);
+  const serverCtx: Context = trace.setSpan(remote, server);
+  const client = tracer.startSpan('GET /gradio_api/queue/join', { kind: SpanKind.CLIENT, startTime: at(1, 5) }, serverCtx);
+  client.recordException({ name: 'Error', message: 'ECONNRESET' }, at(1, 9));
+  client.recordException('plain message', at(1, 10));
+  client.recordException({} as never, at(1, 11));
+  client.setAttribute('http.response.status_code', 502);
+  client.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream_reset' });
+  client.end(at(2));
+  server.setAttributes({ a1: 1, a2: 2, a3: 3, a4: 4, a5: 5, 'http.request.method': 'POST' });
+  server.setAttribute('bad', { no: 1 } as never);
+  server.setAttribute('', 'x');
+  for (let i = 0; i < 5; i++) server.addEvent(`e${i}`, { i, s: 'y'.repeat(30), x1: 1, x2: 2, x3: 3 }, at(1, 100 + i));
+  server.addEvent('time only', at(1, 200));
+  server.addEvent('now');
+  server.addLink({ context: { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: 1 }, attributes: { l1: 1, l2: 'z'.repeat(30), l3: 3, l4: 4 } });
+  server.addLinks([{ context: { traceId: 'e'.repeat(32), spanId: 'f'.repeat(16), traceFlags: 0 } }]);
+  server.setStatus({ code: SpanStatusCode.ERROR, message: 42 as never });
+  server.setStatus({ code: SpanStatusCode.UNSET });
+  server.updateName('POST /gradio_api/queue/join');
+  server.end(at(3));
+  server.end(at(4));
+  server.setAttribute('after', 1);
+  server.addEvent('after');
+  server.setStatus({ code: SpanStatusCode.OK });
+  // A span whose end is before its start ends with no duration.
+  tracer.startSpan('backwards', { startTime: at(5) }, serverCtx).end(at(4));
+  const ok = tracer.startSpan('gradio.predict /tts', { startTime: at(6), links: [{ context: client.spanContext(), attributes: { why: 'join' } }] }, serverCtx);
+  ok.setStatus({ code: SpanStatusCode.OK });
+  ok.setStatus({ code: SpanStatusCode.ERROR, message: 'too late' });
+  ok.end(at(7));
+  tracer.startSpan('forced root', { startTime: at(8), root: true }, serverCtx).end(at(9));
+  tracer.startSpan('record only', { startTime: at(8) }).end(at(9));
+  const dropped = tracer.startSpan('drop me', { startTime: at(8) }, serverCtx);
+  dropped.setAttribute('x', 1);
+  dropped.end(at(9));
+  // A parent context that is not valid starts a new trace.
+  const invalid = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 1 });
+  tracer.startSpan('fresh root', { startTime: at(10) }, invalid).end(at(11));
+}
+
+const small: ResolvedSpanLimits = {
+  attributeCountLimit: 6, attributeValueLengthLimit: 10, eventCountLimit: 3, linkCountLimit: 1,
+  attributePerEventCountLimit: 3, attributePerLinkCountLimit: 2,
+};
+
+for (const [label, limits] of [['default limits', spanLimitsFrom({})], ['small limits', small]] as const) {
+  test(`the proxy's tracer records what the SDK records (${label})`, (t) => {
+    const { sdk, ours, a, b } = tracers(limits);
+    script(sdk);
+    script(ours);
+    t.deepEqual(b.started, a.started);
+    t.is(b.ended.length, a.ended.length);
+    t.true(a.ended.length >= 6);
+    const now = b.ended.map(view);
+    const want = a.ended.map(view);
+    for (let i = 0; i < want.length; i++) {
+      // An event left without a time reads the clock: both are near now, never equal.
+      const strip = (v: ReturnType<typeof view>) => ({ ...v, events: v.events.map((e) => (e.name === 'now' ? { ...e, time: 'clock' } : e)) });
+      t.deepEqual(strip(now[i]!), strip(want[i]!), want[i]!.name);
+    }
+    // The exporters see the same bytes (the span with a clock-read event aside).
+    const noClock = (spans: ReadableSpan[]) => spans.filter((s) => !s.events.some((e) => e.name === 'now'));
+    t.is(noClock(a.ended).length, a.ended.length - 1);
+    t.is(Buffer.from(zipkinCodec('svc').encode(noClock(b.ended))).toString(), Buffer.from(zipkinCodec('svc').encode(noClock(a.ended))).toString(), 'zipkin');
+    t.deepEqual(otlpCodec('http/json').encode(noClock(b.ended)), otlpCodec('http/json').encode(noClock(a.ended)), 'otlp json');
+    t.deepEqual(otlpCodec('http/protobuf').encode(noClock(b.ended)), otlpCodec('http/protobuf').encode(noClock(a.ended)), 'otlp protobuf');
+  });
+}
+
+test('a span without given times reads the clock, as the SDK does', (t) => {
+  const { ours, b } = tracers(spanLimitsFrom({}));
+  const before = Date.now();
+  const s = ours.startSpan('clock');
+  s.addEvent('mid');
+  s.end();
+  const after = Date.now();
+  const r = b.ended[0]!;
+  const ms = (h: HrTime) => h[0] * 1000 + h[1] / 1e6;
+  t.true(ms(r.startTime) >= before - 1 && ms(r.startTime) <= after + 1);
+  t.true(ms(r.endTime) >= ms(r.startTime) && ms(r.endTime) <= after + 1);
+  t.true(ms(r.events[0]!.time) >= ms(r.startTime) && ms(r.events[0]!.time) <= ms(r.endTime));
+  t.deepEqual(r.duration, [r.endTime[0] - r.startTime[0] - (r.endTime[1] < r.startTime[1] ? 1 : 0), (r.endTime[1] - r.startTime[1] + 1e9) % 1e9]);
+});
+
+test('startActiveSpan hands the function its span and returns what it returns', (t) => {
+  const { ours, b } = tracers(spanLimitsFrom({}));
+  const got = ours.startActiveSpan('active', { kind: SpanKind.INTERNAL }, ROOT_CONTEXT, (span) => {
+    span.end();
+    return 7;
+  });
+  t.is(got, 7);
+  t.is(b.ended[0]!.name, 'active');
+});
+
+test('span limits come from the environment with the SDK precedence', (t) => {
+  t.deepEqual(spanLimitsFrom({}), {
+    attributeCountLimit: 128, attributeValueLengthLimit: Infinity, eventCountLimit: 128, linkCountLimit: 128,
+    attributePerEventCountLimit: 128, attributePerLinkCountLimit: 128,
+  });
+  const l = spanLimitsFrom({
+    OTEL_ATTRIBUTE_COUNT_LIMIT: '10', OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: ' 20 ', OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '64',
+    OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: 'not a number', OTEL_SPAN_EVENT_COUNT_LIMIT: '5', OTEL_SPAN_LINK_COUNT_LIMIT: '',
+    OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT: '2', OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT: '3',
+  });
+  t.deepEqual(l, { attributeCountLimit: 20, attributeValueLengthLimit: 64, eventCountLimit: 5, linkCountLimit: 128, attributePerEventCountLimit: 2, attributePerLinkCountLimit: 3 });
+  t.is(spanLimitsFrom({ OTEL_ATTRIBUTE_COUNT_LIMIT: '10' }).attributeCountLimit, 10);
+});
+
+test('shutdown shuts every processor down', async (t) => {
+  let n = 0;
+  const p: SpanProcessor = { onStart() {}, onEnd() {}, forceFlush: async () => undefined, shutdown: async () => { n++; } };
+  await new ProxyTracer({ resource, scope: { name: 'x' }, sampler, limits: spanLimitsFrom({}), processors: [p, p] }).shutdown();
+  t.is(n, 2);
+});
