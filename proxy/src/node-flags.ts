@@ -1,17 +1,17 @@
 // The Node flags every shipped launch of the proxy uses (the image's ENTRYPOINT, scripts/demo.sh,
 // the bin's shebang; test/compose/compose.test.ts checks they agree with this list).
 //
-// Why a heap limit: V8 sizes its old generation up to ~4x the live heap on a machine with this
-// much memory, and under CPU starvation incremental marking runs long, so more survives each
-// cycle and the limit climbs further. The proxy's live heap is ~15 MB plus its capped tables
-// (docs/operations.md, "Memory"), yet a burst on a busy machine reached 317 MB resident. Below
-// 2 GB V8 grows the heap by a smaller factor: a 10,000-request burst peaks near 115 MB instead of
-// 150-320 MB. 384 MB is well above what the caps can hold.
+// Why a fixed growing factor: V8 lets the old generation grow to a multiple of the live heap
+// before a full collection, and picks that multiple itself: up to ~4x on a machine with this much
+// memory (under CPU starvation incremental marking runs long, more survives each cycle, and a
+// 10,000-request burst reached 150-320 MB resident), and from its own speed estimates on a small
+// heap, where for the proxy's allocation pattern (~50 KB per request, nearly all of it dead by
+// the next scavenge) it chose a factor so close to 1 that a full collection ran every 100-150 ms
+// at 2,500 req/s (13% of the CPU). A factor of 2 bounds the heap by itself: the same burst peaks
+// near 120 MB, beside stress-ng too (test/e2e/sampling-bad-input.test.ts).
 //
-// Why a fixed growing factor: below 2 GB V8 also picks its factor from its own speed estimates,
-// and for the proxy's allocation pattern (~50 KB per request, nearly all of it dead by the next
-// scavenge) it chose one so close to 1 that a full collection ran every 100-150 ms at 2,500 req/s:
-// 13% of the CPU, and 15-20% of the throughput (bench, side by side). A factor of 2 (the next
-// full collection at twice the live old generation) ran 2-2.5x fewer of them and keeps the
-// bound the cap was for.
-export const PROXY_NODE_FLAGS: readonly string[] = Object.freeze(['--max-old-space-size=384', '--heap-growing-percent=100']);
+// Why a 2 GB ceiling and not less: with any old-space limit below 2 GB, V8 manages the heap as a
+// small one and the proxy's JavaScript ran 10-15% slower across the board (bench, side by side,
+// with the same collection counts: 384 MB and 1 GB alike, 2 GB and no limit alike). The ceiling
+// is there so that a leak ends the process at 2 GB rather than at a quarter of the machine.
+export const PROXY_NODE_FLAGS: readonly string[] = Object.freeze(['--max-old-space-size=2048', '--heap-growing-percent=100']);
