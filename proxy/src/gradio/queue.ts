@@ -142,18 +142,18 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
     onClose(aborted) {
       if (!aborted) return;
       const at = now();
+      // The session's predictions as they stand at the close: one submitted after it is not
+      // concerned, however late the step below runs behind the stream's earlier messages (found
+      // beside stress-ng: the next event's join got in first, and it was cancelled).
+      const handles = session ? [...x.g.predictions.inGroup(session)] : [];
       enqueue(Site.CLOSE, () => {
         // The client left: Gradio cancels the session's queued and running work (§5.2). But a
         // page may close one stream and open the next for the same session (two events back to
         // back, found under load): a prediction whose messages go on there was not cancelled.
         // So the verdict waits a moment, and stands only if nothing was heard of it since; the
-        // span still ends when the stream did.
+        // span still ends when the stream did. The predictions are looked at once when the
+        // grace is over: one timer per stream, not one per prediction.
         routing.onAbort?.();
-        if (!session) return;
-        // The session's predictions as they stand now (one submitted after this is not
-        // concerned), looked at once when the grace is over: one timer per stream, not one per
-        // prediction.
-        const handles = [...x.g.predictions.inGroup(session)];
         if (!handles.length) return;
         guardedTimeout(Site.CLOSE, () => {
           for (const h of handles) {

@@ -87,6 +87,25 @@ test('the client closes one stream and the prediction goes on on the next: compl
   t.deepEqual(endReason(mem), [A.EndReason.COMPLETED]);
 });
 
+test('a prediction submitted after the client closed a stream is not that stream\'s to cancel, however late the close is handled', async (t) => {
+  const { g, mem } = setup();
+  // A message whose prediction is still being made holds the stream's steps (found beside
+  // stress-ng with Gradio 6's page: the close of the first event's stream was handled after the
+  // next event's join, and the next event, whose stream opened late, was cancelled).
+  let release!: () => void;
+  g.predictions.set('slow', { eventId: 'slow', sessionKey: undefined, ready: new Promise((r) => { release = () => r(undefined); }) });
+  const a = stream(g);
+  sse(a, { msg: 'estimation', event_id: 'slow', rank: 0 });
+  a.onClose!(true);
+  await sleep(20);
+  await submit(g, 'e3');
+  release();
+  await a.settled!();
+  await sleep(REOPEN_GRACE_MS + 300);
+  t.deepEqual(endReason(mem), [], 'e3 goes on: its own stream has not said anything yet');
+  t.truthy(g.predictions.get('e3'), 'and it is still waiting for its result');
+});
+
 // Several proxy replicas behind round robin (issue 11, defect 8): a replica that sees a session's
 // result stream but not its join holds the completion as an early message; when no submission
 // claims it, the split is counted (tts_proxy_predictions_unmatched_total), not lost in silence.
