@@ -223,3 +223,14 @@ test("Zipkin stores a posted span and getTrace/findTraces read it back", async (
   const traces = await findTraces({ serviceName: "rig-test", lookbackMs: 60_000 });
   t.true(traces.some((trace) => trace.some((s) => s.traceId === traceId)));
 });
+
+test("a Gradio app whose port another server took is never mistaken for that server", async (t) => {
+  // Another test's server got the port between freePort() and Gradio's bind (seconds, under
+  // load): it answers /config too, and the tests once ran against it (found beside stress-ng).
+  const impostor = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"impostor":true}'));
+  await new Promise<void>((r) => impostor.listen(0, "127.0.0.1", () => r()));
+  t.teardown(() => impostor.close());
+  const port = (impostor.address() as { port: number }).port;
+  const err = await t.throwsAsync(startGradioApp(ECHO_APP, { port, timeoutMs: 60_000 }));
+  t.regex(err!.message, /exited|not ready/);
+});

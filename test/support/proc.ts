@@ -91,11 +91,16 @@ export interface WaitForHttpOptions {
   okStatus?: number | readonly number[] | ((status: number) => boolean);
   /** Fail early (with its output) when this process exits before the URL answers. */
   process?: RunningProcess;
+  /**
+   * An answer counts only once this holds too: proof that the process answering is the one
+   * started (e.g. its own "listening" line), not another server on the same port.
+   */
+  ready?: () => boolean;
 }
 
 /** Polls `url` with GET until it answers with an accepted status. */
 export async function waitForHttp(url: string, options: WaitForHttpOptions = {}): Promise<void> {
-  const { timeoutMs = 30_000, okStatus, process: proc } = options;
+  const { timeoutMs = 30_000, okStatus, process: proc, ready = () => true } = options;
   const accept =
     typeof okStatus === "function"
       ? okStatus
@@ -115,8 +120,8 @@ export async function waitForHttp(url: string, options: WaitForHttpOptions = {})
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
-      if (accept(res.status)) return;
-      last = `HTTP ${res.status}`;
+      if (accept(res.status) && ready()) return;
+      last = accept(res.status) ? `HTTP ${res.status}, but not from the process started` : `HTTP ${res.status}`;
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
