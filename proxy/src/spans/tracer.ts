@@ -14,8 +14,12 @@ import {
   type Span as ApiSpan, type SpanAttributes, type SpanContext, type SpanOptions, type SpanStatus,
   type TimeInput, type Tracer,
 } from '@opentelemetry/api';
-import { addHrTimes, hrTime, hrTimeDuration, isTimeInput, isTimeInputHrTime, isTracingSuppressed, millisToHrTime, otperformance } from '@opentelemetry/core';
+import {
+  addHrTimes, hrTime, hrTimeDuration, isAttributeValue, isTimeInput, isTimeInputHrTime, isTracingSuppressed, millisToHrTime, otperformance,
+  sanitizeAttributes as sanitize,
+} from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
+import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
 import {
   RandomIdGenerator, SamplingDecision, type IdGenerator, type ReadableSpan, type Sampler, type Span, type SpanProcessor, type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
@@ -30,56 +34,10 @@ export interface TracerOptions {
   readonly idGenerator?: IdGenerator;
 }
 
-// Semantic-convention names of a recorded exception (the SDK's own event).
+// The SDK's event name for a recorded exception.
 const EXCEPTION_EVENT = 'exception';
-const EXCEPTION_TYPE = 'exception.type';
-const EXCEPTION_MESSAGE = 'exception.message';
-const EXCEPTION_STACKTRACE = 'exception.stacktrace';
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-
-function isPrimitiveAttribute(v: unknown): boolean {
-  const t = typeof v;
-  return t === 'string' || t === 'number' || t === 'boolean';
-}
-
-/** The SDK's rule: null, a string, number or boolean, or an array of one of those types (nulls allowed). */
-function isAttributeValue(v: unknown): boolean {
-  if (v == null) return true;
-  if (!Array.isArray(v)) return isPrimitiveAttribute(v);
-  let type: string | undefined;
-  for (const e of v) {
-    if (e == null) continue;
-    const t = typeof e;
-    if (t === type) continue;
-    if (type === undefined && isPrimitiveAttribute(e)) {
-      type = t;
-      continue;
-    }
-    return false;
-  }
-  return true;
-}
-
-/** Valid entries only, arrays copied (the caller may reuse its own). */
-function sanitize(attributes: Attributes | undefined): Attributes {
-  const out: Attributes = {};
-  if (typeof attributes !== 'object' || attributes === null) return out;
-  for (const key in attributes) {
-    if (!hasOwn(attributes, key)) continue;
-    const v = attributes[key];
-    if (key === '') {
-      diag.warn(`Invalid attribute key: ${key}`);
-      continue;
-    }
-    if (!isAttributeValue(v)) {
-      diag.warn(`Invalid attribute value set for key: ${key}`);
-      continue;
-    }
-    out[key] = Array.isArray(v) ? v.slice() : v;
-  }
-  return out;
-}
 
 export class ProxyTracer implements Tracer {
   private readonly ids: IdGenerator;
@@ -177,7 +135,11 @@ export class RecordedSpan implements Span, ReadableSpan {
     this.startTimeGiven = startTime != null;
     this.perfStart = this.startTimeGiven && isTimeInputHrTime(startTime) ? 0 : otperformance.now();
     this.startTime = this.time(startTime ?? Date.now());
-    this.setAttributes(attributes);
+    // Validated by the tracer already (sanitize): only the limits apply.
+    for (const key in attributes) {
+      const v = attributes[key];
+      if (v != null) this.put(key, v);
+    }
   }
 
   spanContext(): SpanContext {
@@ -194,14 +156,19 @@ export class RecordedSpan implements Span, ReadableSpan {
       diag.warn(`Invalid attribute value set for key: ${key}`);
       return this;
     }
+    this.put(key, value);
+    return this;
+  }
+
+  /** A valid attribute under the count and length limits. */
+  private put(key: string, value: AttributeValue): void {
     const isNew = !hasOwn(this.attributes, key);
     if (isNew && this.attributeCount >= this.opts.limits.attributeCountLimit) {
       this.droppedAttributesCount++;
-      return this;
+      return;
     }
     this.attributes[key] = this.truncate(value);
     if (isNew) this.attributeCount++;
-    return this;
   }
 
   setAttributes(attributes: SpanAttributes): this {
@@ -300,14 +267,14 @@ export class RecordedSpan implements Span, ReadableSpan {
   recordException(exception: Exception, time?: TimeInput): void {
     const attributes: Attributes = {};
     if (typeof exception === 'string') {
-      attributes[EXCEPTION_MESSAGE] = exception;
+      attributes[ATTR_EXCEPTION_MESSAGE] = exception;
     } else if (exception) {
-      if (exception.code) attributes[EXCEPTION_TYPE] = exception.code.toString();
-      else if (exception.name) attributes[EXCEPTION_TYPE] = exception.name;
-      if (exception.message) attributes[EXCEPTION_MESSAGE] = exception.message;
-      if (exception.stack) attributes[EXCEPTION_STACKTRACE] = exception.stack;
+      if (exception.code) attributes[ATTR_EXCEPTION_TYPE] = exception.code.toString();
+      else if (exception.name) attributes[ATTR_EXCEPTION_TYPE] = exception.name;
+      if (exception.message) attributes[ATTR_EXCEPTION_MESSAGE] = exception.message;
+      if (exception.stack) attributes[ATTR_EXCEPTION_STACKTRACE] = exception.stack;
     }
-    if (attributes[EXCEPTION_TYPE] || attributes[EXCEPTION_MESSAGE]) this.addEvent(EXCEPTION_EVENT, attributes, time);
+    if (attributes[ATTR_EXCEPTION_TYPE] || attributes[ATTR_EXCEPTION_MESSAGE]) this.addEvent(EXCEPTION_EVENT, attributes, time);
     else diag.warn(`Failed to record an exception ${String(exception)}`);
   }
 
