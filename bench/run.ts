@@ -241,6 +241,18 @@ async function proxyRequestsHandled(adminUrl: string): Promise<number | undefine
   }
 }
 
+/** `decision/reason count` pairs of tts_proxy_sampling_traces_total: what the head and tail samplers decided. */
+async function samplingDecisions(adminUrl: string): Promise<Record<string, number> | undefined> {
+  try {
+    const text = await (await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const out: Record<string, number> = {};
+    for (const m of text.matchAll(/^tts_proxy_sampling_traces_total\{decision="(\w+)",reason="(\w+)"\} (\S+)$/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 async function zipkinTraceCount(zipkinUrl: string, service: string): Promise<string> {
   try {
     const r = await fetch(`${zipkinUrl}/api/v2/traces?serviceName=${encodeURIComponent(service)}&limit=1000&lookback=3600000`, { signal: AbortSignal.timeout(20_000) });
@@ -320,7 +332,7 @@ async function main(): Promise<number> {
     const ablationSink = zipkinUrl ? undefined : await startSink();
     if (ablationSink) stoppers.push(() => ablationSink.close());
     const ablationSpansUrl = `${zipkinUrl ?? ablationSink!.url}/api/v2/spans`;
-    const ablated: Target[] = [];
+    const ablated: (Target & { adminUrl: string })[] = [];
     for (const a of ABLATIONS) {
       const p = await startTracedProxy(upstream.url, ablationSpansUrl, `${serviceName}-ablation`, nodeArgs, a.env, a.args);
       stoppers.push(() => p.stop());
@@ -348,6 +360,10 @@ async function main(): Promise<number> {
       }
     }
 
+    // At ratio 0.01 the tail still keeps every failed trace; a join whose prediction is never
+    // read (the bench's joins) ends as prediction_abandoned, so its row pays for export as at 1.0.
+    const ratioProxy = ablated.find((a) => a.name === 'traced ratio=0.01');
+    const ratioDecisions = ratioProxy ? await samplingDecisions(ratioProxy.adminUrl) : undefined;
     // What the proxy says it handled, then a graceful stop (SIGTERM drains and flushes spans).
     const handled = await proxyRequestsHandled(traced.adminUrl);
     await front.stop();
@@ -358,6 +374,10 @@ async function main(): Promise<number> {
     out();
     out('Against plain http-proxy with the same options (xfwd, keep-alive agent, preserveHeaderKeyCase), measured in this run:');
     out(ratioTable(measurements));
+    if (ratioDecisions) {
+      out(`traced ratio=0.01, traces decided (decision/reason): ${Object.entries(ratioDecisions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+      out('Its join rows keep most traces: a join whose prediction is never read ends as prediction_abandoned, an error the tail keeps.');
+    }
     out('ttfe = time to first SSE event (first body byte). bad = errors/timeouts/non-2xx/body mismatches.');
     out('Ratios compare with "direct" for the same payload; req/s÷direct < 1 and p99÷direct > 1 mean overhead.');
     out();
@@ -416,7 +436,7 @@ async function main(): Promise<number> {
       writeFileSync(o.out, JSON.stringify({
         startedAt: new Date(startedAt).toISOString(), node: process.version, cores: ncpu, cpuModel: cpus()[0]?.model.trim(),
         options: { ...o, sseEvents: SSE_EVENTS, sseIntervalMs: SSE_INTERVAL_MS, jsonBodyBytes: Buffer.byteLength(JOIN_BODY) },
-        measurements, memory, spans: spanSummary, totalRunS: totalS,
+        measurements, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
       }, null, 2) + '\n');
       out(`results written to ${o.out}`);
     }

@@ -12,7 +12,7 @@ import type { CanaryOptions } from './canary.js';
 import { buildGradioContext, type GradioContext } from './gradio/context.js';
 import { observe, observeWebsocket } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
-import { isWebsocketUpgrade, UPSTREAM_CONNECTION } from './forwarding/hop-by-hop.js';
+import { isWebsocketUpgrade, UPSTREAM_CONNECTION, upstreamHeaders } from './forwarding/hop-by-hop.js';
 import { applyResponsePolicy } from './forwarding/response-policy.js';
 import { answerRejected, answerUpstreamError } from './forwarding/error-answer.js';
 import { discardRest } from './forwarding/discard-body.js';
@@ -115,7 +115,9 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // Each forwarded request's own hooks ride on the upstream request the moment it exists
   // (OutgoingAgent.creating), ahead of http-proxy's listeners: the forwarding policy first, then
   // the request's lifecycle when it is observed. Failures come back through http-proxy's callback.
-  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions = {}, life?: RequestLifecycle, tries = new StaleConnectionRetry()): void => {
+  // `options.headers` already carries the upstream hop's Connection field (upstreamHeaders()):
+  // the options object is built once per request, never copied again on the way to http-proxy.
+  const forward = (req: IncomingMessage, res: ServerResponse, options: WebOptions, life?: RequestLifecycle, tries = new StaleConnectionRetry()): void => {
     agent.creating((proxyReq) => {
       tries.sent(proxyReq);
       onUpstreamRequest(req, proxyReq, false, targetIsRoot(options));
@@ -125,7 +127,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
         life?.upstreamResponse(proxyRes);
       });
       life?.upstreamRequest(proxyReq);
-    }, () => proxy.web(req, res, { ...options, headers: { ...options?.headers, ...UPSTREAM_CONNECTION } }, (err) => upstreamFailed(err, req, res, options, life, tries)));
+    }, () => proxy.web(req, res, options, (err) => upstreamFailed(err, req, res, options, life, tries)));
   };
   const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}, life?: WebsocketLifecycle): void =>
     wsAgent.creating((proxyReq) => {
@@ -217,21 +219,21 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       return void res.end(badge);
     }
     // A body read off an upgraded socket replaces `req` as what http-proxy streams upstream.
-    const fwd = body ? { buffer: body } : {};
     const s = runStages(req, false);
-    if (!s) return forward(req, res, fwd);
+    if (!s) return forward(req, res, { buffer: body, headers: UPSTREAM_CONNECTION });
     const obs = gradio ? guard(Site.OBSERVE, () => { const o = observe(gradio, s, req, s.startedAt); return o && guardObserver(o); }) : undefined;
     const life = new RequestLifecycle(req, res, s, obs, lifecycleDeps);
     const target = s.upstream ? targets.of(s.upstream) : fallback;
+    const headers = upstreamHeaders(s.upstreamHeaders);
     if (gradio && config.gate && isGated(s.route, s.method)) {
       gate(gradio, gradio.app(s.upstream!), req, config.gateMaxBodyBytes).then((g) => {
-        if (!g.violations.length) return void forward(req, res, { target, headers: s.upstreamHeaders ?? {}, buffer: g.body }, life);
+        if (!g.violations.length) return void forward(req, res, { target, headers, buffer: g.body }, life);
         s.errorType = g.violations[0]!.rule;
         answerRejected(res, g.violations, s.errorType, life.traceFields());
-      }, () => forward(req, res, { ...fwd, target, headers: s.upstreamHeaders ?? {} }, life));
+      }, () => forward(req, res, { target, headers, buffer: body }, life));
       return;
     }
-    forward(req, res, { ...fwd, target, headers: s.upstreamHeaders ?? {} }, life);
+    forward(req, res, { target, headers, buffer: body }, life);
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -55,6 +55,16 @@ export function keepsResponseTrailer(headers: IncomingHttpHeaders, clientHttpVer
 /** The upstream hop's own Connection field, merged over the client's: the agent keeps its sockets. */
 export const UPSTREAM_CONNECTION: Readonly<Record<string, string>> = Object.freeze({ connection: 'keep-alive' });
 
+/**
+ * The fields http-proxy merges over the client's for one request: the request's own (its trace
+ * context), given to this request alone and so completed in place, and the upstream Connection.
+ */
+export function upstreamHeaders(own: Record<string, string> | undefined): Readonly<Record<string, string>> {
+  if (!own) return UPSTREAM_CONNECTION;
+  own.connection = UPSTREAM_CONNECTION.connection!;
+  return own;
+}
+
 /** Removes the app's hop-by-hop fields from its response headers, in place, before they are copied to the client. */
 export function stripHopByHopResponse(headers: OutgoingHttpHeaders | IncomingHttpHeaders): void {
   for (const name of [...listedIn(headers.connection), ...ALWAYS]) delete headers[name];
