@@ -10,7 +10,7 @@
 // (a distinct event_id each), and an SSE stream (10 events 5 ms apart). For each proxy it prints
 // req/s and CPU µs per request against plain http-proxy. Every box above is its own process; the load generator is autocannon
 // in a fresh child process per measurement (see load.ts for why). Then memory (memory.ts): 1,000
-// held SSE streams and one 20 MiB upload, each on a fresh proxy process. Nothing is asserted: the
+// held SSE streams and uploads of 20 and 200 MiB, each on a fresh proxy process. Nothing is asserted: the
 // numbers are printed, and written as JSON with --out PATH.
 //
 // usage: node dist/bench/run.js [--out PATH] [--duration S] [--warmup S] [--connections N]
@@ -59,6 +59,13 @@ const SSE_EVENTS = 10;
 const MEMORY_STREAMS = 1000;
 const MEMORY_HOLD_MS = 3000;
 const MEMORY_UPLOAD_BYTES = 20 << 20;
+// The body chunks a proxy reads are freed only when V8 next collects, so an upload's growth is
+// the bytes that passed since the last collection: it depends on the heap's state (a warmed plain
+// proxy grows 22 MiB on the same upload), so the row is the median of fresh processes, and a
+// ten times larger upload shows whether growth follows the body (buffering) or stays bounded.
+const MEMORY_UPLOAD_RUNS = 5;
+const MEMORY_LARGE_UPLOAD_BYTES = 200 << 20;
+const MEMORY_LARGE_UPLOAD_RUNS = 3;
 const SSE_INTERVAL_MS = 5;
 
 // A Gradio /queue/join body padded to ~200 bytes.
@@ -264,11 +271,25 @@ async function zipkinTraceCount(zipkinUrl: string, service: string): Promise<str
   }
 }
 
-function memoryTable(rows: readonly { target: string; streams: StreamsResult; upload: UploadResult }[]): string {
-  const head = ['target', 'streams open', 'base', 'peak', 'KiB/stream', 'upload', 'base', 'peak', 'growth'];
+interface UploadSummary {
+  readonly runs: readonly UploadResult[];
+  readonly ok: number;
+  readonly medianGrowthMb: number;
+  readonly minGrowthMb: number;
+  readonly maxGrowthMb: number;
+}
+
+function summarizeUploads(runs: readonly UploadResult[]): UploadSummary {
+  const growth = runs.map((r) => r.growthMb).sort((a, b) => a - b);
+  return { runs, ok: runs.filter((r) => r.status === 200).length, medianGrowthMb: growth[(growth.length - 1) >> 1] ?? NaN, minGrowthMb: growth[0] ?? NaN, maxGrowthMb: growth.at(-1) ?? NaN };
+}
+
+function memoryTable(rows: readonly { target: string; streams: StreamsResult; upload: UploadSummary; large: UploadSummary }[]): string {
+  const head = ['target', 'streams open', 'base', 'peak', 'KiB/stream', 'uploads ok', `${MEMORY_UPLOAD_BYTES >> 20} MiB: growth`, 'min', 'max', `${MEMORY_LARGE_UPLOAD_BYTES >> 20} MiB: growth`, 'max'];
   const lines = rows.map((r) => [
     r.target, `${r.streams.opened}/${r.streams.wanted}`, f(r.streams.baselineMb, 0), f(r.streams.peakMb, 0), f(r.streams.perStreamKb, 0),
-    r.upload.status === 200 ? 'ok' : `HTTP ${r.upload.status}`, f(r.upload.baselineMb, 0), f(r.upload.peakMb, 0), f(r.upload.growthMb, 1),
+    `${r.upload.ok + r.large.ok}/${r.upload.runs.length + r.large.runs.length}`, f(r.upload.medianGrowthMb, 1), f(r.upload.minGrowthMb, 1), f(r.upload.maxGrowthMb, 1),
+    f(r.large.medianGrowthMb, 1), f(r.large.maxGrowthMb, 1),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const row = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -408,24 +429,39 @@ async function main(): Promise<number> {
     }
 
     // Memory, each load on a fresh process so that its peak is this load's alone.
-    const memory: { target: string; streams: StreamsResult; upload: UploadResult }[] = [];
+    const memory: { target: string; streams: StreamsResult; upload: UploadSummary; large: UploadSummary }[] = [];
     const fresh: { name: string; start: () => Promise<{ url: string; child: { pid: number }; stop(): Promise<void> }> }[] = [
       { name: 'plain-proxy', start: () => startPlainProxy(upstream.url) },
       { name: 'traced', start: () => startTracedProxy(upstream.url, ablationSpansUrl, `${serviceName}-memory`, nodeArgs) },
       { name: 'traced gradio=off', start: () => startTracedProxy(upstream.url, ablationSpansUrl, `${serviceName}-memory`, nodeArgs, {}, ['--gradio', 'false']) },
     ];
+    const streamsOf = new Map<string, StreamsResult>();
     for (const t of fresh) {
-      process.stderr.write(`memory: ${t.name} …\n`);
+      process.stderr.write(`memory: ${t.name} streams …\n`);
       const a = await t.start();
-      const streams = await holdStreams(a.url, a.child.pid, MEMORY_STREAMS, MEMORY_HOLD_MS);
+      streamsOf.set(t.name, await holdStreams(a.url, a.child.pid, MEMORY_STREAMS, MEMORY_HOLD_MS));
       await a.stop();
-      const b = await t.start();
-      const upload = await uploadOnce(b.url, b.child.pid, MEMORY_UPLOAD_BYTES);
-      await b.stop();
-      memory.push({ target: t.name, streams, upload });
+    }
+    // Round by round, so that a busy moment of the machine falls on every target alike.
+    const uploadRuns = async (bytes: number, runs: number): Promise<Map<string, UploadResult[]>> => {
+      const of = new Map<string, UploadResult[]>(fresh.map((t) => [t.name, []]));
+      for (let round = 0; round < runs; round++) {
+        for (const t of fresh) {
+          process.stderr.write(`memory: ${t.name} ${bytes >> 20} MiB upload ${round + 1}/${runs} …\n`);
+          const b = await t.start();
+          of.get(t.name)!.push(await uploadOnce(b.url, b.child.pid, bytes));
+          await b.stop();
+        }
+      }
+      return of;
+    };
+    const uploadsOf = await uploadRuns(MEMORY_UPLOAD_BYTES, MEMORY_UPLOAD_RUNS);
+    const largeOf = await uploadRuns(MEMORY_LARGE_UPLOAD_BYTES, MEMORY_LARGE_UPLOAD_RUNS);
+    for (const t of fresh) {
+      memory.push({ target: t.name, streams: streamsOf.get(t.name)!, upload: summarizeUploads(uploadsOf.get(t.name)!), large: summarizeUploads(largeOf.get(t.name)!) });
     }
     out();
-    out(`memory (a fresh process per load; MiB, peak = VmHWM): ${MEMORY_STREAMS} concurrent queue/data SSE streams held ${MEMORY_HOLD_MS / 1000} s; one ${MEMORY_UPLOAD_BYTES >> 20} MiB multipart upload:`);
+    out(`memory (a fresh process per load; MiB, peak = VmHWM): ${MEMORY_STREAMS} concurrent queue/data SSE streams held ${MEMORY_HOLD_MS / 1000} s; one ${MEMORY_UPLOAD_BYTES >> 20} MiB multipart upload on each of ${MEMORY_UPLOAD_RUNS} fresh processes and one of ${MEMORY_LARGE_UPLOAD_BYTES >> 20} MiB on each of ${MEMORY_LARGE_UPLOAD_RUNS} (growth = peak - RSS before it; median):`);
     out(memoryTable(memory));
 
     await cleanup();
