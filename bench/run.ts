@@ -237,27 +237,30 @@ function cpuTable(ms: readonly Measurement[]): string {
   return table(['target', 'payload', ...roles, 'total'], rows);
 }
 
-async function proxyRequestsHandled(adminUrl: string): Promise<number | undefined> {
+/** The text of a proxy's /metrics, or undefined when it does not answer within 5 s. */
+async function adminMetrics(adminUrl: string): Promise<string | undefined> {
   try {
-    const text = await (await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    let n = 0;
-    for (const m of text.matchAll(/^http_server_request_duration_seconds_count(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+?\d+)?)$/gm)) n += Number(m[1]);
-    return n;
+    return await (await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   } catch {
     return undefined;
   }
 }
 
+async function proxyRequestsHandled(adminUrl: string): Promise<number | undefined> {
+  const text = await adminMetrics(adminUrl);
+  if (text === undefined) return undefined;
+  let n = 0;
+  for (const m of text.matchAll(/^http_server_request_duration_seconds_count(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+?\d+)?)$/gm)) n += Number(m[1]);
+  return n;
+}
+
 /** `decision/reason count` pairs of tts_proxy_sampling_traces_total: what the head and tail samplers decided. */
 async function samplingDecisions(adminUrl: string): Promise<Record<string, number> | undefined> {
-  try {
-    const text = await (await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    const out: Record<string, number> = {};
-    for (const m of text.matchAll(/^tts_proxy_sampling_traces_total\{decision="(\w+)",reason="(\w+)"\} (\S+)$/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
-    return out;
-  } catch {
-    return undefined;
-  }
+  const text = await adminMetrics(adminUrl);
+  if (text === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^tts_proxy_sampling_traces_total\{decision="(\w+)",reason="(\w+)"\} (\S+)$/gm)) out[`${m[1]}/${m[2]}`] = Number(m[3]);
+  return out;
 }
 
 async function zipkinTraceCount(zipkinUrl: string, service: string): Promise<string> {

@@ -22,16 +22,16 @@ export interface RunningGradioApp {
   stop(): Promise<void>;
 }
 
-/**
- * Runs a real Gradio app script with the cached venv of that Gradio version (built by
- * scripts/setup-gradio.sh when missing) on 127.0.0.1 and waits until `GET /config` answers.
- */
 /** Gradio's own line once its server is bound: the port in it is the one it listens on. */
 const listening = (output: string, port: number): boolean =>
   new RegExp(`Running on local URL:\\s+https?://[^\\s/]+:${port}\\b`).test(output);
 /** The bind failed because something else holds the port (Gradio's words, or the OS's). */
 const portTaken = (output: string): boolean => /empty port|address already in use|Errno 98/i.test(output);
 
+/**
+ * Runs a real Gradio app script with the cached venv of that Gradio version (built by
+ * scripts/setup-gradio.sh when missing) on 127.0.0.1 and waits until `GET /config` answers.
+ */
 export async function startGradioApp(scriptPath: string, options: GradioAppOptions = {}): Promise<RunningGradioApp> {
   const python = await runScript("setup-gradio.sh", options.version ? [options.version] : []);
   // A port that was free a moment ago can be taken (by another test's server) in the seconds
