@@ -4,6 +4,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMicroseconds } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { JsonBytes } from './json-bytes.js';
 import { splitOtlpProtobuf } from './otlp-protobuf-split.js';
 import { otlpSpanRule, zipkinSpanRule, type SpanRule } from './span-rules.js';
 
@@ -47,9 +48,10 @@ const SERVICE_NAME = 'service.name';
  * (tags from attributes then resource attributes, `otel.status_code`, `error` = the status
  * message), so traces look the same as with the stock exporter, which has no retry.
  *
- * Written straight to a string, not built as objects for JSON.stringify: every span the proxy
- * records passes here, and the intermediate objects were a tenth of a request's garbage (issue
- * 10). Every string goes through JSON.stringify, so the escaping is V8's.
+ * Written straight into bytes (json-bytes.ts), not built as objects for JSON.stringify nor as
+ * text: every span the proxy records passes here, and the intermediate objects, then the
+ * intermediate strings, were the largest share of a request's garbage (issue 10). A string that
+ * needs escaping goes through JSON.stringify, so the escaping is V8's.
  */
 export function zipkinCodec(defaultServiceName: string): Codec {
   // Every span of the process shares one resource: its tags are made once, not per span.
@@ -58,13 +60,15 @@ export function zipkinCodec(defaultServiceName: string): Codec {
     let tags = resourceTags.get(r);
     if (!tags) {
       const list = Object.entries(r.attributes).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as const);
-      tags = { keys: new Set(list.map(([k]) => k)), json: list.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',') };
+      tags = { keys: new Set(list.map(([k]) => k)), json: Buffer.from(list.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(','), 'utf8') };
       // A resource still detecting attributes is read afresh until it has them all.
       if (!r.asyncAttributesPending) resourceTags.set(r, tags);
     }
     return tags;
   };
-  const encodeSpan = (span: ReadableSpan): string => {
+  // One buffer for the process: a span is written whole, then copied out, before the next.
+  const w = new JsonBytes();
+  const encodeSpan = (span: ReadableSpan): void => {
     const resource = tagsOf(span.resource);
     const sc = span.spanContext();
     const parent = span.parentSpanContext?.spanId;
@@ -79,61 +83,127 @@ export function zipkinCodec(defaultServiceName: string): Codec {
       if (span.droppedEventsCount) late.push('otel.dropped_events_count', String(span.droppedEventsCount));
       if (span.droppedLinksCount) late.push('otel.dropped_links_count', String(span.droppedLinksCount));
     }
-    let tags = '';
     const attrs = span.attributes;
+    const serviceName = String(attrs[SERVICE_NAME] ?? span.resource.attributes[SERVICE_NAME] ?? defaultServiceName) || defaultServiceName;
+    const kind = ZIPKIN_KIND[span.kind];
+    w.bytes(K_TRACE_ID);
+    w.string(sc.traceId);
+    if (parent !== undefined) {
+      w.bytes(K_PARENT_ID);
+      w.string(parent);
+    }
+    w.bytes(K_NAME);
+    w.string(span.name);
+    w.bytes(K_ID);
+    w.string(sc.spanId);
+    if (kind) w.raw(`,"kind":"${kind}"`);
+    // Zipkin: integral epoch microseconds, and a duration of at least 1 when set.
+    w.bytes(K_TIMESTAMP);
+    w.number(micros(span.startTime));
+    w.bytes(K_DURATION);
+    w.number(micros(span.duration, 1));
+    w.bytes(K_ENDPOINT);
+    w.string(serviceName);
+    w.bytes(K_TAGS);
+    let first = true;
     for (const k in attrs) {
       const v = attrs[k];
       if (v === undefined || resource.keys.has(k) || (late.length && lateHas(late, k))) continue;
-      tags += `${tags ? ',' : ''}${quotedKey(k)}:${tagValue(v)}`;
+      if (!first) w.byte(COMMA);
+      first = false;
+      w.bytes(quotedKey(k));
+      w.byte(COLON);
+      tagValue(w, v);
     }
     for (let i = 0; i < late.length; i += 2) {
-      if (!resource.keys.has(late[i]!)) tags += `${tags ? ',' : ''}${quotedKey(late[i]!)}:${JSON.stringify(late[i + 1])}`;
+      if (resource.keys.has(late[i]!)) continue;
+      if (!first) w.byte(COMMA);
+      first = false;
+      w.bytes(quotedKey(late[i]!));
+      w.byte(COLON);
+      w.string(late[i + 1]!);
     }
-    if (resource.json) tags += `${tags ? ',' : ''}${resource.json}`;
-    const serviceName = String(attrs[SERVICE_NAME] ?? span.resource.attributes[SERVICE_NAME] ?? defaultServiceName) || defaultServiceName;
-    const kind = ZIPKIN_KIND[span.kind];
-    // Zipkin: integral epoch microseconds, and a duration of at least 1 when set.
-    let out = `{"traceId":${JSON.stringify(sc.traceId)}${parent === undefined ? '' : `,"parentId":${JSON.stringify(parent)}`}`
-      + `,"name":${JSON.stringify(span.name)},"id":${JSON.stringify(sc.spanId)}${kind ? `,"kind":"${kind}"` : ''}`
-      + `,"timestamp":${micros(span.startTime)},"duration":${micros(span.duration, 1)}`
-      + `,"localEndpoint":{"serviceName":${JSON.stringify(serviceName)}},"tags":{${tags}}`;
+    if (resource.json.length) {
+      if (!first) w.byte(COMMA);
+      w.bytes(resource.json);
+    }
+    w.byte(CLOSE_BRACE);
     if (span.events.length) {
-      out += ',"annotations":[';
-      span.events.forEach((e, i) => { out += `${i ? ',' : ''}{"timestamp":${micros(e.time)},"value":${JSON.stringify(annotationValue(e))}}`; });
-      out += ']';
+      w.bytes(K_ANNOTATIONS);
+      span.events.forEach((e, i) => {
+        if (i) w.byte(COMMA);
+        w.bytes(K_ANNOTATION);
+        w.number(micros(e.time));
+        w.bytes(K_VALUE);
+        w.string(annotationValue(e));
+        w.byte(CLOSE_BRACE);
+      });
+      w.byte(CLOSE);
     }
-    return `${out}}`;
+    w.byte(CLOSE_BRACE);
   };
   return {
     contentType: 'application/json',
     ext: 'zipkin.json',
     admits: zipkinSpanRule,
     split: splitJsonArray,
-    encode: (spans) => Buffer.from(`[${spans.map(encodeSpan).join(',')}]`, 'utf8'),
-    // Each piece is UTF-8 once, when its span ends; a batch is then a copy of bytes. Joining text
-    // instead flattened every piece and encoded the whole batch again: more than the encoding itself.
-    pieces: { encode: (span) => Buffer.from(encodeSpan(span), 'utf8'), join: joinJsonArray },
+    encode: (spans) => {
+      w.reset();
+      w.byte(OPEN);
+      spans.forEach((span, i) => {
+        if (i) w.byte(COMMA);
+        encodeSpan(span);
+      });
+      w.byte(CLOSE);
+      return w.take();
+    },
+    // Each piece is its bytes once, when its span ends; a batch is then a copy of bytes.
+    pieces: {
+      encode: (span) => {
+        w.reset();
+        encodeSpan(span);
+        return w.take();
+      },
+      join: joinJsonArray,
+    },
   };
 }
 
+// The fixed parts of a span's JSON, as bytes once.
+const K_TRACE_ID = Buffer.from('{"traceId":', 'latin1');
+const K_PARENT_ID = Buffer.from(',"parentId":', 'latin1');
+const K_NAME = Buffer.from(',"name":', 'latin1');
+const K_ID = Buffer.from(',"id":', 'latin1');
+const K_TIMESTAMP = Buffer.from(',"timestamp":', 'latin1');
+const K_DURATION = Buffer.from(',"duration":', 'latin1');
+const K_ENDPOINT = Buffer.from(',"localEndpoint":{"serviceName":', 'latin1');
+const K_TAGS = Buffer.from('},"tags":{', 'latin1');
+const K_ANNOTATIONS = Buffer.from(',"annotations":[', 'latin1');
+const K_VALUE = Buffer.from(',"value":', 'latin1');
+const K_ANNOTATION = Buffer.from('{"timestamp":', 'latin1');
+const COLON = 0x3a;
+const CLOSE_BRACE = 0x7d;
+
 const NO_TAGS: string[] = [];
 
-// Attribute keys are the proxy's constants (and the SDK's): each is quoted once, not per span.
-const QUOTED_KEYS = new Map<string, string>();
+// Attribute keys are the proxy's constants (and the SDK's): each is encoded once, not per span.
+const QUOTED_KEYS = new Map<string, Uint8Array>();
 const MAX_QUOTED_KEYS = 1024;
-function quotedKey(k: string): string {
+function quotedKey(k: string): Uint8Array {
   let q = QUOTED_KEYS.get(k);
   if (q === undefined) {
-    q = JSON.stringify(k);
+    q = Buffer.from(JSON.stringify(k), 'utf8');
     if (QUOTED_KEYS.size < MAX_QUOTED_KEYS) QUOTED_KEYS.set(k, q);
   }
   return q;
 }
 
 /** A tag value as a JSON string: what String(v) gives, as the stock transform writes it. */
-function tagValue(v: string | number | boolean | readonly unknown[]): string {
+function tagValue(w: JsonBytes, v: string | number | boolean | readonly unknown[]): void {
+  if (typeof v === 'string') return w.string(v);
   // A number's or boolean's text never needs escaping.
-  return typeof v === 'number' || typeof v === 'boolean' ? `"${v}"` : JSON.stringify(String(v));
+  if (typeof v === 'number' || typeof v === 'boolean') return w.raw(`"${v}"`);
+  w.string(String(v));
 }
 
 const OPEN = 0x5b; // [
@@ -159,13 +229,12 @@ function joinJsonArray(items: readonly Uint8Array[]): Uint8Array {
 interface ResourceTags {
   readonly keys: ReadonlySet<string>;
   /** `"key":"value",…` */
-  readonly json: string;
+  readonly json: Uint8Array;
 }
 
-/** Integral microseconds as JSON; what JSON.stringify writes for a time that is not a number. */
-function micros(t: ReadableSpan['startTime'], min = -Infinity): string {
-  const us = Math.max(min, Math.round(hrTimeToMicroseconds(t)));
-  return Number.isFinite(us) ? String(us) : 'null';
+/** Integral microseconds (NaN for a time that is not one, which JSON writes as null). */
+function micros(t: ReadableSpan['startTime'], min = -Infinity): number {
+  return Math.max(min, Math.round(hrTimeToMicroseconds(t)));
 }
 
 /** Whether a key is among the tags written after the attributes (`[key, value, key, value…]`). */

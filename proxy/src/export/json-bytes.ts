@@ -1,0 +1,109 @@
+// JSON text written straight into bytes, for the span encoder. Every span the proxy records is
+// encoded once, on the event loop that forwards requests; building each span as a string made
+// some forty intermediate strings per span and a UTF-8 copy of the whole (issue 10: the encoder
+// was the largest single allocator per request). A string here is copied byte by byte while it
+// is printable ASCII without a quote or backslash, which is nearly every value the proxy records
+// (ids, routes, addresses, attribute keys); any other string is written as JSON.stringify escapes
+// it, in UTF-8, so the bytes are exactly what `Buffer.from(JSON.stringify(s), 'utf8')` gives.
+// Written by hand because no JSON library writes into a reusable buffer without building the text.
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+export class JsonBytes {
+  private buf: Buffer;
+  private at = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = Buffer.allocUnsafe(Math.max(16, initialBytes));
+  }
+
+  reset(): void {
+    this.at = 0;
+  }
+
+  /** A copy of what was written since the last reset. */
+  take(): Uint8Array {
+    const out = Buffer.allocUnsafe(this.at);
+    this.buf.copy(out, 0, 0, this.at);
+    return out;
+  }
+
+  /** Text that is already JSON and ASCII (punctuation, numbers, quoted constants). */
+  raw(ascii: string): void {
+    const n = ascii.length;
+    this.ensure(n);
+    const buf = this.buf;
+    let at = this.at;
+    for (let i = 0; i < n; i++) buf[at++] = ascii.charCodeAt(i);
+    this.at = at;
+  }
+
+  /** One ASCII character of JSON punctuation. */
+  byte(c: number): void {
+    this.ensure(1);
+    this.buf[this.at++] = c;
+  }
+
+  /** Bytes that are already JSON (a constant encoded once). */
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
+
+  /**
+   * A number as JSON.stringify writes it. Integers (every time and duration in a span) are
+   * written digit by digit: the general number-to-text conversion was a sixth of the encoding.
+   */
+  number(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) return this.raw(Number.isFinite(n) ? String(n) : 'null');
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    this.ensure(digits);
+    const buf = this.buf;
+    let at = this.at + digits;
+    this.at = at;
+    let x = n;
+    do {
+      const q = Math.floor(x / 10);
+      buf[--at] = 0x30 + (x - q * 10);
+      x = q;
+    } while (x > 0);
+  }
+
+  /** `s` as a JSON string, quotes included. */
+  string(s: string): void {
+    const n = s.length;
+    this.ensure(n + 2);
+    const buf = this.buf;
+    const start = this.at;
+    let at = start;
+    buf[at++] = QUOTE;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7f || c === QUOTE || c === BACKSLASH) {
+        this.at = start;
+        return this.escaped(s);
+      }
+      buf[at++] = c;
+    }
+    buf[at++] = QUOTE;
+    this.at = at;
+  }
+
+  private escaped(s: string): void {
+    const json = JSON.stringify(s);
+    // A UTF-16 unit is at most three bytes of UTF-8.
+    this.ensure(json.length * 3);
+    this.at += this.buf.write(json, this.at, 'utf8');
+  }
+
+  private ensure(more: number): void {
+    const need = this.at + more;
+    if (need <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+}
