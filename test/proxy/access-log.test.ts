@@ -2,7 +2,7 @@ import test from 'ava';
 import { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import fc from 'fast-check';
-import { accessLogJson, BatchedLines } from '../../proxy/src/access-log.js';
+import { accessLogJson, BatchedLines, isoNow } from '../../proxy/src/access-log.js';
 import { until } from '../support/until.js';
 
 function recorder() {
@@ -60,4 +60,18 @@ test('a JSON line is exactly what JSON.stringify writes for the entry, whatever 
     t.is(accessLogJson(e), JSON.stringify(e));
   }), { numRuns: 500 });
   t.pass();
+});
+
+test('durations in thousandths are written as JSON.stringify writes them', (t) => {
+  const cases = [0, 1, 0.001, 0.01, 0.1, 0.12, 1.234, 10.5, 999.999, 1000, 123456.789, 4.1, 0.3, 1e12 + 0.5, 1e15, 1.2345, -1, -0.5, -0];
+  const thousandths = fc.integer({ min: 0, max: 1e12 }).map((k) => Math.round(k) / 1000);
+  for (const d of [...cases, ...fc.sample(thousandths, 2000), ...fc.sample(fc.double(), 500)]) {
+    const e = { time: 't', sampled: true, method: 'GET', route: '/', path: '/', status: 200, duration_ms: d, bytes_in: 0, bytes_out: 0 };
+    t.is(accessLogJson(e), JSON.stringify(e), String(d));
+  }
+});
+
+test('the time is toISOString() of the same millisecond, across seconds, minutes and years', (t) => {
+  const at = [0, 999, 1000, 1001, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), 1796453400626, ...fc.sample(fc.integer({ min: 0, max: 4e12 }), 2000)];
+  for (const ms of at) t.is(isoNow(ms), new Date(ms).toISOString(), String(ms));
 });
