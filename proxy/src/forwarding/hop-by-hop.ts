@@ -11,7 +11,12 @@ const ALWAYS = ['connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade']
 const REQUEST_ONLY = ['expect'];
 const NEVER = new Set(['transfer-encoding', 'host', 'content-length']);
 
-function listedIn(connection: unknown): string[] {
+const NONE: readonly string[] = Object.freeze([]);
+// What nearly every request and answer says: no other field is named, so no list is built.
+const NAMES_NO_FIELD = /^[ \t]*(?:keep-alive|close|upgrade)?[ \t]*$/i;
+
+function listedIn(connection: unknown): readonly string[] {
+  if (connection === undefined || (typeof connection === 'string' && NAMES_NO_FIELD.test(connection))) return NONE;
   return String(connection ?? '')
     .split(',')
     .map((s) => s.trim().toLowerCase())
@@ -34,7 +39,11 @@ export function hopByHopRequestFields(headers: IncomingHttpHeaders, isWebsocket:
  * answer this client, and the upstream request overrides it (UPSTREAM_CONNECTION).
  */
 export function stripHopByHopRequest(headers: IncomingHttpHeaders, isWebsocket: boolean): void {
-  for (const name of hopByHopRequestFields(headers, isWebsocket)) if (name !== 'connection') delete headers[name];
+  // Read before anything is removed: the fields Connection names.
+  const listed = listedIn(headers.connection);
+  for (const name of ALWAYS) if (name !== 'connection' && !(isWebsocket && name === 'upgrade')) delete headers[name];
+  for (const name of REQUEST_ONLY) delete headers[name];
+  for (const name of listed) if (name !== 'connection') delete headers[name];
   // Trailer announces fields after a chunked body; on any other framing none can follow, and Node
   // refuses to send such a head at all (ERR_HTTP_TRAILER_INVALID, thrown inside the pipe).
   if (!isChunked(headers)) delete headers.trailer;
@@ -67,7 +76,9 @@ export function upstreamHeaders(own: Record<string, string> | undefined): Readon
 
 /** Removes the app's hop-by-hop fields from its response headers, in place, before they are copied to the client. */
 export function stripHopByHopResponse(headers: OutgoingHttpHeaders | IncomingHttpHeaders): void {
-  for (const name of [...listedIn(headers.connection), ...ALWAYS]) delete headers[name];
+  const listed = listedIn(headers.connection);
+  for (const name of listed) delete headers[name];
+  for (const name of ALWAYS) delete headers[name];
 }
 
 export function isWebsocketUpgrade(headers: IncomingHttpHeaders): boolean {

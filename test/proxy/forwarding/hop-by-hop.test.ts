@@ -1,4 +1,5 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { hopByHopRequestFields, stripHopByHopRequest, stripHopByHopResponse } from '../../../proxy/src/forwarding/hop-by-hop.js';
 
 test('request: RFC 9110 connection-specific fields and those named in Connection, without touching the headers', (t) => {
@@ -36,4 +37,35 @@ test('request: stripping in place keeps Connection, which Node and http-proxy re
   const h: Record<string, string> = { connection: 'close, x-hop', 'x-hop': '1', te: 'trailers', accept: '*/*' };
   stripHopByHopRequest(h, false);
   t.deepEqual(h, { connection: 'close, x-hop', accept: '*/*' });
+});
+
+// The strip functions skip building lists for the usual Connection values; whatever Connection
+// says, what they remove must stay exactly the fields hopByHopRequestFields() names (request,
+// Connection itself kept) and those plus Connection (response), nothing else.
+test('property: stripping removes exactly the hop-by-hop fields, whatever Connection says', (t) => {
+  const token = fc.constantFrom('keep-alive', 'Keep-Alive', 'close', 'upgrade', 'Upgrade', 'x-hop', 'X-Other', 'te', 'host', 'content-length', 'connection', '', ' ');
+  const connection = fc.oneof(
+    fc.constant(undefined),
+    fc.array(token, { maxLength: 4 }).chain((ts) => fc.constantFrom(', ', ',', ' ,\t').map((sep) => ts.join(sep))),
+    fc.string({ maxLength: 12 }),
+  );
+  const extra = fc.subarray(['keep-alive', 'te', 'upgrade', 'proxy-connection', 'expect', 'x-hop', 'x-other', 'trailer', 'accept', 'host']);
+  fc.assert(fc.property(connection, extra, fc.boolean(), (conn, names, isWebsocket) => {
+    const base: Record<string, string> = Object.fromEntries(names.map((n) => [n, 'v']));
+    if (conn !== undefined) base.connection = conn;
+    const req = { ...base };
+    stripHopByHopRequest(req, isWebsocket);
+    // The model: RFC 9110 §7.6.1, written out here independently of the module.
+    const listed = (conn ?? '').split(',').map((s) => s.trim().toLowerCase())
+      .filter((s) => s && !['upgrade', 'close', 'keep-alive', 'host', 'content-length', 'transfer-encoding'].includes(s));
+    const always = ['connection', 'keep-alive', 'proxy-connection', 'te', 'upgrade'];
+    const named = new Set([...always, 'expect', ...listed].filter((n) => n !== 'connection' && !(isWebsocket && n === 'upgrade')));
+    named.add('trailer'); // never chunked here, so no trailer can follow
+    t.deepEqual(req, Object.fromEntries(Object.entries(base).filter(([k]) => !named.has(k))));
+    t.deepEqual(new Set(hopByHopRequestFields(base, false)), new Set([...always, 'expect', ...listed]));
+    const res = { ...base };
+    stripHopByHopResponse(res);
+    const gone = new Set([...always, ...listed]);
+    t.deepEqual(res, Object.fromEntries(Object.entries(base).filter(([k]) => !gone.has(k))));
+  }), { numRuns: 400 });
 });
