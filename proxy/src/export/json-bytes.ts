@@ -10,16 +10,21 @@
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+// A buffer grown past this for one unusually large span is let go at the next reset: the writer
+// lives as long as the process, and most spans are about a kilobyte.
+const KEEP_AT_MOST = 256 * 1024;
+
 export class JsonBytes {
   private buf: Buffer;
   private at = 0;
 
-  constructor(initialBytes = 4096) {
+  constructor(private readonly initialBytes = 4096) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialBytes));
   }
 
   reset(): void {
     this.at = 0;
+    if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafe(Math.max(16, this.initialBytes));
   }
 
   /** A copy of what was written since the last reset. */

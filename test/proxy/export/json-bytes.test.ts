@@ -56,3 +56,15 @@ test('take() is a copy: the next value written does not change the last one take
   t.is(Buffer.from(first).toString(), '"first"');
   t.is(Buffer.from(w.take()).toString(), '"second"');
 });
+
+test('a buffer grown for one huge value is let go at the next reset, and writing goes on correctly', (t) => {
+  const w = new JsonBytes(64);
+  const huge = 'x'.repeat(1 << 20);
+  w.string(huge);
+  t.is(w.take().length, huge.length + 2);
+  t.true((w as unknown as { buf: Buffer }).buf.length >= huge.length);
+  w.reset();
+  t.true((w as unknown as { buf: Buffer }).buf.length < 1024, 'back to its initial size');
+  w.string('after');
+  t.is(Buffer.from(w.take()).toString(), '"after"');
+});
