@@ -26,6 +26,8 @@ export interface LoadSpec {
   ttfe: boolean;
   /** How many `\n\n`-terminated SSE events a correct response has (0: a JSON body with event_id). */
   sseEvents: number;
+  /** A correct body that is not an event stream: the join's JSON answer (with an event_id), or the static asset. */
+  expect?: 'event_id' | 'asset';
 }
 
 export interface Percentiles { p50: number; p90: number; p99: number; max: number; mean: number; n: number }
@@ -69,6 +71,7 @@ class Samples {
 
 function verifier(spec: LoadSpec): (body: string | Buffer | undefined) => boolean {
   if (spec.sseEvents > 0) return (body) => String(body ?? '').split('\n\n').length - 1 === spec.sseEvents;
+  if (spec.expect === 'asset') return (body) => { const b = String(body ?? ''); return b.length > 19_000 && b.startsWith('/* app bundle */'); };
   return (body) => String(body ?? '').includes('"event_id"');
 }
 

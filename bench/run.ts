@@ -92,7 +92,7 @@ const PAYLOADS: readonly Payload[] = [
     name: 'static',
     spec: (url, o) => ({
       url: `${url}/assets/index.js`, method: 'GET', headers: {},
-      connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: false, sseEvents: 0,
+      connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: false, sseEvents: 0, expect: 'asset',
     }),
     ok: (body) => body.length > 19_000 && body.startsWith('/* app bundle */'),
   },
