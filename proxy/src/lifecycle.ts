@@ -84,7 +84,8 @@ export class RequestLifecycle {
     if (String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) this.deps.metrics.streamOpened(s, 'sse');
     if (s.setCookie) proxyRes.headers['set-cookie'] = [...(proxyRes.headers['set-cookie'] ?? []), s.setCookie];
     guard(Site.TRACE_HEADERS, () => {
-      for (const [k, v] of Object.entries(traceHeaders(s, this.deps.reveal))) this.res.setHeader(k, v);
+      const headers = traceHeaders(s, this.deps.reveal);
+      for (const k in headers) this.res.setHeader(k, headers[k]!);
     });
     const obs = this.observer;
     obs?.onResponse?.(proxyRes);
