@@ -39,6 +39,26 @@ const EXCEPTION_EVENT = 'exception';
 
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
+/**
+ * The number of attributes when every one is set and within the count and length limits (the
+ * span may then keep the object as it is), else -1.
+ */
+function withinLimits(attributes: Attributes, limits: ResolvedSpanLimits): number {
+  const maxLength = limits.attributeValueLengthLimit;
+  let count = 0;
+  for (const key in attributes) {
+    const v = attributes[key];
+    if (v == null || ++count > limits.attributeCountLimit) return -1;
+    if (typeof v === 'string') {
+      if (v.length > maxLength) return -1;
+    } else if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'string' && x.length > maxLength) return -1;
+    }
+  }
+  // A limit that is not positive is the SDK's "no truncation, with a warning": copied as before.
+  return maxLength > 0 ? count : -1;
+}
+
 export class ProxyTracer implements Tracer {
   private readonly ids: IdGenerator;
 
@@ -101,7 +121,7 @@ export class ProxyTracer implements Tracer {
  * is read from the clock, as the SDK reads it.
  */
 export class RecordedSpan implements Span, ReadableSpan {
-  readonly attributes: Attributes = {};
+  readonly attributes: Attributes;
   readonly links: Link[] = [];
   readonly events: TimedEvent[] = [];
   readonly startTime: HrTime;
@@ -135,7 +155,16 @@ export class RecordedSpan implements Span, ReadableSpan {
     this.startTimeGiven = startTime != null;
     this.perfStart = this.startTimeGiven && isTimeInputHrTime(startTime) ? 0 : otperformance.now();
     this.startTime = this.time(startTime ?? Date.now());
-    // Validated by the tracer already (sanitize): only the limits apply.
+    // Validated by the tracer already (sanitize, which made this object): only the limits apply.
+    // Within them the object becomes the span's own, instead of being copied key by key into a
+    // second one (a dozen keyed stores per span at one site that sees every span's shape).
+    const count = withinLimits(attributes, opts.limits);
+    if (count >= 0) {
+      this.attributes = attributes;
+      this.attributeCount = count;
+      return;
+    }
+    this.attributes = {};
     for (const key in attributes) {
       const v = attributes[key];
       if (v != null) this.put(key, v);

@@ -110,6 +110,15 @@ function script(tracer: Tracer): void {
   const dropped = tracer.startSpan('drop me', { startTime: at(8) }, serverCtx);
   dropped.setAttribute('x', 1);
   dropped.end(at(9));
+  // Attributes all set and within the limits (the span keeps the object it was given, validated),
+  // then more than the count limit leaves room for, and one that is cut.
+  const clean = tracer.startSpan('clean', { startTime: at(10), attributes: { 'http.route': '/x', n: 1, list: ['a', 'b'], ok: true } }, serverCtx);
+  clean.setAttributes({ c1: 1, c2: 2, c3: 'w'.repeat(40), 'http.route': '/y' });
+  clean.end(at(11));
+  // Clean too, but beyond the small limits: seven attributes, a long string, a long string in a list.
+  tracer.startSpan('clean many', { startTime: at(10), attributes: { k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7 } }, serverCtx).end(at(11));
+  tracer.startSpan('clean long', { startTime: at(10), attributes: { s: 'v'.repeat(40) } }, serverCtx).end(at(11));
+  tracer.startSpan('clean long list', { startTime: at(10), attributes: { l: ['ok', 'u'.repeat(40)] } }, serverCtx).end(at(11));
   // A parent context that is not valid starts a new trace.
   const invalid = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 1 });
   tracer.startSpan('fresh root', { startTime: at(10) }, invalid).end(at(11));
