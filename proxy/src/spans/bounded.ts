@@ -19,7 +19,11 @@ export function cleanText(text: string, max = MAX_VALUE_CHARS): string {
 export function boundedAttributes(attrs: Attributes): Attributes {
   for (const k in attrs) {
     const v = attrs[k];
-    if (typeof v === 'string') attrs[k] = cleanText(v);
+    if (typeof v !== 'string') continue;
+    // Written back only when cleaning changed it: nearly never, and each store here is a keyed
+    // store on whichever span's attributes come by.
+    const clean = cleanText(v);
+    if (clean !== v) attrs[k] = clean;
   }
   return attrs;
 }
