@@ -50,23 +50,24 @@ export class PredictionMetrics implements SpanProcessor {
     const c = this.children.get(sc.spanId);
     this.children.delete(sc.spanId);
     const a = span.attributes;
-    const labels = {
-      gradio_api_name: this.apiNames.value(str(a[A.ATTR_GRADIO_API_NAME])),
-      tts_upstream_arm: str(a[A.ATTR_TTS_UPSTREAM_ARM]) ?? 'default',
-    };
+    const api = this.apiNames.value(str(a[A.ATTR_GRADIO_API_NAME]));
+    const arm = str(a[A.ATTR_TTS_UPSTREAM_ARM]) ?? 'default';
     const outcome = str(a[A.ATTR_GRADIO_END_REASON]) ?? 'unknown';
     const exemplar = exemplarLabels(this.willKeep(sc.traceId, (sc.traceFlags & 1) === 1), sc.traceId, sc.spanId);
-    const observe = (h: Histogram<string>, value: number | undefined, extra: Record<string, string> = {}) => {
+    // Each label set written out whole, in one key order per histogram: no spreads per observation.
+    const shared = { gradio_api_name: api, tts_upstream_arm: arm };
+    const observe = (h: Histogram<string>, value: number | undefined, labels: Record<string, string>) => {
       if (value === undefined || value < 0) return;
-      h.observe({ labels: { ...labels, ...extra }, value, exemplarLabels: exemplar });
+      h.observe({ labels, value, exemplarLabels: exemplar });
     };
-    observe(this.metrics.predictionDuration, hrTimeToMilliseconds(span.duration) / 1000, { outcome, error_type: this.errorTypes.value(str(a[A.ATTR_ERROR_TYPE])) });
-    observe(this.metrics.queueWait, c?.queueS);
-    observe(this.metrics.processingDuration, c?.processS, { outcome });
+    observe(this.metrics.predictionDuration, hrTimeToMilliseconds(span.duration) / 1000,
+      { gradio_api_name: api, tts_upstream_arm: arm, outcome, error_type: this.errorTypes.value(str(a[A.ATTR_ERROR_TYPE])) });
+    observe(this.metrics.queueWait, c?.queueS, shared);
+    observe(this.metrics.processingDuration, c?.processS, { gradio_api_name: api, tts_upstream_arm: arm, outcome });
     const ttfc = num(a[A.ATTR_TTS_TIME_TO_FIRST_CHUNK_MS]);
-    observe(this.metrics.timeToFirstChunk, ttfc === undefined ? undefined : ttfc / 1000);
-    observe(this.metrics.inputAudioDuration, num(a[A.ATTR_AUDIO_INPUT_DURATION_S]));
-    observe(this.metrics.realtimeFactor, num(a[A.ATTR_TTS_REALTIME_FACTOR]));
+    observe(this.metrics.timeToFirstChunk, ttfc === undefined ? undefined : ttfc / 1000, shared);
+    observe(this.metrics.inputAudioDuration, num(a[A.ATTR_AUDIO_INPUT_DURATION_S]), shared);
+    observe(this.metrics.realtimeFactor, num(a[A.ATTR_TTS_REALTIME_FACTOR]), shared);
   }
 
   async forceFlush(): Promise<void> {}
