@@ -112,8 +112,8 @@ const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 /**
  * `num(n)` for a duration rounded to thousandths, which is what the log holds: from its integer
  * count of thousandths, as the shortest decimal of such a double is exactly that count with the
- * point put back (a general number-to-text conversion of a fraction cost more than the rest of
- * the line). Anything else goes through num().
+ * point put back (a general number-to-text conversion of a fraction was a sixth of the line's
+ * cost). Anything else goes through num().
  */
 function thousandths(n: number): string {
   const k = Math.round(n * 1000);
