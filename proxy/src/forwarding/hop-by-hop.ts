@@ -23,13 +23,21 @@ function listedIn(connection: unknown): readonly string[] {
     .filter((s) => s && s !== 'upgrade' && s !== 'close' && s !== 'keep-alive' && !NEVER.has(s));
 }
 
+// The fields every request loses, as lists made once: most requests name no other.
+const REQUEST_FIELDS: readonly string[] = Object.freeze([...ALWAYS, ...REQUEST_ONLY]);
+const keepsHandshake = (n: string): boolean => n !== 'connection' && n !== 'upgrade';
+const WEBSOCKET_REQUEST_FIELDS: readonly string[] = Object.freeze(REQUEST_FIELDS.filter(keepsHandshake));
+
 /**
  * The request fields this hop must not pass on. A websocket handshake keeps Upgrade and
  * Connection, which the next hop needs to switch protocols.
  */
-export function hopByHopRequestFields(headers: IncomingHttpHeaders, isWebsocket: boolean): string[] {
-  const names = [...ALWAYS, ...REQUEST_ONLY, ...listedIn(headers.connection)];
-  return isWebsocket ? names.filter((n) => n !== 'connection' && n !== 'upgrade') : names;
+export function hopByHopRequestFields(headers: IncomingHttpHeaders, isWebsocket: boolean): readonly string[] {
+  const listed = listedIn(headers.connection);
+  const fixed = isWebsocket ? WEBSOCKET_REQUEST_FIELDS : REQUEST_FIELDS;
+  if (!listed.length) return fixed;
+  const names = [...fixed, ...listed];
+  return isWebsocket ? names.filter(keepsHandshake) : names;
 }
 
 /**
@@ -39,11 +47,7 @@ export function hopByHopRequestFields(headers: IncomingHttpHeaders, isWebsocket:
  * answer this client, and the upstream request overrides it (UPSTREAM_CONNECTION).
  */
 export function stripHopByHopRequest(headers: IncomingHttpHeaders, isWebsocket: boolean): void {
-  // Read before anything is removed: the fields Connection names.
-  const listed = listedIn(headers.connection);
-  for (const name of ALWAYS) if (name !== 'connection' && !(isWebsocket && name === 'upgrade')) delete headers[name];
-  for (const name of REQUEST_ONLY) delete headers[name];
-  for (const name of listed) if (name !== 'connection') delete headers[name];
+  for (const name of hopByHopRequestFields(headers, isWebsocket)) if (name !== 'connection') delete headers[name];
   // Trailer announces fields after a chunked body; on any other framing none can follow, and Node
   // refuses to send such a head at all (ERR_HTTP_TRAILER_INVALID, thrown inside the pipe).
   if (!isChunked(headers)) delete headers.trailer;
