@@ -456,27 +456,16 @@ async function main(): Promise<number> {
       await a.stop();
     }
     // Round by round, so that a busy moment of the machine falls on every target alike.
-    const uploadRuns = async (bytes: number, runs: number): Promise<Map<string, UploadResult[]>> => {
+    // One process at a time, settled or not: started together, three start-ups compete for the
+    // cores, and V8's collections (which decide this figure) then run at other moments.
+    const uploadRuns = async (bytes: number, runs: number, settleMs = 0): Promise<Map<string, UploadResult[]>> => {
       const of = new Map<string, UploadResult[]>(fresh.map((t) => [t.name, []]));
+      const settled = settleMs ? ` settled (${settleMs / 1000} s after start-up)` : '';
       for (let round = 0; round < runs; round++) {
         for (const t of fresh) {
-          process.stderr.write(`memory: ${t.name} ${bytes >> 20} MiB upload ${round + 1}/${runs} …\n`);
+          process.stderr.write(`memory: ${t.name} ${bytes >> 20} MiB upload${settled} ${round + 1}/${runs} …\n`);
           const b = await t.start();
-          of.get(t.name)!.push(await uploadOnce(b.url, b.child.pid, bytes));
-          await b.stop();
-        }
-      }
-      return of;
-    };
-    // One process at a time, as for the fresh rows: started together, three start-ups compete for
-    // the cores, and V8's collections (which decide this figure) then run at other moments.
-    const settledRuns = async (bytes: number, runs: number): Promise<Map<string, UploadResult[]>> => {
-      const of = new Map<string, UploadResult[]>(fresh.map((t) => [t.name, []]));
-      for (let round = 0; round < runs; round++) {
-        for (const t of fresh) {
-          process.stderr.write(`memory: ${t.name} settled ${bytes >> 20} MiB upload ${round + 1}/${runs} (${MEMORY_SETTLE_MS / 1000} s after start-up) …\n`);
-          const b = await t.start();
-          await new Promise((r) => setTimeout(r, MEMORY_SETTLE_MS));
+          if (settleMs) await new Promise((r) => setTimeout(r, settleMs));
           of.get(t.name)!.push(await uploadOnce(b.url, b.child.pid, bytes));
           await b.stop();
         }
@@ -484,7 +473,7 @@ async function main(): Promise<number> {
       return of;
     };
     const uploadsOf = await uploadRuns(MEMORY_UPLOAD_BYTES, MEMORY_UPLOAD_RUNS);
-    const settledOf = await settledRuns(MEMORY_UPLOAD_BYTES, MEMORY_SETTLED_RUNS);
+    const settledOf = await uploadRuns(MEMORY_UPLOAD_BYTES, MEMORY_SETTLED_RUNS, MEMORY_SETTLE_MS);
     const largeOf = await uploadRuns(MEMORY_LARGE_UPLOAD_BYTES, MEMORY_LARGE_UPLOAD_RUNS);
     for (const t of fresh) {
       memory.push({
