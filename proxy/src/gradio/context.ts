@@ -5,6 +5,7 @@ import { boundedMemo } from '../memo.js';
 import type { AudioMeta } from '../audio/probe.js';
 import { SchemaStore } from './app-config.js';
 import { BoundedTable } from './correlate.js';
+import { guard, guardedAsync, Site } from '../guard.js';
 import { whenReady, type Prediction } from './prediction.js';
 import * as A from '../spans/attributes.js';
 
@@ -45,6 +46,18 @@ export interface Handle {
   /** Never rejects; undefined when the span could not be made (counted by the guard). */
   readonly ready: Promise<Prediction | undefined>;
   prediction?: Prediction;
+}
+
+/**
+ * Runs `fn` on a handle's prediction unless it has ended: in this turn when its span exists (the
+ * usual case: no promise per call), else once it does. Guarded either way, a rejection included.
+ */
+export function onPrediction(h: Handle, fn: (p: Prediction) => unknown): void {
+  const p = h.prediction;
+  if (!p) return whenReady(h.ready, fn);
+  if (p.isEnded) return;
+  const r = guard(Site.PREDICTION_END, () => fn(p));
+  if (r instanceof Promise) void guardedAsync(Site.PREDICTION_END, () => r);
 }
 
 /** Messages for an event_id the proxy has not seen submitted yet (the app may announce an event on an open stream before the join response is out). */
@@ -102,7 +115,7 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, count
       // An abandoned prediction still becomes a span, saying why it ended.
       onEvict: (_k, h, reason) => {
         counters.evicted('predictions', reason);
-        whenReady(h.ready, (p) => p.finish(reason === 'expired' ? A.EndReason.EXPIRED : A.EndReason.EVICTED, A.ErrorType.PREDICTION_ABANDONED));
+        onPrediction(h, (p) => p.finish(reason === 'expired' ? A.EndReason.EXPIRED : A.EndReason.EVICTED, A.ErrorType.PREDICTION_ABANDONED));
       },
     }),
     early: new BoundedTable<EarlyMessages>({

@@ -9,13 +9,13 @@ import * as A from '../spans/attributes.js';
 import type { Dependency } from './app-config.js';
 import type { AppView, GradioContext, Handle } from './context.js';
 import { addArmAttributes } from '../spans/http.js';
-import { describeInputs, type InputFacts } from './inputs.js';
+import { describeInputs, describeInputsNow, type InputFacts } from './inputs.js';
 import { checkRules } from './rules.js';
 import { isLongString, JsonCapture, type Captured, type CaptureResult } from './json-capture.js';
 import { decodingFeeder } from './decode.js';
 import { findOutputFiles, probeOutput } from './outputs.js';
 import { now, Prediction } from './prediction.js';
-import { guarded, guardedAsync, guardedListener, Site } from '../guard.js';
+import { guard, guarded, guardedAsync, guardedListener, Site } from '../guard.js';
 import { within } from '../within.js';
 import { MAX_DEPTH, type CaptureLimits } from './json-capture.js';
 import { cleanName, resolveApiName } from './names.js';
@@ -49,12 +49,12 @@ export function captureProblems(x: Exchange, r: CaptureResult): string | undefin
   return kind;
 }
 
-/** Captures a JSON request body. */
-export function requestJson(): { feed(c: Buffer): void; end(): void; peek(): Captured | undefined; result: Promise<CaptureResult> } {
-  const c = new JsonCapture();
-  let settled: Captured | undefined;
-  void c.result.then((r) => { settled = r.value; });
-  return { feed: (b) => c.feed(b), end: () => c.end(), peek: () => settled ?? c.partial(), result: c.result };
+/**
+ * Captures a JSON request body. The capture itself: its value so far (`partial()`) is the settled
+ * value once the body has ended, and a small body has its result (`settled`) in the turn it ends.
+ */
+export function requestJson(): JsonCapture {
+  return new JsonCapture();
 }
 
 /** Captures a JSON response body, decoding Content-Encoding on the side. */
@@ -106,6 +106,12 @@ export function ensureSchema(app: AppView): Promise<void> {
   return f.inflight;
 }
 
+/** Whether a prediction must wait for the schema: a fetch from the app is under way (just started, maybe). */
+function schemaComing(app: AppView): boolean {
+  void ensureSchema(app);
+  return app.fetch.inflight !== undefined;
+}
+
 async function schemaSoon(app: AppView): Promise<void> {
   const known = ensureSchema(app);
   // Known, or fetched lately: nothing to wait for.
@@ -125,26 +131,47 @@ export interface Submission {
   readonly transport: string;
 }
 
+function dependencyOf(app: AppView, sub: Pick<Submission, 'fnIndex' | 'apiName'>): Dependency | undefined {
+  const schema = app.schemas.get();
+  return sub.fnIndex !== undefined ? schema?.byFnIndex.get(sub.fnIndex) : sub.apiName !== undefined ? resolveApiName(schema, sub.apiName).dep : undefined;
+}
+
+const resolversOf = (g: GradioContext) => ({ fileMeta: (path: string) => g.files.get(path), dataUrlMeta: (head: string, length: number) => probeDataUrl(head, length) });
+
 /** The dependency a submission targets and what its inputs are, from the learnt schema. */
 export async function analyseSubmission(g: GradioContext, app: AppView, sub: Pick<Submission, 'fnIndex' | 'apiName' | 'data'>): Promise<{ dep?: Dependency; facts: InputFacts }> {
   await schemaSoon(app);
-  const schema = app.schemas.get();
-  const dep: Dependency | undefined = sub.fnIndex !== undefined ? schema?.byFnIndex.get(sub.fnIndex) : sub.apiName !== undefined ? resolveApiName(schema, sub.apiName).dep : undefined;
-  const facts = await describeInputs(sub.data, dep, {
-    fileMeta: (path) => g.files.get(path),
-    dataUrlMeta: (head, length) => probeDataUrl(head, length),
-  });
-  return { dep, facts };
+  const dep = dependencyOf(app, sub);
+  return { dep, facts: await describeInputs(sub.data, dep, resolversOf(g)) };
+}
+
+/**
+ * The gradio.predict span for a submission, started now, when nothing needs waiting for: the
+ * schema is known (or not coming) and no input is inline audio to probe. That is the usual join,
+ * and it then costs no promise chain (issue 10). Undefined otherwise: `startPrediction` waits.
+ */
+export function startPredictionNow(x: Exchange, sub: Submission): Prediction | undefined {
+  if (schemaComing(x.app)) return undefined;
+  const dep = dependencyOf(x.app, sub);
+  const facts = describeInputsNow(sub.data, dep, (path) => x.g.files.get(path));
+  return facts && newPrediction(x, sub, dep, facts);
 }
 
 /** Creates the gradio.predict span for a submission, with input attributes and rule checks. */
 export async function startPrediction(x: Exchange, sub: Submission): Promise<Prediction> {
+  const now = startPredictionNow(x, sub);
+  if (now) return now;
+  const { dep, facts } = await analyseSubmission(x.g, x.app, sub);
+  return newPrediction(x, sub, dep, facts);
+}
+
+function newPrediction(x: Exchange, sub: Submission, dep: Dependency | undefined, facts: InputFacts): Prediction {
   const g = x.g;
-  const { dep, facts } = await analyseSubmission(g, x.app, sub);
   const schema = x.app.schemas.get();
   // Never the client's string: the schema's name for the dependency, or `other`.
   const apiName = sub.apiName !== undefined && sub.fnIndex === undefined ? resolveApiName(schema, sub.apiName).name : dep?.apiName;
-  const attributes: Attributes = addArmAttributes({ ...facts.attributes }, x.state);
+  // The facts' attributes are this call's own: the span takes them as they are.
+  const attributes: Attributes = addArmAttributes(facts.attributes, x.state);
   attributes[A.ATTR_GRADIO_TRANSPORT] = sub.transport;
   if (schema?.version) attributes[A.ATTR_GRADIO_VERSION] = schema.version;
   if (schema) attributes[A.ATTR_GRADIO_PROTOCOL] = schema.protocol;
@@ -174,7 +201,7 @@ export async function startPrediction(x: Exchange, sub: Submission): Promise<Pre
  */
 export async function describeLateInputs(x: Pick<Exchange, 'g' | 'app'>, p: Prediction, fnIndex: number | undefined, data: Captured | undefined): Promise<void> {
   const dep = fnIndex !== undefined ? x.app.schemas.get()?.byFnIndex.get(fnIndex) : undefined;
-  p.set((await describeInputs(data, dep, { fileMeta: (path) => x.g.files.get(path), dataUrlMeta: probeDataUrl })).attributes);
+  p.set((await describeInputs(data, dep, resolversOf(x.g))).attributes);
 }
 
 /**
@@ -215,19 +242,25 @@ export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success:
 }
 
 /**
- * Registers an event_id synchronously, before its span exists; messages that arrived for it
- * early are replayed in order once it does.
+ * Registers an event_id synchronously, before its span may exist (`now`: it does); messages that
+ * arrived for it early are replayed in order once it does.
  */
-export function register(x: Exchange, eventId: string, sessionHash: string | undefined, ready: Promise<Prediction | undefined>, replay: (p: Prediction, msg: Obj, at: number) => void): Handle {
+export function register(x: Exchange, eventId: string, sessionHash: string | undefined, ready: Promise<Prediction | undefined>, replay: (p: Prediction, msg: Obj, at: number) => void, now?: Prediction): Handle {
   const h: Handle = { eventId, sessionKey: sessionHash, ready };
   x.g.predictions.set(eventId, h);
   const early = x.g.early.delete(eventId);
+  const adopt = (p: Prediction) => {
+    h.prediction = p;
+    for (const e of early?.messages ?? []) if (!p.isEnded) replay(p, e.msg as Obj, e.at);
+  };
+  if (now) {
+    guard(Site.STREAM_MESSAGE, () => adopt(now));
+    return h;
+  }
   void guardedAsync(Site.STREAM_MESSAGE, async () => {
     const p = await ready;
     if (!p) return void x.g.predictions.delete(eventId);
-    h.prediction = p;
-    for (const e of early?.messages ?? []) if (!p.isEnded) replay(p, e.msg as Obj, e.at);
+    adopt(p);
   });
   return h;
 }
-

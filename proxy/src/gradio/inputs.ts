@@ -5,7 +5,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { AudioMeta } from '../audio/probe.js';
 import * as A from '../spans/attributes.js';
 import type { Dependency, InputComponent } from './app-config.js';
-import { isLongString, type Captured } from './json-capture.js';
+import { isLongString, type Captured, type LongString } from './json-capture.js';
 
 const CHOICE_TYPES = new Set(['radio', 'dropdown', 'checkboxgroup', 'checkbox', 'slider', 'number']);
 const TEXT_TYPES = new Set(['textbox', 'textarea', 'text', 'markdown', 'code']);
@@ -27,26 +27,46 @@ const SCRIPTS: readonly [string, RegExp][] = [
 
 /** Dominant writing system of the letters in `text` (≥ 80% of them), else `mixed`; `none` without letters. */
 const LETTER = /\p{L}/u;
+const SCRIPT_WINDOW = 4096;
 
 export function scriptClass(text: string): string {
-  const counts = new Map<string, number>();
+  // Only the first 4,096 UTF-16 units are read, and a surrogate pair cut at that edge is no letter.
+  const end = Math.min(text.length, SCRIPT_WINDOW);
+  let latin = 0;
   let letters = 0;
-  for (const ch of text.slice(0, 4096)) {
-    // ASCII first, without a regex: in ASCII the letters are A-Z and a-z, all Latin.
-    const c = ch.charCodeAt(0);
-    let s: string;
+  let others: Map<string, number> | undefined;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // ASCII without a regex or a string per character: its letters are A-Z and a-z, all Latin.
     if (c < 0x80) {
-      if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) continue;
-      s = 'latin';
-    } else {
-      if (!LETTER.test(ch)) continue;
-      s = SCRIPTS.find(([, re]) => re.test(ch))?.[0] ?? 'other';
+      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) {
+        latin++;
+        letters++;
+      }
+      continue;
     }
+    let ch: string;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        ch = text.slice(i, i + 2);
+        i++;
+      } else {
+        ch = text[i]!;
+      }
+    } else {
+      ch = text[i]!;
+    }
+    if (!LETTER.test(ch)) continue;
+    const s = SCRIPTS.find(([, re]) => re.test(ch))?.[0] ?? 'other';
     letters++;
-    counts.set(s, (counts.get(s) ?? 0) + 1);
+    if (s === 'latin') latin++;
+    else (others ??= new Map()).set(s, (others.get(s) ?? 0) + 1);
   }
   if (!letters) return 'none';
-  const [top, n] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
+  let top = 'latin';
+  let n = latin;
+  for (const [s, k] of others ?? []) if (k > n) [top, n] = [s, k];
   return n / letters >= 0.8 ? top : 'mixed';
 }
 
@@ -101,68 +121,113 @@ export function audioAttributes(prefix: 'audio.input' | 'audio.output', m: Audio
   return out;
 }
 
+type Entry = readonly [InputComponent, Captured];
+
+/** How one input is described; the order of the tests is the order of precedence. */
+type InputKind = 'skip' | 'text' | 'long-text' | 'file' | 'data-url' | 'value' | 'choice' | 'json-type';
+
+function kindOf(comp: InputComponent, v: Captured): InputKind {
+  if (v === null || comp.type === 'state') return 'skip';
+  if (typeof v === 'string' && (TEXT_TYPES.has(comp.type) || (comp.type === 'unknown' && !v.startsWith('data:')))) return 'text';
+  if (isLongString(v) && !v.head.startsWith('data:')) return 'long-text';
+  if (filePathOf(v)) return 'file';
+  if (dataUrlOf(v)) return 'data-url';
+  if (typeof v === 'number' || typeof v === 'boolean') return 'value';
+  if (typeof v === 'string' && CHOICE_TYPES.has(comp.type) && comp.choices?.includes(v)) return 'choice';
+  return 'json-type';
+}
+
 /**
  * `data` may be positional (an array, matched to `dep.inputs`) or keyword (`/call/v2`, an object
  * keyed by parameter name). Without a known dependency the names are `arg<i>` and types guessed.
  */
-export async function describeInputs(data: Captured | undefined, dep: Dependency | undefined, r: InputResolvers): Promise<InputFacts> {
-  const attributes: Attributes = {};
-  const textLengths: number[] = [];
-  const audio: AudioMeta[] = [];
-  let unresolvedFiles = 0;
-  const entries: [InputComponent, Captured][] = [];
+function entriesOf(data: Captured | undefined, dep: Dependency | undefined): { count: number; entries: Entry[] } {
+  const entries: Entry[] = [];
   let count = 0;
   if (Array.isArray(data)) {
     count = data.length;
     // The client decides how many values it sends; only so many get attributes of their own.
-    data.slice(0, Math.max(MAX_DESCRIBED_INPUTS, dep?.inputs.length ?? 0)).forEach((v, i) => entries.push([dep?.inputs[i] ?? { type: 'unknown', name: `arg${i}` }, v]));
+    const n = Math.min(data.length, Math.max(MAX_DESCRIBED_INPUTS, dep?.inputs.length ?? 0));
+    for (let i = 0; i < n; i++) entries.push([dep?.inputs[i] ?? { type: 'unknown', name: `arg${i}` }, data[i]!]);
   } else if (isObj(data)) {
     // Keyword inputs (/call/v2): a key names an attribute only if the schema declares it.
-    for (const [k, v] of Object.entries(data)) {
+    for (const k in data) {
       count++;
       const comp = dep?.inputs.find((c) => c.name === k);
-      if (comp) entries.push([comp, v]);
+      if (comp) entries.push([comp, data[k]!]);
     }
   }
+  return { count, entries };
+}
+
+function describeEntries(count: number, entries: readonly Entry[], kinds: readonly InputKind[], fileMeta: InputResolvers['fileMeta'], probed: readonly (AudioMeta | undefined)[]): InputFacts {
+  const attributes: Attributes = {};
+  const textLengths: number[] = [];
+  const audio: AudioMeta[] = [];
+  let unresolvedFiles = 0;
   attributes[A.ATTR_GRADIO_INPUT_COUNT] = count;
-  for (const [comp, v] of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const [comp, v] = entries[i]!;
     const key = `${A.GRADIO_INPUT_PREFIX}${comp.name}`;
-    if (v === null || comp.type === 'state') continue;
-    const text = typeof v === 'string' ? v : undefined;
-    if (text !== undefined && (TEXT_TYPES.has(comp.type) || (comp.type === 'unknown' && !text.startsWith('data:')))) {
-      const len = codePointLength(text);
-      textLengths.push(len);
-      attributes[`${key}.length`] = len;
-      attributes[`${key}.script`] = scriptClass(text);
-      continue;
+    switch (kinds[i]) {
+      case 'skip':
+        break;
+      case 'text': {
+        const len = codePointLength(v as string);
+        textLengths.push(len);
+        attributes[`${key}.length`] = len;
+        attributes[`${key}.script`] = scriptClass(v as string);
+        break;
+      }
+      case 'long-text': {
+        // A text beyond the capture limit: its length in UTF-16 units is all we have.
+        const l = v as LongString;
+        textLengths.push(l.length);
+        attributes[`${key}.length`] = l.length;
+        attributes[`${key}.script`] = scriptClass(l.head);
+        break;
+      }
+      case 'file':
+      case 'data-url': {
+        const meta = kinds[i] === 'file' ? fileMeta(filePathOf(v)!) : probed[i];
+        attributes[`${key}.type`] = 'file';
+        if (meta) audio.push(meta);
+        else unresolvedFiles++;
+        break;
+      }
+      case 'value':
+      case 'choice':
+        attributes[`${key}.value`] = v as string | number | boolean;
+        break;
+      default:
+        attributes[`${key}.type`] = jsonType(v);
     }
-    if (isLongString(v) && !v.head.startsWith('data:')) {
-      // A text beyond the capture limit: its length in UTF-16 units is all we have.
-      textLengths.push(v.length);
-      attributes[`${key}.length`] = v.length;
-      attributes[`${key}.script`] = scriptClass(v.head);
-      continue;
-    }
-    const path = filePathOf(v);
-    const dataUrl = path ? undefined : dataUrlOf(v);
-    if (path || dataUrl) {
-      const meta = path ? r.fileMeta(path) : await r.dataUrlMeta(dataUrl!.head, dataUrl!.length);
-      attributes[`${key}.type`] = 'file';
-      if (meta) audio.push(meta);
-      else unresolvedFiles++;
-      continue;
-    }
-    if (typeof v === 'number' || typeof v === 'boolean') {
-      attributes[`${key}.value`] = v;
-      continue;
-    }
-    if (text !== undefined && CHOICE_TYPES.has(comp.type) && comp.choices?.includes(text)) {
-      attributes[`${key}.value`] = text;
-      continue;
-    }
-    attributes[`${key}.type`] = jsonType(v);
   }
   // The first audio input is the prompt in TTS apps; more are rare and only counted.
   if (audio[0]) Object.assign(attributes, audioAttributes('audio.input', audio[0]));
   return { attributes, textLengths, audio, unresolvedFiles };
+}
+
+/**
+ * The inputs' facts now, or undefined when an input is inline audio (a data URL), whose probe is
+ * asynchronous: then `describeInputs` gives them. Most submissions reference uploads by path, and
+ * describing them in the turn their request passed spares each one a chain of promises (issue 10).
+ */
+export function describeInputsNow(data: Captured | undefined, dep: Dependency | undefined, fileMeta: InputResolvers['fileMeta']): InputFacts | undefined {
+  const { count, entries } = entriesOf(data, dep);
+  const kinds = entries.map(([c, v]) => kindOf(c, v));
+  if (kinds.includes('data-url')) return undefined;
+  return describeEntries(count, entries, kinds, fileMeta, []);
+}
+
+export async function describeInputs(data: Captured | undefined, dep: Dependency | undefined, r: InputResolvers): Promise<InputFacts> {
+  const { count, entries } = entriesOf(data, dep);
+  const kinds = entries.map(([c, v]) => kindOf(c, v));
+  const probed: (AudioMeta | undefined)[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    if (kinds[i] !== 'data-url') continue;
+    const d = dataUrlOf(entries[i]![1])!;
+    probed[i] = await r.dataUrlMeta(d.head, d.length);
+  }
+  return describeEntries(count, entries, kinds, r.fileMeta, probed);
 }

@@ -59,6 +59,7 @@ export class JsonCapture {
   private small: Buffer[] | undefined = [];
   private smallBytes = 0;
   private resolve!: (r: CaptureResult) => void;
+  private outcome?: CaptureResult;
   private readonly stack: { container: Captured[] | Record<string, Captured>; key?: string }[] = [];
   private root: Captured | undefined;
   private hasRoot = false;
@@ -74,7 +75,17 @@ export class JsonCapture {
   private skipping = 0;
 
   constructor(private readonly limits: CaptureLimits = DEFAULT_LIMITS) {
-    this.result = new Promise((resolve) => { this.resolve = resolve; });
+    this.result = new Promise((resolve) => {
+      this.resolve = (r) => {
+        this.outcome = r;
+        resolve(r);
+      };
+    });
+  }
+
+  /** The result once there is one: a small body has it the moment it ends, without a turn's wait. */
+  get settled(): CaptureResult | undefined {
+    return this.outcome;
   }
 
   private startStreaming(): void {

@@ -5,13 +5,15 @@ import { PROBE_HEAD_BYTES, probeAudio } from '../audio/probe.js';
 import * as A from '../spans/attributes.js';
 import type { GradioContext } from './context.js';
 import {
-  CONFIG_LIMITS, captureProblems, complete, describeLateInputs, isObj, parseError, register, requestJson, responseJson, startPrediction, statusErrorType, type Exchange,
+  CONFIG_LIMITS, captureProblems, complete, describeLateInputs, isObj, parseError, register, requestJson, responseJson, startPrediction, startPredictionNow, statusErrorType,
+  type Exchange, type Submission,
 } from './exchange.js';
-import { guardedAsync, Site } from '../guard.js';
+import { guard, guardedAsync, Site } from '../guard.js';
 import { apiNameFromSegment } from './names.js';
 import { audioAttributes } from './inputs.js';
 import type { ObservedRequest, Observer } from '../observer.js';
-import { now, whenReady, type Prediction } from './prediction.js';
+import { now, Prediction, whenReady } from './prediction.js';
+import type { CaptureResult } from './json-capture.js';
 import { applyQueueMessage, callStreamObserver, queueDataObserver } from './queue.js';
 import { UploadParser } from './upload.js';
 import { websocketQueueObserver } from './websocket.js';
@@ -90,11 +92,12 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
   let submitted: Promise<Prediction | undefined> | undefined;
   const apiFromPath = transport === 'queue' ? undefined : apiNameFromSegment(/\/call\/(?:v2\/)?([^/?]+)/.exec(x.req.url ?? '')?.[1]);
 
-  const start = async (eventId: string | undefined): Promise<Prediction> => {
-    const rq = await reqBody.result;
+  // The prediction's span, started in this turn when nothing needs waiting for (the usual join:
+  // its body has ended, the schema is known), else a promise of it.
+  const start = (rq: CaptureResult, eventId: string | undefined): Prediction | Promise<Prediction> => {
     const problem = captureProblems(x, rq);
     const body = isObj(rq.value) ? rq.value : {};
-    const p = await startPrediction(x, {
+    const sub: Submission = {
       apiName: apiFromPath,
       fnIndex: typeof body.fn_index === 'number' ? body.fn_index : undefined,
       data: transport === 'call_v2' ? rq.value : body.data,
@@ -102,11 +105,15 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
       eventId,
       queued: transport === 'queue',
       transport,
-    });
-    if (problem) p.set({ [A.ATTR_GRADIO_PARSE_ERROR]: problem });
-    // An event id in a 200 is the app's word that the work is queued.
-    if (status === 200 && eventId !== undefined) p.enqueued();
-    return p;
+    };
+    const ready = (p: Prediction) => {
+      if (problem) p.set({ [A.ATTR_GRADIO_PARSE_ERROR]: problem });
+      // An event id in a 200 is the app's word that the work is queued.
+      if (status === 200 && eventId !== undefined) p.enqueued();
+      return p;
+    };
+    const made = startPredictionNow(x, sub);
+    return made ? ready(made) : startPrediction(x, sub).then(ready);
   };
 
   return {
@@ -120,11 +127,19 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
     onResponseEnd() {
       const v = encoded ? undefined : resBody.value();
       const eventId = v && typeof v === 'object' && typeof (v as { event_id?: unknown }).event_id === 'string' ? (v as { event_id: string }).event_id : undefined;
-      // Nobody awaits this until the request is over (pipelined, that can be long): guarded.
-      submitted = guardedAsync(Site.PREDICTION, () => start(eventId));
+      const rq = reqBody.settled;
+      let made: Prediction | undefined;
+      if (rq) {
+        const started = guard(Site.PREDICTION, () => start(rq, eventId));
+        if (started instanceof Prediction) made = started;
+        // Nobody awaits this until the request is over (pipelined, that can be long): guarded.
+        submitted = made ? Promise.resolve(made) : started ? guardedAsync(Site.PREDICTION, () => started) : Promise.resolve(undefined);
+      } else {
+        submitted = guardedAsync(Site.PREDICTION, async () => start(await reqBody.result, eventId));
+      }
       if (status === 200 && eventId) {
         // Registered now, synchronously: the event's messages may already be on their way.
-        register(x, eventId, sessionOf(reqBody), submitted, (p, m, at) => applyQueueMessage(x, p, m, at));
+        register(x, eventId, sessionOf(reqBody), submitted, (p, m, at) => applyQueueMessage(x, p, m, at), made);
       }
     },
     onClose: () => reqBody.end(),
@@ -144,8 +159,8 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
  * The session_hash, when the request body has been read by the time the response ends (it
  * always has for a normal exchange: the app answers after reading the body).
  */
-function sessionOf(body: { peek(): unknown }): string | undefined {
-  const v = body.peek();
+function sessionOf(body: { partial(): unknown }): string | undefined {
+  const v = body.partial();
   return v && typeof v === 'object' && typeof (v as { session_hash?: unknown }).session_hash === 'string' ? (v as { session_hash: string }).session_hash : undefined;
 }
 

@@ -9,7 +9,7 @@ import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Sp
 import * as A from '../spans/attributes.js';
 import type { AppView } from './context.js';
 import { toHrTime } from '../spans/time.js';
-import { guardedAsync, Site } from '../guard.js';
+import { guard, guardedAsync, Site } from '../guard.js';
 import { OTHER } from './names.js';
 
 export type Millis = number;
@@ -28,6 +28,9 @@ export interface PredictionInit {
   /** The replica that serves it: output probes go there. */
   readonly app: AppView;
 }
+
+/** What finish() returns when the spans ended in its own turn. */
+const DONE: Promise<void> = Promise.resolve();
 
 export const now = (): Millis => performance.timeOrigin + performance.now();
 
@@ -141,16 +144,30 @@ export class Prediction {
    * moment of completion, not of the probe.
    */
   finish(reason: string, errorType?: string, message?: string, at: Millis = now()): Promise<void> {
-    // Called with `void` from many places: it must never reject.
-    return guardedAsync(Site.PREDICTION_END, () => this.end(reason, errorType, message, at)).then(() => undefined);
+    // Called with `void` from many places: it must never reject. With nothing pending (the
+    // usual case) the spans end in this turn, without a promise chain per prediction (issue 10).
+    if (this.closing) return DONE;
+    if (!this.pending.length) {
+      guard(Site.PREDICTION_END, () => this.close(reason, errorType, message, at));
+      return DONE;
+    }
+    return guardedAsync(Site.PREDICTION_END, async () => {
+      const pending = this.pending;
+      this.begin(reason);
+      await Promise.all(pending);
+      this.close(reason, errorType, message, at);
+    }).then(() => undefined);
   }
 
-  private async end(reason: string, errorType: string | undefined, message: string | undefined, at: Millis): Promise<void> {
-    if (this.closing) return;
-    // A completion without process_starts (e.g. a cached result) still had a queue phase.
+  /** No more messages from here on. A completion without process_starts (e.g. a cached result) still had a queue phase. */
+  private begin(reason: string): void {
     if (reason === A.EndReason.COMPLETED) this.enqueued();
     this.closing = true;
-    if (this.pending.length) await Promise.all(this.pending);
+  }
+
+  private close(reason: string, errorType: string | undefined, message: string | undefined, at: Millis): void {
+    if (this.ended) return;
+    if (!this.closing) this.begin(reason);
     this.queueSpan?.end(toHrTime(at));
     if (this.chunks === 0 && reason === A.EndReason.COMPLETED) this.chunks = 1;
     const attrs: Attributes = { [A.ATTR_GRADIO_END_REASON]: reason, [A.ATTR_GRADIO_OUTPUT_CHUNKS]: this.chunks };

@@ -3,7 +3,8 @@
 import * as A from '../spans/attributes.js';
 import type { Observer } from '../observer.js';
 import { complete, isObj, parseError, type Exchange } from './exchange.js';
-import { now, whenReady, type Prediction } from './prediction.js';
+import { onPrediction } from './context.js';
+import { now, type Prediction } from './prediction.js';
 import { guardedAsync, guardedTimeout, Site } from '../guard.js';
 import { cleanName } from './names.js';
 import { SseTokenizer } from './sse.js';
@@ -108,7 +109,7 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
       x.state.found.errorType = type;
       const own = await routing.route(m);
       if (own && !own.isEnded) applyQueueMessage(x, own, m, at);
-      if (session) for (const h of x.g.predictions.inGroup(session)) whenReady(h.ready, (p) => p.finish(A.EndReason.FAILED, type, undefined, at));
+      if (session) for (const h of x.g.predictions.inGroup(session)) onPrediction(h, (p) => p.finish(A.EndReason.FAILED, type, undefined, at));
       return;
     }
     const target = routing.route(m);
@@ -159,7 +160,7 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
           for (const h of handles) {
             // Ended and gone already (another stream's verdict, its completion): nothing to do.
             if (x.g.predictions.get(h.eventId) !== h) continue;
-            whenReady(h.ready, (p) => {
+            onPrediction(h, (p) => {
               if ((p.lastMessageAt ?? -Infinity) > at) return;
               if (x.g.predictions.get(h.eventId) === h) x.g.predictions.delete(h.eventId);
               return p.finish(A.EndReason.CANCELLED, undefined, undefined, at);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { buildGradioContext } from '../../../proxy/src/gradio/context.js';
-import { register, startPrediction, statusErrorType, type Exchange } from '../../../proxy/src/gradio/exchange.js';
+import { register, startPrediction, startPredictionNow, statusErrorType, type Exchange, type Submission } from '../../../proxy/src/gradio/exchange.js';
 import type { Captured } from '../../../proxy/src/gradio/json-capture.js';
 import { OTHER } from '../../../proxy/src/gradio/names.js';
 import { newState } from '../../../proxy/src/request-state.js';
@@ -90,4 +90,42 @@ test('messages that arrived before their prediction existed are replayed to it i
   register(x, 'e2', undefined, Promise.resolve(undefined), () => t.fail('nothing to replay to'));
   await until(() => g.predictions.get('e2') === undefined);
   t.pass();
+});
+
+// A known schema and inputs that need no probe: the prediction exists in the turn its join's
+// answer passed (no promise chain per join, issue 10), with the same span the later path makes.
+test('with the schema known, a prediction starts at once; its span is the one the asynchronous start makes', async (t) => {
+  const { x, mem } = setup();
+  const sub: Submission = { fnIndex: 0, data: ['hello'], sessionHash: 'raw-session-hash', eventId: 'e9', queued: true, transport: 'sse_v3' };
+  const now = startPredictionNow(x, sub);
+  t.truthy(now, 'no wait needed');
+  const later = await startPrediction(x, sub);
+  await now!.finish(A.EndReason.COMPLETED, undefined, undefined, x.startedAt + 20);
+  await later.finish(A.EndReason.COMPLETED, undefined, undefined, x.startedAt + 20);
+  const [a, b] = mem.getFinishedSpans().filter((s) => s.name.startsWith(A.SPAN_GRADIO_PREDICT));
+  t.deepEqual({ ...a!.attributes }, { ...b!.attributes });
+  t.is(a!.name, b!.name);
+  t.is(a!.parentSpanContext?.spanId, b!.parentSpanContext?.spanId);
+});
+
+test('a prediction waits for a schema being fetched, and for inline audio to be probed', (t) => {
+  const { x } = setup();
+  const wav = `data:audio/wav;base64,${Buffer.from('RIFF').toString('base64')}`;
+  t.is(startPredictionNow(x, { fnIndex: 0, data: [{ data: wav }], queued: true, transport: 'sse_v3' }), undefined, 'inline audio');
+  t.truthy(startPredictionNow(x, { fnIndex: 0, data: ['x'], queued: true, transport: 'sse_v3' }), 'the control: nothing to wait for');
+  // Another replica, whose schema has not passed by and is being fetched.
+  const app = x.g.app(new URL('http://127.0.0.1:10'));
+  app.fetch.inflight = new Promise(() => undefined);
+  t.is(startPredictionNow({ ...x, app }, { fnIndex: 0, data: ['x'], queued: true, transport: 'sse_v3' }), undefined, 'schema coming');
+});
+
+test('a prediction registered with its span replays early messages in the same turn', async (t) => {
+  const { x, g } = setup();
+  g.early.set('e3', { messages: [{ msg: { msg: 'estimation', rank: 0 }, at: 1 }] });
+  const p = startPredictionNow(x, { fnIndex: 0, data: ['x'], eventId: 'e3', queued: true, transport: 'sse_v3' })!;
+  const replayed: string[] = [];
+  const h = register(x, 'e3', undefined, Promise.resolve(p), (_p, msg) => { replayed.push(String(msg.msg)); }, p);
+  t.deepEqual(replayed, ['estimation']);
+  t.is(h.prediction, p);
+  t.is(await h.ready, p);
 });

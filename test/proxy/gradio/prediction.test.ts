@@ -115,3 +115,13 @@ test('real-time factor: absent when processing start and end passed together, ne
   const rtf = fast.named('gradio.predict tts')!.attributes[A.ATTR_TTS_REALTIME_FACTOR] as number;
   t.true(rtf > 0 && Math.abs(rtf - 0.0003) < 1e-6, `rtf ${rtf}`);
 });
+
+// Most predictions have nothing pending when they end: they end in the caller's turn (no promise
+// chain per prediction, issue 10), and the eviction of an orphan ends it at once as well.
+test('with nothing pending, finish ends every span before it returns', (t) => {
+  const x = setup(true);
+  x.p.enqueued();
+  void x.p.finish(A.EndReason.COMPLETED, undefined, undefined, x.t0 + 5);
+  t.deepEqual(x.all().map((s) => s.name).sort(), ['gradio.predict tts', 'gradio.queue']);
+  t.true(x.p.isEnded);
+});
