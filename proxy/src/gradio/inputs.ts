@@ -25,10 +25,10 @@ const SCRIPTS: readonly [string, RegExp][] = [
   ['devanagari', /\p{Script=Devanagari}/u], ['greek', /\p{Script=Greek}/u], ['hebrew', /\p{Script=Hebrew}/u], ['thai', /\p{Script=Thai}/u],
 ];
 
-/** Dominant writing system of the letters in `text` (≥ 80% of them), else `mixed`; `none` without letters. */
 const LETTER = /\p{L}/u;
 const SCRIPT_WINDOW = 4096;
 
+/** Dominant writing system of the letters in `text` (≥ 80% of them), else `mixed`; `none` without letters. */
 export function scriptClass(text: string): string {
   // Only the first 4,096 UTF-16 units are read, and a surrogate pair cut at that edge is no letter.
   const end = Math.min(text.length, SCRIPT_WINDOW);
@@ -151,7 +151,7 @@ function entriesOf(data: Captured | undefined, dep: Dependency | undefined): { c
     for (let i = 0; i < n; i++) entries.push([dep?.inputs[i] ?? { type: 'unknown', name: `arg${i}` }, data[i]!]);
   } else if (isObj(data)) {
     // Keyword inputs (/call/v2): a key names an attribute only if the schema declares it.
-    for (const k in data) {
+    for (const k of Object.keys(data)) {
       count++;
       const comp = dep?.inputs.find((c) => c.name === k);
       if (comp) entries.push([comp, data[k]!]);
