@@ -85,6 +85,25 @@ export function stripHopByHopResponse(headers: OutgoingHttpHeaders | IncomingHtt
   for (const name of ALWAYS) delete headers[name];
 }
 
+const ALWAYS_SET: ReadonlySet<string> = new Set(ALWAYS);
+
+/**
+ * The app's answer fields this hop passes on, as a new object in the same order: without the
+ * hop-by-hop fields (RFC 9110 §7.6.1, as stripHopByHopResponse removes them), and without Trailer
+ * unless `keepTrailer`. Not deleted from Node's parsed object: a delete turns that object into a
+ * dictionary, slower for every read and for http-proxy's copy of each field to the client, and
+ * the answer's `connection` and `keep-alive` are deleted from nearly every answer (issue 10).
+ */
+export function responseFieldsToForward(headers: IncomingHttpHeaders, keepTrailer: boolean): IncomingHttpHeaders {
+  const listed = listedIn(headers.connection);
+  const out: IncomingHttpHeaders = {};
+  for (const name of Object.keys(headers)) {
+    if (ALWAYS_SET.has(name) || (!keepTrailer && name === 'trailer') || (listed.length && listed.includes(name))) continue;
+    out[name] = headers[name];
+  }
+  return out;
+}
+
 export function isWebsocketUpgrade(headers: IncomingHttpHeaders): boolean {
   return /\bupgrade\b/i.test(String(headers.connection ?? '')) && String(headers.upgrade ?? '').toLowerCase() === 'websocket';
 }

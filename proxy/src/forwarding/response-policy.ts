@@ -3,15 +3,15 @@
 // the client can take them, the client connection's own keep-alive is stated, and an answer the
 // app cut short cuts the client's connection too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { keepsResponseTrailer, stripHopByHopResponse } from './hop-by-hop.js';
+import { keepsResponseTrailer, responseFieldsToForward } from './hop-by-hop.js';
 import { restoreRepeatedFields } from './repeated-fields.js';
 import { relayResponseTrailers } from './trailers.js';
 
 /** `onCut` runs when the app's answer ends before its body, just before the client's is closed. */
 export function applyResponsePolicy(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse, onCut?: () => void): void {
-  stripHopByHopResponse(proxyRes.headers);
+  // A new object (IncomingMessage.headers has a setter): what http-proxy reads and copies from here on.
+  proxyRes.headers = responseFieldsToForward(proxyRes.headers, keepsResponseTrailer(proxyRes.headers, req.httpVersion));
   restoreRepeatedFields(proxyRes.headers, proxyRes.rawHeaders);
-  if (!keepsResponseTrailer(proxyRes.headers, req.httpVersion)) delete proxyRes.headers.trailer;
   // Our connection with the client is not the app's: Node knows whether the client asked to
   // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
   proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
