@@ -4,7 +4,8 @@
 // histograms can carry trace-id exemplars; admin.ts serves the classic text format to scrapers
 // that do not ask for OpenMetrics. docs/operations.md lists every metric, and a test keeps the
 // two equal.
-import { Counter, Gauge, Histogram, Registry, type OpenMetricsContentType } from 'prom-client';
+import { Counter, Gauge, Registry, type OpenMetricsContentType } from 'prom-client';
+import { ResolvedHistogram } from './resolved-histogram.js';
 
 /** Every metric name defined here (server.ts registers a few more of its own). */
 export const METRIC = Object.freeze({
@@ -55,18 +56,18 @@ type Predict = 'gradio_api_name' | 'tts_upstream_arm';
 
 export interface Metrics {
   readonly registry: Registry<OpenMetricsContentType>;
-  readonly requestDuration: Histogram<Http>;
+  readonly requestDuration: ResolvedHistogram<Http>;
   readonly activeRequests: InFlight<'http_request_method'>;
   readonly activeStreams: Gauge<'kind'>;
   readonly invalidPropagation: Counter<'format'>;
   readonly oversizePropagation: Counter<'header'>;
   readonly clientAborts: Counter<'http_route'>;
-  readonly predictionDuration: Histogram<Predict | 'outcome' | 'error_type'>;
-  readonly queueWait: Histogram<Predict>;
-  readonly processingDuration: Histogram<Predict | 'outcome'>;
-  readonly timeToFirstChunk: Histogram<Predict>;
-  readonly inputAudioDuration: Histogram<Predict>;
-  readonly realtimeFactor: Histogram<Predict>;
+  readonly predictionDuration: ResolvedHistogram<Predict | 'outcome' | 'error_type'>;
+  readonly queueWait: ResolvedHistogram<Predict>;
+  readonly processingDuration: ResolvedHistogram<Predict | 'outcome'>;
+  readonly timeToFirstChunk: ResolvedHistogram<Predict>;
+  readonly inputAudioDuration: ResolvedHistogram<Predict>;
+  readonly realtimeFactor: ResolvedHistogram<Predict>;
   readonly samplingTraces: Counter<'decision' | 'reason'>;
   readonly forceRefused: Counter<'reason'>;
   readonly tailOverflow: Counter<'limit'>;
@@ -163,7 +164,7 @@ export function buildMetrics(): Metrics {
   let watched: Watched | undefined;
   let tableSizes: (() => Readonly<Record<string, number>>) | undefined;
   const predictHistogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
-    new Histogram<L>({ name, help, labelNames, buckets, registers, enableExemplars: true });
+    new ResolvedHistogram<L>({ name, help, labelNames, buckets, registers });
 
   const activeStreams = new Gauge({
     name: METRIC.ACTIVE_STREAMS, help: 'Open response streams (SSE event streams, websockets) through the proxy.',
@@ -171,11 +172,11 @@ export function buildMetrics(): Metrics {
   });
   const m: Metrics = {
     registry,
-    requestDuration: new Histogram({
+    requestDuration: new ResolvedHistogram<Http>({
       name: METRIC.HTTP_SERVER_DURATION,
       help: 'Duration of HTTP requests through the proxy, until the last response byte.',
       labelNames: ['http_request_method', 'http_route', 'http_response_status_code', 'http_response_status_class', 'error_type', 'tts_upstream_arm'],
-      buckets: DURATION_BUCKETS, registers, enableExemplars: true,
+      buckets: DURATION_BUCKETS, registers,
     }),
     activeRequests: inFlight('http_request_method', {
       name: METRIC.HTTP_SERVER_ACTIVE, help: 'Requests (including open streams) currently in flight.', registers,

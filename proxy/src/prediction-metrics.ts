@@ -4,8 +4,8 @@
 // This is a span processor: it sees every span, sampled or not (the proxy records all of them).
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Histogram } from 'prom-client';
 import { exemplarLabels, LabelLimiter, type Metrics } from './metrics.js';
+import type { ResolvedHistogram } from './resolved-histogram.js';
 import * as A from './spans/attributes.js';
 
 interface Children {
@@ -56,7 +56,7 @@ export class PredictionMetrics implements SpanProcessor {
     const exemplar = exemplarLabels(this.willKeep(sc.traceId, (sc.traceFlags & 1) === 1), sc.traceId, sc.spanId);
     // Each label set written out whole, in one key order per histogram: no spreads per observation.
     const shared = { gradio_api_name: api, tts_upstream_arm: arm };
-    const observe = (h: Histogram<string>, value: number | undefined, labels: Record<string, string>) => {
+    const observe = (h: ResolvedHistogram<string>, value: number | undefined, labels: Record<string, string>) => {
       if (value === undefined || value < 0) return;
       h.observe({ labels, value, exemplarLabels: exemplar });
     };
