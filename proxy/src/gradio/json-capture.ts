@@ -47,6 +47,94 @@ export function isLongString(v: unknown): v is LongString {
 }
 
 /**
+ * Applies the same limits as the streaming path to a value JSON.parse produced, as a copy.
+ * Iterative with an explicit stack: the input decides the nesting, so recursion would let it
+ * decide the call-stack depth too.
+ */
+export function capValue(root: unknown, limits: CaptureLimits): { value: Captured | undefined; truncated: boolean; tooDeep: boolean } {
+  type Frame = { out: Captured[] | Record<string, Captured>; it: Iterator<[string | number, unknown]>; depth: number };
+  const maxDepth = limits.maxDepth ?? MAX_DEPTH;
+  let nodes = 0;
+  let truncated = false;
+  let tooDeep = false;
+  const make = (v: unknown, depth: number): { value: Captured; frame?: Frame } | undefined => {
+    if (++nodes > limits.maxNodes) {
+      truncated = true;
+      return undefined;
+    }
+    if (typeof v === 'string') {
+      return { value: v.length <= limits.maxString ? v : { kind: 'long-string', length: v.length, head: v.slice(0, limits.headChars) } };
+    }
+    if (v && typeof v === 'object') {
+      if (depth >= maxDepth) {
+        tooDeep = true;
+        return { value: null };
+      }
+      const out: Captured[] | Record<string, Captured> = Array.isArray(v) ? [] : {};
+      const it = (Array.isArray(v) ? v.entries() : Object.entries(v)[Symbol.iterator]()) as Iterator<[string | number, unknown]>;
+      return { value: out, frame: { out, it, depth: depth + 1 } };
+    }
+    return { value: v as Captured };
+  };
+  const first = make(root, 0);
+  if (!first) return { value: undefined, truncated, tooDeep };
+  const stack: Frame[] = first.frame ? [first.frame] : [];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const next = top.it.next();
+    if (next.done) {
+      stack.pop();
+      continue;
+    }
+    const [k, v] = next.value;
+    // A key named __proto__ would replace the prototype of the captured object.
+    if (k === '__proto__') continue;
+    const c = make(v, top.depth);
+    if (!c) break;
+    if (Array.isArray(top.out)) top.out.push(c.value);
+    else top.out[k] = c.value;
+    if (c.frame) stack.push(c.frame);
+  }
+  return { value: first.value, truncated, tooDeep };
+}
+
+/**
+ * Whether capValue would give back `root` unchanged: no more values than maxNodes, no string
+ * longer than maxString, no container at maxDepth, no `__proto__` key. Then the parsed value is
+ * the capture itself, without a copy (a join's body is small and within every limit: the copy was
+ * most of what capturing it allocated, issue 10). A walk with an explicit stack, as capValue's.
+ */
+export function fitsLimits(root: unknown, limits: CaptureLimits): boolean {
+  const maxDepth = limits.maxDepth ?? MAX_DEPTH;
+  let nodes = 0;
+  const stack: unknown[] = [root];
+  const depths: number[] = [0];
+  while (stack.length) {
+    const v = stack.pop();
+    const depth = depths.pop()!;
+    if (++nodes > limits.maxNodes) return false;
+    if (typeof v === 'string') {
+      if (v.length > limits.maxString) return false;
+    } else if (v && typeof v === 'object') {
+      if (depth >= maxDepth) return false;
+      if (Array.isArray(v)) {
+        for (let i = v.length - 1; i >= 0; i--) {
+          stack.push(v[i]);
+          depths.push(depth + 1);
+        }
+      } else {
+        for (const k of Object.keys(v)) {
+          if (k === '__proto__') return false;
+          stack.push((v as Record<string, unknown>)[k]);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * Feed it chunks; `result` resolves after `end()`. Never throws: a malformed body resolves with
  * `invalid: true`. Memory is bounded by the limits, not by the body size.
  */
@@ -100,55 +188,6 @@ export class JsonCapture {
     this.small = undefined;
   }
 
-  /**
-   * Applies the same limits as the streaming path to a value JSON.parse produced. Iterative with
-   * an explicit stack: the input decides the nesting, so recursion would let it decide the
-   * call-stack depth too.
-   */
-  private cap(root: unknown): Captured | undefined {
-    type Frame = { out: Captured[] | Record<string, Captured>; it: Iterator<[string | number, unknown]>; depth: number };
-    const maxDepth = this.limits.maxDepth ?? MAX_DEPTH;
-    const make = (v: unknown, depth: number): { value: Captured; frame?: Frame } | undefined => {
-      if (++this.nodes > this.limits.maxNodes) {
-        this.truncated = true;
-        return undefined;
-      }
-      if (typeof v === 'string') {
-        return { value: v.length <= this.limits.maxString ? v : { kind: 'long-string', length: v.length, head: v.slice(0, this.limits.headChars) } };
-      }
-      if (v && typeof v === 'object') {
-        if (depth >= maxDepth) {
-          this.tooDeep = true;
-          return { value: null };
-        }
-        const out: Captured[] | Record<string, Captured> = Array.isArray(v) ? [] : {};
-        const it = (Array.isArray(v) ? v.entries() : Object.entries(v)[Symbol.iterator]()) as Iterator<[string | number, unknown]>;
-        return { value: out, frame: { out, it, depth: depth + 1 } };
-      }
-      return { value: v as Captured };
-    };
-    const first = make(root, 0);
-    if (!first) return undefined;
-    const stack: Frame[] = first.frame ? [first.frame] : [];
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const next = top.it.next();
-      if (next.done) {
-        stack.pop();
-        continue;
-      }
-      const [k, v] = next.value;
-      // A key named __proto__ would replace the prototype of the captured object.
-      if (k === '__proto__') continue;
-      const c = make(v, top.depth);
-      if (!c) break;
-      if (Array.isArray(top.out)) top.out.push(c.value);
-      else top.out[k] = c.value;
-      if (c.frame) stack.push(c.frame);
-    }
-    return first.value;
-  }
-
   /** The value built so far (objects fill in as tokens arrive); undefined before the first token. */
   partial(): Captured | undefined {
     return this.invalid ? undefined : this.root;
@@ -176,15 +215,20 @@ export class JsonCapture {
     if (this.small) {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(Buffer.concat(this.small, this.smallBytes).toString('utf8'));
+        // Nearly always one chunk: read in place rather than copied first.
+        const body = this.small.length === 1 ? this.small[0]! : Buffer.concat(this.small, this.smallBytes);
+        parsed = JSON.parse(body.toString('utf8'));
       } catch {
         this.resolve({ invalid: true, truncated: false });
         return;
       }
       this.small = undefined;
-      const value = this.cap(parsed) ?? null;
+      const c = fitsLimits(parsed, this.limits) ? { value: parsed as Captured, truncated: false, tooDeep: false } : capValue(parsed, this.limits);
+      const value = c.value ?? null;
       this.root = value;
       this.hasRoot = true;
+      this.truncated = c.truncated;
+      this.tooDeep = c.tooDeep;
       this.resolve({ value, invalid: false, truncated: this.truncated, tooDeep: this.tooDeep });
       return;
     }

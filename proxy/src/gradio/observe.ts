@@ -78,7 +78,7 @@ function smallJson(limit = 16 * 1024) {
     feed(c: Buffer) { if (n < limit) { parts.push(c); n += c.length; } },
     value(): unknown {
       if (n >= limit) return undefined;
-      try { return JSON.parse(Buffer.concat(parts).toString('utf8')); } catch { return undefined; }
+      try { return JSON.parse((parts.length === 1 ? parts[0]! : Buffer.concat(parts, n)).toString('utf8')); } catch { return undefined; }
     },
   };
 }

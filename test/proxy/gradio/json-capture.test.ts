@@ -1,5 +1,7 @@
 import test from 'ava';
-import { JsonCapture, isLongString } from '../../../proxy/src/gradio/json-capture.js';
+import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
+import { capValue, fitsLimits, JsonCapture, isLongString } from '../../../proxy/src/gradio/json-capture.js';
 
 async function capture(body: string | Buffer, limits?: ConstructorParameters<typeof JsonCapture>[0], chunk = 7) {
   const c = new JsonCapture(limits);
@@ -78,4 +80,19 @@ test('a __proto__ key does not replace the prototype of the captured object', as
     t.is(v.polluted, undefined);
     t.is(v.a, 1);
   }
+});
+
+// A body within every limit is its parsed value, not a copy of it (issue 10): that is only right
+// where the copy would have been equal, flags included, and it must be every such body but one
+// with a __proto__ key (which the copy drops).
+test('property: a parsed value fits the limits exactly when capping it changes nothing', (t) => {
+  const limits = fc.record({ maxString: fc.integer({ min: 0, max: 12 }), headChars: fc.integer({ min: 0, max: 6 }), maxNodes: fc.integer({ min: 0, max: 40 }), maxDepth: fc.integer({ min: 1, max: 5 }) });
+  const value = fc.oneof(fc.jsonValue({ maxDepth: 6 }), fc.constant(JSON.parse('{"a":{"__proto__":{"x":1}}}')));
+  fc.assert(fc.property(value, limits, (v, l) => {
+    const capped = capValue(v, l);
+    const unchanged = !capped.truncated && !capped.tooDeep && isDeepStrictEqual(capped.value, v);
+    const protoKey = JSON.stringify(v).includes('"__proto__"');
+    t.is(fitsLimits(v, l), unchanged && !protoKey);
+  }), { numRuns: 2000 });
+  t.true(fitsLimits({ event_id: 'x', data: ['hello', 1, null, true, { path: '/tmp/a.wav' }] }, { maxString: 100, headChars: 10, maxNodes: 100, maxDepth: 64 }));
 });
