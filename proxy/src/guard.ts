@@ -95,6 +95,21 @@ export function guard<T>(site: GuardSite, fn: () => T): T | undefined {
   }
 }
 
+/**
+ * `target[method]` as a one-argument callback that never throws, with `target` as its `this`:
+ * no closure or argument array per call, for hooks called on every chunk.
+ */
+export function guardedMethod<A>(site: GuardSite, target: object, method: (this: unknown, arg: A) => unknown): (arg: A) => void {
+  return (arg: A) => {
+    try {
+      if (injected(site)) throw new InjectedFault(site);
+      method.call(target, arg);
+    } catch (err) {
+      failed(site, err);
+    }
+  };
+}
+
 /** `fn` as a callback that never throws. */
 export function guarded<A extends unknown[]>(site: GuardSite, fn: (...args: A) => unknown): (...args: A) => void {
   return (...args: A) => { guard(site, () => fn(...args)); };

@@ -4,7 +4,7 @@
 // nothing of the lifecycle.
 import type { Attributes, Context } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
-import { guarded, guardedAsync, Site, type GuardSite } from './guard.js';
+import { guardedAsync, guardedMethod, Site, type GuardSite } from './guard.js';
 import type { ArmChoice } from './spans/http.js';
 
 /** Events one request's observers may record for its SERVER span (a client cannot grow the list). */
@@ -72,20 +72,31 @@ const HOOK_SITES: { readonly [K in keyof Observer]-?: GuardSite } = {
   settled: Site.SETTLED,
 };
 
+type Hooks = { [K in keyof Observer]-?: NonNullable<Observer[K]> };
+type EveryHook = { [K in keyof Hooks]: Hooks[K] | undefined };
+
 /**
  * The same observer with every hook under the guard: a hook never throws, and `settled` never
  * rejects. The composition root wraps each observer once, so the tees can call hooks directly.
  */
 export function guardObserver(obs: Observer): Observer {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(HOOK_SITES) as (keyof Observer)[]) {
-    const hook = obs[key] as ((...args: unknown[]) => unknown) | undefined;
-    if (!hook) continue;
-    const site = HOOK_SITES[key];
-    out[key] = key === 'settled'
-      ? () => guardedAsync(site, () => hook.call(obs)).then(() => undefined)
-      : guarded(site, (...args: unknown[]) => hook.apply(obs, args));
-  }
-  return out as Observer;
+  // One shape for every guarded observer (absent hooks are undefined): the tees' calls stay
+  // monomorphic, and each hook costs one closure when wrapped, none when called.
+  const hook = <K extends Exclude<keyof Observer, 'settled'>>(key: K): Observer[K] => {
+    const fn = obs[key] as ((arg: unknown) => unknown) | undefined;
+    return (fn && guardedMethod(HOOK_SITES[key], obs, fn)) as Observer[K];
+  };
+  const settled = obs.settled;
+  // Every hook named (a hook added to Observer and not here does not compile).
+  const guardedObserver: EveryHook = {
+    onRequestChunk: hook('onRequestChunk'),
+    onRequestEnd: hook('onRequestEnd'),
+    onResponse: hook('onResponse'),
+    onResponseChunk: hook('onResponseChunk'),
+    onResponseEnd: hook('onResponseEnd'),
+    onClose: hook('onClose'),
+    settled: settled && (() => guardedAsync(HOOK_SITES.settled, () => settled.call(obs)).then(() => undefined)),
+  };
+  return guardedObserver;
 }
 
