@@ -28,7 +28,8 @@ function pair() {
 }
 
 const observation = fc.record({
-  labels: fc.record({ method: fc.constantFrom('GET', 'POST'), route: fc.constantFrom('/a', '/b"\\\n', ''), arm: fc.constantFrom('stable', 'canary') }),
+  // A number and its text are one series, and an absent label is no value, as in prom-client.
+  labels: fc.record({ method: fc.constantFrom('GET', 'POST'), route: fc.constantFrom('/a', '/b"\\\n', '', undefined), arm: fc.constantFrom('stable', 'canary', 200, '200') }),
   order: fc.boolean(),
   value: fc.oneof(fc.constantFrom(0, 0.005, 0.01, 1, 10, 11, 1e6, -1), fc.double({ min: -1, max: 50, noNaN: true })),
   exemplar: fc.option(fc.record({ trace_id: fc.stringMatching(/^[0-9a-f]{32}$/), span_id: fc.stringMatching(/^[0-9a-f]{16}$/) }), { nil: undefined }),
