@@ -6,6 +6,7 @@
 // two equal.
 import { Counter, Gauge, Registry, type OpenMetricsContentType } from 'prom-client';
 import { ResolvedHistogram } from './resolved-histogram.js';
+import { SeriesIndex } from './series-index.js';
 
 /** Every metric name defined here (server.ts registers a few more of its own). */
 export const METRIC = Object.freeze({
@@ -68,7 +69,7 @@ export interface Metrics {
   readonly timeToFirstChunk: ResolvedHistogram<Predict>;
   readonly inputAudioDuration: ResolvedHistogram<Predict>;
   readonly realtimeFactor: ResolvedHistogram<Predict>;
-  readonly samplingTraces: Counter<'decision' | 'reason'>;
+  readonly samplingTraces: ResolvedCounter<'decision' | 'reason'>;
   readonly forceRefused: Counter<'reason'>;
   readonly tailOverflow: Counter<'limit'>;
   readonly tailEarly: Counter<'cause'>;
@@ -118,6 +119,27 @@ function inFlight<L extends string>(label: L, config: { name: string; help: stri
     dec: (labels) => { counts.set(labels[label], (counts.get(labels[label]) ?? 0) - 1); },
     get: () => gauge.get(),
   };
+}
+
+/**
+ * A counter moved on every request or trace. prom-client hashes the label set on each inc; here
+ * an increment finds its count through the label values (series-index.ts), and the counter is
+ * given the totals when scraped (issue 10: label sets resolved once per combination).
+ */
+export interface ResolvedCounter<L extends string> {
+  inc(labels: Record<L, string>): void;
+}
+
+export function resolvedCounter<L extends string>(config: { name: string; help: string; labelNames: readonly L[]; registers: Registry<OpenMetricsContentType>[] }): ResolvedCounter<L> {
+  const counts = new SeriesIndex(config.labelNames, (labels) => ({ labels: { ...labels } as Record<L, string>, n: 0 }));
+  new Counter<L>({
+    ...config, labelNames: [...config.labelNames],
+    collect() {
+      this.reset();
+      for (const c of counts.values()) this.inc(c.labels, c.n);
+    },
+  });
+  return { inc: (labels) => { counts.get(labels).n++; } };
 }
 
 export interface Watched {
@@ -206,7 +228,7 @@ export function buildMetrics(): Metrics {
       ['gradio_api_name', 'tts_upstream_arm'], AUDIO_BUCKETS),
     realtimeFactor: predictHistogram(METRIC.REALTIME_FACTOR, 'Processing time / output audio duration of a prediction (tts.realtime_factor).',
       ['gradio_api_name', 'tts_upstream_arm'], RTF_BUCKETS),
-    samplingTraces: new Counter({
+    samplingTraces: resolvedCounter({
       name: METRIC.SAMPLING_TRACES, help: 'Traces decided by the proxy: kept (head, forced, error, slow) or dropped (unsampled).',
       labelNames: ['decision', 'reason'], registers,
     }),

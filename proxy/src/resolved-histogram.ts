@@ -3,12 +3,13 @@
 // labels, builds a hash string of them (twice with an exemplar), and converts the bucket bound to
 // a property key to count it. On a Gradio join that was the largest cost and allocator of any
 // library the proxy calls (about 3 µs and 1 KB per observation, three observations per join).
-// Here an observation finds its series through one Map per label, keyed by the label's value,
-// and counts in an array.
+// Here an observation finds its series through one Map per label (series-index.ts) and counts
+// in an array.
 // What a scraper reads stays prom-client's: the metric is registered in its Registry, which
 // formats it, and resolved-histogram.test.ts holds the text and JSON equal to prom-client's own
 // Histogram for the same observations.
 import type { MetricValueWithName } from 'prom-client';
+import { SeriesIndex, type LabelValues } from './series-index.js';
 
 export interface ResolvedHistogramConfig<L extends string> {
   readonly name: string;
@@ -36,7 +37,7 @@ interface Exemplar {
 
 interface Series {
   /** The first observation's label object, copied: it fixes the label order, as in prom-client. */
-  readonly labels: Readonly<Record<string, string | number | undefined>>;
+  readonly labels: LabelValues;
   /** Per bucket, not cumulative; the last slot is above every bound. */
   readonly counts: Float64Array;
   readonly exemplars: (Exemplar | undefined)[];
@@ -53,11 +54,7 @@ interface Formatted {
   readonly aggregator: string;
 }
 
-/** Label value → the next label's level, or the series under the last label. */
-type Level = Map<string | symbol, unknown>;
-const ABSENT = Symbol('absent');
-
-type Value = MetricValueWithName<string> & { sharedLabels?: Readonly<Record<string, string | number | undefined>>; exemplar?: Exemplar };
+type Value = MetricValueWithName<string> & { sharedLabels?: LabelValues; exemplar?: Exemplar };
 
 export class ResolvedHistogram<L extends string> {
   readonly name: string;
@@ -66,16 +63,14 @@ export class ResolvedHistogram<L extends string> {
   readonly aggregator = 'sum';
   private readonly labelNames: readonly L[];
   private readonly bounds: readonly number[];
-  private readonly series: Level = new Map();
-  /** Every series in the order they were first observed (the order prom-client prints them in). */
-  private readonly all: Series[] = [];
-  private unlabelled?: Series;
+  private readonly series: SeriesIndex<Series>;
 
   constructor(config: ResolvedHistogramConfig<L>) {
     this.name = config.name;
     this.help = config.help;
     this.labelNames = [...config.labelNames];
     this.bounds = [...config.buckets];
+    this.series = new SeriesIndex(this.labelNames, (labels) => ({ labels: { ...labels }, counts: new Float64Array(this.bounds.length + 1), exemplars: [], sum: 0, count: 0 }));
     for (const r of config.registers) r.registerMetric(this as never);
   }
 
@@ -87,18 +82,7 @@ export class ResolvedHistogram<L extends string> {
       if (!this.labelNames.includes(name as L)) throw new Error(`Added label "${name}" is not included in initial labelset: ${JSON.stringify(this.labelNames)}`);
     }
     if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
-    // The series: one Map level per declared label, keyed by its value (a number as its text,
-    // as prom-client counts it; an absent label as ABSENT, as prom-client leaves it out of its
-    // hash). Nothing is built to find it.
-    let node: Level = this.series;
-    for (let n = 0; n < this.labelNames.length; n++) {
-      const v = labels[this.labelNames[n]!];
-      const k = v === undefined ? ABSENT : typeof v === 'string' ? v : String(v);
-      let next = node.get(k) as Level | Series | undefined;
-      if (!next) node.set(k, (next = n + 1 < this.labelNames.length ? new Map() : this.newSeries(labels)));
-      node = next as Level;
-    }
-    const series = (this.labelNames.length ? node : (this.unlabelled ??= this.newSeries(labels))) as unknown as Series;
+    const series = this.series.get(labels);
     let i = 0;
     while (i < this.bounds.length && value > this.bounds[i]!) i++;
     series.counts[i]! += 1;
@@ -124,23 +108,15 @@ export class ResolvedHistogram<L extends string> {
     }
   }
 
-  private newSeries(labels: Readonly<Record<string, string | number | undefined>>): Series {
-    const s: Series = { labels: { ...labels }, counts: new Float64Array(this.bounds.length + 1), exemplars: [], sum: 0, count: 0 };
-    this.all.push(s);
-    return s;
-  }
-
   reset(): void {
     this.series.clear();
-    this.all.length = 0;
-    this.unlabelled = undefined;
   }
 
   /** What the registry formats as text: per series its cumulative buckets, +Inf, sum and count. */
   async getForPromString(): Promise<Formatted> {
     const bucket = `${this.name}_bucket`;
     const values: Value[] = [];
-    for (const s of this.all) {
+    for (const s of this.series.values()) {
       let acc = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         acc += s.counts[i]!;
