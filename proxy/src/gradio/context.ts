@@ -73,6 +73,30 @@ export interface AppView {
   readonly fetch: { inflight?: Promise<void>; last: number };
 }
 
+/**
+ * The event streams (queue/data, the 4.0-4.8 join stream) each session has open right now. A
+ * page that closes one stream while the next is already open has moved on to it, and only the
+ * close of a session's last stream can mean the client left (queue.ts). Entries go at zero, so
+ * the map holds open connections only.
+ */
+export class SessionStreams {
+  private readonly open = new Map<string, number>();
+
+  opened(session: string): void {
+    this.open.set(session, (this.open.get(session) ?? 0) + 1);
+  }
+
+  closed(session: string): void {
+    const n = (this.open.get(session) ?? 0) - 1;
+    if (n > 0) this.open.set(session, n);
+    else this.open.delete(session);
+  }
+
+  count(session: string): number {
+    return this.open.get(session) ?? 0;
+  }
+}
+
 export interface GradioContext {
   readonly tracer: Tracer;
   readonly options: GradioOptions;
@@ -81,6 +105,7 @@ export interface GradioContext {
   readonly files: BoundedTable<AudioMeta>;
   readonly predictions: BoundedTable<Handle>;
   readonly early: BoundedTable<EarlyMessages>;
+  readonly streams: SessionStreams;
   readonly counters: GradioCounters;
   /** The exported stand-in for a raw session_hash. */
   session(raw: string): string;
@@ -125,6 +150,7 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, count
         if (v.messages.some((m) => m.msg.msg === 'process_completed')) counters.unmatched?.();
       },
     }),
+    streams: new SessionStreams(),
     session,
   };
 }

@@ -86,6 +86,9 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
   const sse = new SseTokenizer();
   const session = new URLSearchParams((x.req.url ?? '').split('?')[1] ?? '').get('session_hash') ?? undefined;
   if (session) x.state.found.set({ [A.ATTR_GRADIO_SESSION]: x.g.session(session) });
+  // Open from the request on, closed once (onClose comes once per exchange, whatever its end).
+  let open = session !== undefined;
+  if (session) x.g.streams.opened(session);
   let messages = 0;
   let sse200 = false;
   let unknown = 0;
@@ -141,6 +144,10 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
       for (const e of sse.end()) enqueue(Site.STREAM_MESSAGE, () => handle(e.data, at));
     },
     onClose(aborted) {
+      if (open) {
+        open = false;
+        x.g.streams.closed(session!);
+      }
       if (!aborted) return;
       const at = now();
       // The session's predictions as they stand at the close: one submitted after it is not
@@ -157,6 +164,11 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
         routing.onAbort?.();
         if (!handles.length) return;
         guardedTimeout(Site.CLOSE, () => {
+          // The session has another stream open: the page moved on to it (Gradio 6 closes a
+          // stream when no event it knows of is pending, and opens the next for a join already
+          // through the proxy), and a loaded app can be silent for longer than the grace (found
+          // beside stress-ng). That stream's own close judges what is still pending then.
+          if (x.g.streams.count(session!) > 0) return;
           for (const h of handles) {
             // Ended and gone already (another stream's verdict, its completion): nothing to do.
             if (x.g.predictions.get(h.eventId) !== h) continue;

@@ -106,6 +106,42 @@ test('a prediction submitted after the client closed a stream is not that stream
   t.truthy(g.predictions.get('e3'), 'and it is still waiting for its result');
 });
 
+// Found in a fresh-clone run beside stress-ng (Gradio 6's page): the page closed the stream of
+// one event and opened the next stream for the event whose join was already through the proxy;
+// the app, loaded, said nothing of that event for longer than the grace, so the verdict went by
+// silence and the prediction the page then played ended 'cancelled'. A session with another
+// stream open has moved on to it: that stream's own close is the one to judge.
+test('the client closes a stream while the session has another one open: nothing is cancelled, however quiet the app is', async (t) => {
+  const { g, mem } = setup();
+  await submit(g, 'e5');
+  const a = stream(g);
+  sse(a, { msg: 'estimation', event_id: 'e5', rank: 0 });
+  const b = stream(g);
+  a.onClose!(true);
+  await a.settled!();
+  await sleep(REOPEN_GRACE_MS + 300);
+  t.deepEqual(endReason(mem), [], 'e5 goes on: its session still has a stream open');
+  // The app speaks at last, on the open stream.
+  sse(b, { msg: 'process_completed', event_id: 'e5', success: true, output: { data: [] } });
+  b.onResponseEnd!();
+  b.onClose!(false);
+  await b.settled!();
+  t.deepEqual(endReason(mem), [A.EndReason.COMPLETED]);
+});
+
+test('the session\'s last open stream closes: its predictions are judged then, cancelled if nothing is heard', async (t) => {
+  const { g, mem } = setup();
+  await submit(g, 'e6');
+  const a = stream(g);
+  const b = stream(g);
+  a.onClose!(true);
+  await a.settled!();
+  b.onClose!(true);
+  await b.settled!();
+  await sleep(REOPEN_GRACE_MS + 300);
+  t.deepEqual(endReason(mem), [A.EndReason.CANCELLED]);
+});
+
 // Several proxy replicas behind round robin (issue 11, defect 8): a replica that sees a session's
 // result stream but not its join holds the completion as an early message; when no submission
 // claims it, the split is counted (tts_proxy_predictions_unmatched_total), not lost in silence.
