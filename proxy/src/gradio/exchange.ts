@@ -159,8 +159,11 @@ export function startPredictionNow(x: Exchange, sub: Submission): Prediction | u
 
 /** Creates the gradio.predict span for a submission, with input attributes and rule checks. */
 export async function startPrediction(x: Exchange, sub: Submission): Promise<Prediction> {
-  const now = startPredictionNow(x, sub);
-  if (now) return now;
+  return startPredictionNow(x, sub) ?? startPredictionLater(x, sub);
+}
+
+/** The span once the schema and the inputs' probes are in: for a submission `startPredictionNow` could not start. */
+export async function startPredictionLater(x: Exchange, sub: Submission): Promise<Prediction> {
   const { dep, facts } = await analyseSubmission(x.g, x.app, sub);
   return newPrediction(x, sub, dep, facts);
 }

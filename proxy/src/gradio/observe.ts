@@ -5,7 +5,7 @@ import { PROBE_HEAD_BYTES, probeAudio } from '../audio/probe.js';
 import * as A from '../spans/attributes.js';
 import type { GradioContext } from './context.js';
 import {
-  CONFIG_LIMITS, captureProblems, complete, describeLateInputs, isObj, parseError, register, requestJson, responseJson, startPrediction, startPredictionNow, statusErrorType,
+  CONFIG_LIMITS, captureProblems, complete, describeLateInputs, isObj, parseError, register, requestJson, responseJson, startPrediction, startPredictionLater, startPredictionNow, statusErrorType,
   type Exchange, type Submission,
 } from './exchange.js';
 import { guard, guardedAsync, Site } from '../guard.js';
@@ -113,7 +113,7 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
       return p;
     };
     const made = startPredictionNow(x, sub);
-    return made ? ready(made) : startPrediction(x, sub).then(ready);
+    return made ? ready(made) : startPredictionLater(x, sub).then(ready);
   };
 
   return {
