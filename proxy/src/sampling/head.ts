@@ -6,6 +6,7 @@ import { createContextKey, trace, type Attributes, type Context } from '@opentel
 import { SamplingDecision, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import type { SAMPLERS } from '../config/schema.js';
 import * as A from '../spans/attributes.js';
+import { validParentContext } from '../spans/tracer.js';
 
 export type SamplerName = (typeof SAMPLERS)[number];
 
@@ -117,8 +118,8 @@ export class HeadSampler implements Sampler {
 
   /** The head verdict alone, for one span. */
   decide(ctx: Context, traceId: string): boolean {
-    const parent = trace.getSpanContext(ctx);
-    if (this.parentBased && parent && trace.isSpanContextValid(parent)) return (parent.traceFlags & 1) === 1;
+    const parent = this.parentBased ? validParentContext(trace.getSpan(ctx)) : undefined;
+    if (parent) return (parent.traceFlags & 1) === 1;
     // A temporary override is a ratio, whatever sampler is configured.
     const override = this.control.override;
     if (override) return ratioKeeps(traceId, override.ratio);

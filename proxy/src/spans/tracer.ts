@@ -21,9 +21,10 @@ import {
 import type { Resource } from '@opentelemetry/resources';
 import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
 import {
-  RandomIdGenerator, SamplingDecision, type IdGenerator, type ReadableSpan, type Sampler, type Span, type SpanProcessor, type TimedEvent,
+  SamplingDecision, type IdGenerator, type ReadableSpan, type Sampler, type Span, type SpanProcessor, type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedSpanLimits } from '../config/span-limits.js';
+import { PooledIdGenerator } from './ids.js';
 
 export interface TracerOptions {
   readonly resource: Resource;
@@ -59,25 +60,38 @@ function withinLimits(attributes: Attributes, limits: ResolvedSpanLimits): numbe
   return maxLength > 0 ? count : -1;
 }
 
+/**
+ * The context of `span` when it can parent another (valid ids), else undefined. A span this
+ * tracer recorded with ids it generated is valid by construction (ids.ts) and is not checked
+ * again for every child and every sampling decision; any other span's context is.
+ */
+export function validParentContext(span: ApiSpan | undefined): SpanContext | undefined {
+  if (!span) return undefined;
+  const sc = span.spanContext();
+  if (span instanceof RecordedSpan && span.idsTrusted) return sc;
+  return trace.isSpanContextValid(sc) ? sc : undefined;
+}
+
 export class ProxyTracer implements Tracer {
   private readonly ids: IdGenerator;
+  /** Whether the generator's ids are valid by construction (ours), so spans' contexts need no check. */
+  private readonly trustedIds: boolean;
 
   constructor(private readonly opts: TracerOptions) {
-    this.ids = opts.idGenerator ?? new RandomIdGenerator();
+    this.ids = opts.idGenerator ?? new PooledIdGenerator();
+    this.trustedIds = this.ids instanceof PooledIdGenerator;
   }
 
   startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): ApiSpan {
     if (options.root) context = trace.deleteSpan(context);
     if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-    const parent = trace.getSpan(context)?.spanContext();
+    const validParent = validParentContext(trace.getSpan(context));
     const spanId = this.ids.generateSpanId();
     let traceId: string;
     let traceState: SpanContext['traceState'];
-    let validParent: SpanContext | undefined;
-    if (parent && trace.isSpanContextValid(parent)) {
-      traceId = parent.traceId;
-      traceState = parent.traceState;
-      validParent = parent;
+    if (validParent) {
+      traceId = validParent.traceId;
+      traceState = validParent.traceState;
     } else {
       traceId = this.ids.generateTraceId();
     }
@@ -92,7 +106,7 @@ export class ProxyTracer implements Tracer {
     if (sampled.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
     // The sampler may add attributes; they pass the same validation as the caller's.
     if (sampled.attributes) attributes = sanitize(Object.assign(attributes, sampled.attributes));
-    const span = new RecordedSpan(this.opts, spanContext, name, kind, validParent, links, options.startTime, attributes);
+    const span = new RecordedSpan(this.opts, spanContext, name, kind, validParent, links, options.startTime, attributes, this.trustedIds);
     for (const p of this.opts.processors) p.onStart(span, context);
     return span;
   }
@@ -148,6 +162,8 @@ export class RecordedSpan implements Span, ReadableSpan {
     links: readonly Link[],
     startTime: TimeInput | undefined,
     attributes: Attributes,
+    /** Its ids came from a generator that only makes valid ones, or from a checked parent. */
+    readonly idsTrusted = false,
   ) {
     this.resource = opts.resource;
     this.instrumentationScope = opts.scope;
