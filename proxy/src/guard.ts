@@ -134,6 +134,26 @@ export function guardedAsync<T>(site: GuardSite, fn: () => Promise<T> | T): Prom
   });
 }
 
+/**
+ * Runs a hook that may finish now or later. A promise it returns comes back as one that never
+ * rejects (a rejection is counted); a hook that finished in this turn, or threw (counted), gives
+ * undefined, and its caller goes on at once: most requests' observers have nothing left to wait
+ * for when the exchange closes, and a promise chain and a timer per request was what waiting
+ * cost them (issue 10).
+ */
+export function guardedMaybeAsync(site: GuardSite, fn: () => PromiseLike<unknown> | void): Promise<void> | undefined {
+  let r: PromiseLike<unknown> | void;
+  try {
+    if (injected(site)) throw new InjectedFault(site);
+    r = fn();
+  } catch (err) {
+    failed(site, err);
+    return undefined;
+  }
+  if (!r) return undefined;
+  return Promise.resolve(r).then(() => undefined, (err: unknown) => { failed(site, err); });
+}
+
 /** `emitter.on(event, fn)`, with `fn` guarded. Use for every listener on a stream observation reads. */
 export function guardedListener<A extends unknown[]>(emitter: EventEmitter, event: string, site: GuardSite, fn: (...args: A) => unknown): void {
   emitter.on(event, guarded(site, fn as (...args: unknown[]) => unknown));

@@ -154,8 +154,9 @@ export class RequestLifecycle {
     // As nginx: a client that left before any answer reached it is logged as 499, not as the default 200.
     const status = aborted && (!res.headersSent || !res.socket) ? CLIENT_CLOSED_REQUEST : res.statusCode;
     const done = () => guard(Site.FINISH, () => finishRequest(s, status, this.deps.finish, end));
-    if (!this.observer?.settled) return void done();
     // The SERVER span waits (bounded) for the parsers so it can carry their results; never rejects.
-    void within(this.observer.settled(), SETTLE_MS).then(done);
+    const pending = this.observer?.settled?.();
+    if (!pending) return void done();
+    void within(pending, SETTLE_MS).then(done);
   }
 }

@@ -4,7 +4,7 @@
 // nothing of the lifecycle.
 import type { Attributes, Context } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
-import { guardedAsync, guardedMethod, Site, type GuardSite } from './guard.js';
+import { guardedMaybeAsync, guardedMethod, Site, type GuardSite } from './guard.js';
 import type { ArmChoice } from './spans/http.js';
 
 /** Events one request's observers may record for its SERVER span (a client cannot grow the list). */
@@ -57,8 +57,11 @@ export interface Observer {
    * (test/proxy/gradio/observe.test.ts). `aborted` when the client left before the response ended.
    */
   onClose?(aborted: boolean): void;
-  /** Resolves when asynchronous parsing is done, so the SERVER span can carry its results. */
-  settled?(): Promise<void>;
+  /**
+   * Resolves when asynchronous parsing is done, so the SERVER span can carry its results;
+   * nothing (undefined) when nothing is left to wait for, and the request ends at once.
+   */
+  settled?(): Promise<void> | void;
 }
 
 /** The guard site of every hook: a hook added to Observer without one does not compile. */
@@ -95,7 +98,7 @@ export function guardObserver(obs: Observer): Observer {
     onResponseChunk: hook('onResponseChunk'),
     onResponseEnd: hook('onResponseEnd'),
     onClose: hook('onClose'),
-    settled: settled && (() => guardedAsync(HOOK_SITES.settled, () => settled.call(obs)).then(() => undefined)),
+    settled: settled && (() => guardedMaybeAsync(HOOK_SITES.settled, () => settled.call(obs))),
   };
   return guardedObserver;
 }

@@ -66,7 +66,8 @@ export class WebsocketLifecycle {
     this.observer?.onClose?.(false);
     const done = () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), this.deps.finish));
     // As for HTTP (lifecycle.ts): the SERVER span waits, bounded, for what the frames said.
-    if (this.observer?.settled) void within(this.observer.settled(), SETTLE_MS).then(done);
+    const pending = this.observer?.settled?.();
+    if (pending) void within(pending, SETTLE_MS).then(done);
     else done();
   };
 }

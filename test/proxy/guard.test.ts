@@ -1,6 +1,6 @@
 import test from 'ava';
 import { EventEmitter } from 'node:events';
-import { guard, guardedAsync, guardedListener, InjectedFault, installGuard, Site, type GuardSite } from '../../proxy/src/guard.js';
+import { guard, guardedAsync, guardedListener, guardedMaybeAsync, InjectedFault, installGuard, Site, type GuardSite } from '../../proxy/src/guard.js';
 
 function record(faultInject: string[] = []): GuardSite[] {
   const failures: GuardSite[] = [];
@@ -46,6 +46,25 @@ test.serial('fault injection throws before the hook runs, only at the named site
   record();
 });
 
+test.serial('guardedMaybeAsync: a hook done now gives nothing to wait for; a promise comes back never rejecting', async (t) => {
+  const failures = record();
+  t.is(guardedMaybeAsync(Site.SETTLED, () => undefined), undefined);
+  t.is(guardedMaybeAsync(Site.SETTLED, () => { throw new Error('sync'); }), undefined);
+  let resolved = false;
+  const later = guardedMaybeAsync(Site.SETTLED, () => new Promise<void>((r) => setImmediate(() => { resolved = true; r(); })));
+  t.true(later instanceof Promise);
+  await later;
+  t.true(resolved, 'the promise it gives settles after the hook\'s own');
+  t.is(await guardedMaybeAsync(Site.SETTLED, () => Promise.reject(new Error('late'))), undefined);
+  t.deepEqual(failures, [Site.SETTLED, Site.SETTLED]);
+  const injected = record([Site.SETTLED]);
+  let ran = false;
+  t.is(guardedMaybeAsync(Site.SETTLED, () => { ran = true; }), undefined);
+  t.false(ran);
+  t.deepEqual(injected, [Site.SETTLED]);
+  record();
+});
+
 test.serial('a failing failure counter is swallowed too', (t) => {
   installGuard({ onFailure: () => { throw new Error('counter broke'); } });
   t.notThrows(() => guard(Site.FINISH, () => { throw new Error('x'); }));
@@ -61,6 +80,6 @@ test.serial('guardObserver: every hook of an observer is guarded, settled never 
     settled: () => Promise.reject(new Error('late')),
   });
   t.notThrows(() => { obs.onRequestChunk!(Buffer.alloc(0)); obs.onRequestEnd!(); obs.onResponse!({} as never); obs.onResponseChunk!(Buffer.alloc(0)); obs.onResponseEnd!(); obs.onClose!(false); });
-  await t.notThrowsAsync(obs.settled!());
+  await t.notThrowsAsync(obs.settled!() as Promise<void>);
   t.deepEqual(failures, [Site.REQUEST_CHUNK, Site.REQUEST_END, Site.RESPONSE, Site.RESPONSE_CHUNK, Site.RESPONSE_END, Site.CLOSE, Site.SETTLED]);
 });

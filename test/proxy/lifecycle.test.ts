@@ -131,6 +131,14 @@ test('the SERVER span waits for the parsers, then carries what they found', asyn
   t.true(Math.abs(hrTimeToMilliseconds(server!.events[0]!.time) - (x.s.startedAt + 1)) < 0.01, 'at the time it was seen, not at the end');
 });
 
+test('an observer with nothing left to wait for ends the request in the close\'s own turn', (t) => {
+  let asked = 0;
+  const x = setup({ settled: () => { asked++; }, onClose: () => undefined });
+  x.res.finish();
+  t.is(asked, 1);
+  t.is(x.spans(SpanKind.SERVER).length, 1, 'no promise, no timer: ended before close() returned');
+});
+
 test('an error an observer saw in the stream is the request\'s: a client leaving after it is not an abort', (t) => {
   const x = setup();
   x.s.found.errorType = A.ErrorType.SESSION_NOT_FOUND;

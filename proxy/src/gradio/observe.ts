@@ -90,6 +90,8 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
   let status = 0;
   let encoded = false;
   let submitted: Promise<Prediction | undefined> | undefined;
+  /** The prediction, when it started in the turn the answer ended (the usual join). */
+  let made: Prediction | undefined;
   const apiFromPath = transport === 'queue' ? undefined : apiNameFromSegment(/\/call\/(?:v2\/)?([^/?]+)/.exec(x.req.url ?? '')?.[1]);
 
   // The prediction's span, started in this turn when nothing needs waiting for (the usual join:
@@ -128,7 +130,6 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
       const v = encoded ? undefined : resBody.value();
       const eventId = v && typeof v === 'object' && typeof (v as { event_id?: unknown }).event_id === 'string' ? (v as { event_id: string }).event_id : undefined;
       const rq = reqBody.settled;
-      let made: Prediction | undefined;
       if (rq) {
         const started = guard(Site.PREDICTION, () => start(rq, eventId));
         if (started instanceof Prediction) made = started;
@@ -143,16 +144,17 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
       }
     },
     onClose: () => reqBody.end(),
-    settled: async () => {
-      if (!submitted) return;
-      const p = await submitted;
-      if (p && (status !== 200 || p.eventId === undefined)) {
-        const errorType = statusErrorType(status, transport !== 'queue');
-        if (status >= 500 || status === 422 || status === 400) x.state.found.errorType ??= errorType;
-        await p.finish(A.EndReason.FAILED, errorType);
-      }
-    },
+    // A prediction started in the answer's turn is judged now, without a promise (issue 10).
+    settled: () => (made ? judge(made) : submitted?.then(judge)),
   };
+
+  // A submission the app did not queue (no 200 with an event id) is a failed prediction.
+  function judge(p: Prediction | undefined): Promise<void> | undefined {
+    if (!p || (status === 200 && p.eventId !== undefined)) return undefined;
+    const errorType = statusErrorType(status, transport !== 'queue');
+    if (status >= 500 || status === 422 || status === 400) x.state.found.errorType ??= errorType;
+    return p.finish(A.EndReason.FAILED, errorType);
+  }
 }
 
 /**
