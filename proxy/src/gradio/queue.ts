@@ -118,9 +118,11 @@ export function queueDataObserver(x: Exchange, routing: StreamRouting): Observer
     const target = routing.route(m);
     if (!target) {
       if (routing.early && typeof m.event_id === 'string') {
-        const buf = x.g.early.get(m.event_id) ?? { messages: [] };
-        if (buf.messages.length < 64) buf.messages.push({ msg: m, at });
-        x.g.early.set(m.event_id, buf);
+        // Stored once, at the event's first early message (its wait is counted from there); the
+        // later ones join the same buffer without a table write per message.
+        const buf = x.g.early.get(m.event_id);
+        if (!buf) x.g.early.set(m.event_id, { messages: [{ msg: m, at }] });
+        else if (buf.messages.length < 64) buf.messages.push({ msg: m, at });
       }
       return;
     }
