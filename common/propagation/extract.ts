@@ -18,21 +18,22 @@ export interface Extracted {
 /**
  * Tries the configured formats in order and takes the first valid one. A present but
  * malformed header is reported (to be counted) and otherwise ignored: a new root starts,
- * never an error for the user (design §2.1).
+ * never an error for the user (design §2.1). Contexts derive from `root` (the proxy's own, see
+ * proxy/src/spans/context.ts).
  */
-export function makeExtractor(order: readonly string[]): (headers: IncomingHttpHeaders) => Extracted {
+export function makeExtractor(order: readonly string[], root: Context = ROOT_CONTEXT): (headers: IncomingHttpHeaders) => Extracted {
   const formats = order.map((n) => FORMATS[n]).filter((f): f is PropagationFormat => f !== undefined);
   return (headers) => {
     const invalid: string[] = [];
     for (const f of formats) {
       if (!isPresent(f, headers)) continue;
       const dropped: string[] = [];
-      const ctx = f.extract(ROOT_CONTEXT, headers, (part) => dropped.push(part));
+      const ctx = f.extract(root, headers, (part) => dropped.push(part));
       if (trace.getSpanContext(ctx) !== undefined) {
         return { context: ctx, format: f.name, invalid: [...invalid, ...dropped] };
       }
       invalid.push(f.name);
     }
-    return { context: ROOT_CONTEXT, invalid };
+    return { context: root, invalid };
   };
 }

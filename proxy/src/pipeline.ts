@@ -1,6 +1,6 @@
 // The ordered stages a request passes before its bytes are handed to http-proxy. Each stage
 // reads and writes the request's state only; I/O happens in server.ts (forward) and finish.ts.
-import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { ProxyConfig } from './config/load.js';
 import { pickRoute, type CanaryOptions } from './canary.js';
@@ -12,6 +12,7 @@ import { newState, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
 import { addArmAttributes, clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
 import { matchRoute } from './spans/route.js';
+import { ROOT } from './spans/context.js';
 import { toHrTime } from './spans/time.js';
 
 export interface PipelineDeps {
@@ -114,7 +115,7 @@ export const STAGES: readonly Stage[] = [identifyClient, extractContext, routeUp
 /** Creates the request's state and runs every stage in order. */
 export function runPipeline(req: IncomingMessage, isUpgrade: boolean, deps: PipelineDeps, onStageError: (stage: string, err: unknown) => void): RequestState {
   const { route, safePath } = matchRoute((req.url ?? '/').split('?')[0]!);
-  const state = newState(route, safePath, normalizeMethod(req.method), ROOT_CONTEXT);
+  const state = newState(route, safePath, normalizeMethod(req.method), ROOT);
   const input: StageInput = { req, isUpgrade, deps, state };
   for (const stage of STAGES) {
     try {

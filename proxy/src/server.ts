@@ -39,6 +39,7 @@ import { guard, guardedInterval, installGuard, Site } from './guard.js';
 import { guardObserver } from './observer.js';
 import { failureReporter } from './guard-report.js';
 import { EndReason } from './spans/attributes.js';
+import { ROOT } from './spans/context.js';
 import { DEBUG_TRACING_HEADER, forcingExtractor, makeForceDecider } from './sampling/force.js';
 import { sampledFlagFor } from './sampling/reveal.js';
 import { makeClientAddress } from './client-address.js';
@@ -62,7 +63,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const tracing = buildTracing(config, { metrics, logger });
   const tracer = tracing.tracer;
   // Forced sampling (B3 debug, X-Debug-Tracing) rides in the extracted context to the head sampler.
-  const extract = forcingExtractor(makeExtractor(config.propagators), makeForceDecider({
+  const extract = forcingExtractor(makeExtractor(config.propagators, ROOT), makeForceDecider({
     token: config.debugToken, b3Debug: config.forceB3Debug, maxPerSecond: config.forceMaxPerSecond,
     guessesPerMinute: config.debugTokenGuessesPerMin,
     b3Single: config.propagators.includes('b3'), b3Multi: config.propagators.includes('b3multi'),

@@ -1,0 +1,52 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { createContextKey, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import { ROOT } from '../../../proxy/src/spans/context.js';
+
+const KEYS = [createContextKey('a'), createContextKey('b'), createContextKey('c')];
+
+type Op = { readonly kind: 'set'; readonly key: number; readonly value: unknown; readonly from: number } | { readonly kind: 'delete'; readonly key: number; readonly from: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('set' as const), key: fc.nat(2), value: fc.oneof(fc.integer(), fc.constant(undefined), fc.constant(null), fc.string()), from: fc.nat() }),
+  fc.record({ kind: fc.constant('delete' as const), key: fc.nat(2), from: fc.nat() }),
+);
+
+/** Applies ops, each to an earlier context of the sequence (branches, not just a chain). */
+function run(root: Context, ops: readonly Op[]): Context[] {
+  const made = [root];
+  for (const o of ops) {
+    const base = made[o.from % made.length]!;
+    made.push(o.kind === 'set' ? base.setValue(KEYS[o.key]!, o.value) : base.deleteValue(KEYS[o.key]!));
+  }
+  return made;
+}
+
+test('property: every context reads as the API\'s own would after the same operations', (t) => {
+  fc.assert(fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+    const ours = run(ROOT, ops);
+    const api = run(ROOT_CONTEXT, ops);
+    for (let i = 0; i < ours.length; i++) {
+      for (const k of KEYS) if (!Object.is(ours[i]!.getValue(k), api[i]!.getValue(k))) return false;
+    }
+    return true;
+  }), { numRuns: 500 });
+  t.pass();
+});
+
+test('contexts are immutable: deriving one leaves its parent as it was', (t) => {
+  const a = ROOT.setValue(KEYS[0]!, 1);
+  const b = a.setValue(KEYS[0]!, 2);
+  const c = b.deleteValue(KEYS[0]!);
+  t.is(a.getValue(KEYS[0]!), 1);
+  t.is(b.getValue(KEYS[0]!), 2);
+  t.is(c.getValue(KEYS[0]!), undefined);
+  t.is(ROOT.getValue(KEYS[0]!), undefined);
+});
+
+test('the trace API reads and writes spans through it', (t) => {
+  const sc = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true };
+  const ctx = trace.setSpanContext(ROOT, sc);
+  t.deepEqual(trace.getSpanContext(ctx), sc);
+  t.is(trace.getSpan(trace.deleteSpan(ctx)), undefined);
+});
