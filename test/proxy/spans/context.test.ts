@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { createContextKey, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
-import { ROOT } from '../../../proxy/src/spans/context.js';
+import { ROOT, valueCount } from '../../../proxy/src/spans/context.js';
 
 const KEYS = [createContextKey('a'), createContextKey('b'), createContextKey('c')];
 
@@ -42,6 +42,17 @@ test('contexts are immutable: deriving one leaves its parent as it was', (t) => 
   t.is(b.getValue(KEYS[0]!), 2);
   t.is(c.getValue(KEYS[0]!), undefined);
   t.is(ROOT.getValue(KEYS[0]!), undefined);
+});
+
+test('a replaced or deleted value is not kept by the new context (a prediction must not hold its request\'s SERVER span)', (t) => {
+  const [a, b] = [KEYS[0]!, KEYS[1]!];
+  const server = ROOT.setValue(b, 'forced').setValue(a, 'server span');
+  const child = server.setValue(a, 'prediction span');
+  t.is(valueCount(child), 2, 'b and the new a: the old a is gone from the chain');
+  t.is(child.getValue(a), 'prediction span');
+  t.is(child.getValue(b), 'forced');
+  t.is(valueCount(child.deleteValue(b)), 1);
+  t.is(valueCount(ROOT.setValue(a, 1).setValue(b, 2)), 2, 'a new key adds a link');
 });
 
 test('the trace API reads and writes spans through it', (t) => {
