@@ -24,6 +24,13 @@ function listen(server: Server, addr: Address | SocketAddress): Promise<void> {
 
 const show = (a: Address | SocketAddress) => ('socket' in a ? `unix:${a.socket}` : `${a.host}:${a.port}`);
 
+/** Where `server` really listens: with port 0 the system chose the port, and the log says which. */
+function bound(server: Server, a: Address | SocketAddress): string {
+  const at = server.address();
+  if (!at || typeof at !== 'object') return show(a);
+  return at.family === 'IPv6' ? `[${at.address}]:${at.port}` : `${at.address}:${at.port}`;
+}
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -53,7 +60,7 @@ async function main(): Promise<number> {
     return 1;
   }
   app.logger.log('info', 'listening', {
-    listen: show(config.listen), admin: show(config.admin),
+    listen: bound(app.server, config.listen), admin: bound(app.admin, config.admin),
     upstream: config.upstream.origin, exporters: config.tracesExporter, propagators: config.propagators,
   });
   let stopping = false;

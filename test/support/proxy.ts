@@ -25,6 +25,8 @@ export interface ProxyOptions {
   readonly args?: readonly string[];
   /** Serve the admin port on this unix socket instead of a TCP port (`adminUrl` is then unusable). */
   readonly adminSocket?: string;
+  /** Picks a port that is free now (tests of this harness pass one that is not). */
+  readonly freePort?: () => Promise<number>;
 }
 
 const live = new Set<ChildProcess>();
@@ -40,9 +42,30 @@ function healthy(adminUrl: string, socketPath: string | undefined): Promise<bool
   });
 }
 
+/** Tries a start this many times when a port it picked was taken before the proxy could bind it. */
+const PORT_ATTEMPTS = 5;
+
+/**
+ * The ports are picked free a moment before the proxy binds them; under a busy suite another
+ * process (an outgoing connection's ephemeral port, a concurrent start) can take one in between,
+ * and the proxy then exits with EADDRINUSE. That start is tried again on fresh ports.
+ */
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
-  const port = await freePort();
-  const adminPort = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt >= PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(opts: ProxyOptions): Promise<RunningProxy> {
+  const pick = opts.freePort ?? freePort;
+  const port = await pick();
+  const adminPort = await pick();
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     OTEL_SERVICE_NAME: 'tts-trace-proxy-test',
@@ -58,10 +81,16 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { live.delete(child); resolve(code); }));
+  // 'close' comes once stderr is read to its end: the reason for an early exit is in it by then.
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`proxy exited early (${child.exitCode}): ${err}`);
+    if (child.exitCode !== null) {
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+      const message = `proxy exited early (${child.exitCode}): ${err}`;
+      throw /"cannot listen".*EADDRINUSE/.test(err) ? new PortTaken(message) : new Error(message);
+    }
     try {
       if (await healthy(adminUrl, opts.adminSocket)) break;
     } catch { /* not up yet */ }
