@@ -78,14 +78,16 @@ export function upstreamHeaders(own: Record<string, string> | undefined): Readon
   return own;
 }
 
-/** Removes the app's hop-by-hop fields from its response headers, in place, before they are copied to the client. */
+const ALWAYS_SET: ReadonlySet<string> = new Set(ALWAYS);
+
+/** Whether an answer field stops at this hop: RFC 9110 §7.6.1's own, and those its Connection lists. */
+const stopsHere = (name: string, listed: readonly string[]): boolean => ALWAYS_SET.has(name) || (listed.length > 0 && listed.includes(name));
+
+/** Removes the app's hop-by-hop fields from its response headers, in place (a refused handshake's head). */
 export function stripHopByHopResponse(headers: OutgoingHttpHeaders | IncomingHttpHeaders): void {
   const listed = listedIn(headers.connection);
-  for (const name of listed) delete headers[name];
-  for (const name of ALWAYS) delete headers[name];
+  for (const name of Object.keys(headers)) if (stopsHere(name, listed)) delete headers[name];
 }
-
-const ALWAYS_SET: ReadonlySet<string> = new Set(ALWAYS);
 
 /**
  * The app's answer fields this hop passes on, as a new object in the same order: without the
@@ -98,7 +100,7 @@ export function responseFieldsToForward(headers: IncomingHttpHeaders, keepTraile
   const listed = listedIn(headers.connection);
   const out: IncomingHttpHeaders = {};
   for (const name of Object.keys(headers)) {
-    if (ALWAYS_SET.has(name) || (!keepTrailer && name === 'trailer') || (listed.length && listed.includes(name))) continue;
+    if (stopsHere(name, listed) || (!keepTrailer && name === 'trailer')) continue;
     out[name] = headers[name];
   }
   return out;
