@@ -20,6 +20,8 @@ export interface LifecycleDeps {
   readonly finish: FinishDeps;
   /** The sampled flag the client is shown (sampling/reveal.ts). */
   readonly reveal: SampledFlag;
+  /** Told of every body chunk forwarded either way (body-scavenger.ts). */
+  readonly bodies?: { passed(bytes: number): void };
 }
 
 /** How long the SERVER span waits for the parsers before it ends without their results. */
@@ -93,6 +95,7 @@ export class RequestLifecycle {
     proxyRes.on('data', (chunk: Buffer) => {
       if (s.firstByteNs === undefined) s.firstByteNs = process.hrtime.bigint();
       s.responseBytes += chunk.length;
+      this.deps.bodies?.passed(chunk.length);
       obs?.onResponseChunk?.(chunk);
     });
     proxyRes.on('end', () => {
@@ -121,6 +124,7 @@ export class RequestLifecycle {
 
   private readonly onRequestData = (chunk: Buffer): void => {
     this.state.requestBytes += chunk.length;
+    this.deps.bodies?.passed(chunk.length);
     this.observer?.onRequestChunk?.(chunk);
   };
 

@@ -32,6 +32,7 @@ import { buildMetrics, type Metrics } from './metrics.js';
 import { runPipeline, type PipelineDeps } from './pipeline.js';
 import { makeExtractor } from '../../common/propagation/extract.js';
 import type { RequestState } from './request-state.js';
+import { BodyScavenger } from './body-scavenger.js';
 import { RequestLifecycle, type LifecycleDeps } from './lifecycle.js';
 import { WebsocketLifecycle } from './websocket-lifecycle.js';
 import { onWebsocketUpstreamRequest } from './forwarding/websocket-policy.js';
@@ -77,7 +78,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const accessSink = openSink(config.accessLog);
   const accessLog = accessSink ? new BatchedLines(accessSink) : undefined;
   const finishDeps: FinishDeps = { metrics, accessLog, accessLogFormat: config.logFormat, willKeep: tracing.willKeep };
-  const lifecycleDeps: LifecycleDeps = { metrics, finish: finishDeps, reveal };
+  const bodies = new BodyScavenger();
+  const lifecycleDeps: LifecycleDeps = { metrics, finish: finishDeps, reveal, bodies };
   const adminState: AdminState = { draining: false };
   const gradio = config.gradio ? buildGradioContext(tracer, {
     sessionKey: config.sessionKey, probeOutputs: config.probeOutputs,
@@ -276,6 +278,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   async function shutdown(deadlineMs: number): Promise<void> {
     const started = Date.now();
     if (sweeper) clearInterval(sweeper);
+    bodies.stop();
     adminState.draining = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();

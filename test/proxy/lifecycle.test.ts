@@ -38,12 +38,13 @@ function setup(observer?: Observer, queued = false) {
   const s = newState('/gradio_api/queue/join', '/gradio_api/queue/join', 'POST', ROOT_CONTEXT);
   s.serverSpan = tracer.startSpan('POST /gradio_api/queue/join', { kind: SpanKind.SERVER });
   s.clientSpan = tracer.startSpan('POST /gradio_api/queue/join', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, s.serverSpan));
+  const bodyChunks: number[] = [];
   const life = new RequestLifecycle(req, res as unknown as ServerResponse, s, observer, {
-    metrics, finish: { metrics, accessLog: undefined }, reveal: () => true,
+    metrics, finish: { metrics, accessLog: undefined }, reveal: () => true, bodies: { passed: (n) => void bodyChunks.push(n) },
   });
   const spans = (kind: SpanKind): ReadableSpan[] => mem.getFinishedSpans().filter((sp) => sp.kind === kind);
   const active = async () => (await metrics.activeRequests.get()).values.reduce((n, v) => n + v.value, 0);
-  return { life, s, req, res, connection, spans, active };
+  return { life, s, req, res, connection, spans, active, bodyChunks };
 }
 
 /** An upstream answer as http-proxy's ClientRequest hands it over. */
@@ -74,6 +75,8 @@ test('a whole exchange: trace fields on the answer, bytes counted, both spans en
   });
   assertSpan(t, x.spans(SpanKind.CLIENT)[0], { attributes: { [A.ATTR_HTTP_RESPONSE_STATUS_CODE]: 200 } });
   t.is(await x.active(), 0);
+  // Both bodies' chunks are counted towards the scavenge budget (body-scavenger.ts).
+  t.deepEqual(x.bodyChunks, [7, 16]);
 });
 
 test('the client leaves mid-answer: 499-style abort, the app is told at once, nothing is an error', async (t) => {
