@@ -14,7 +14,7 @@
 // processes left to settle after start-up). Nothing is asserted: the
 // numbers are printed, and written as JSON with --out PATH.
 //
-// usage: node dist/bench/run.js [--out PATH] [--duration S] [--warmup S] [--connections N]
+// usage: node dist/bench/run.js [--out PATH] [--rounds N] [--duration S] [--warmup S] [--connections N]
 // env:   ZIPKIN_URL=http://host:9411   export to that Zipkin instead of the built-in span sink
 //        BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   node flags for the traced proxy
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -30,10 +30,10 @@ import {
 
 // ---- configuration ----
 
-interface Options { out?: string; durationS: number; warmupS: number; connections: number }
+interface Options { out?: string; rounds: number; durationS: number; warmupS: number; connections: number }
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { durationS: 8, warmupS: 2, connections: 16 };
+  const o: Options = { rounds: 3, durationS: 6, warmupS: 2, connections: 16 };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -45,11 +45,12 @@ function parseOptions(argv: readonly string[]): Options {
     };
     if (a === '--out' && v) { o.out = v; i += 1; }
     // Upper bounds keep a whole run within a few minutes whatever is passed.
+    else if (a === '--rounds') o.rounds = Math.round(num(1, 5));
     else if (a === '--duration') o.durationS = num(1, 20);
     else if (a === '--warmup') o.warmupS = num(0, 10);
     else if (a === '--connections') o.connections = Math.round(num(1, 256));
     else if (a === '--help') {
-      process.stdout.write('usage: node dist/bench/run.js [--out PATH] [--duration S (8)] [--warmup S (2)] [--connections N (16)]\n');
+      process.stdout.write('usage: node dist/bench/run.js [--out PATH] [--rounds N (3)] [--duration S (6)] [--warmup S (2)] [--connections N (16)]\n');
       process.exit(0);
     } else throw new Error(`unknown argument "${a}" (see --help)`);
   }
@@ -135,6 +136,8 @@ const NOISY_REST_CORES = 0.3;
 interface Measurement {
   target: string;
   payload: string;
+  /** Which pass over the targets (0-based): every round measures each target once, in the same order. */
+  round: number;
   result: LoadResult;
   /** Average cores used by each role during the measured window (the load generator's own figure included). */
   cores: Record<string, number>;
@@ -151,7 +154,7 @@ function cpuSnapshot(roles: Roles): Record<string, number> {
   return snap;
 }
 
-async function measure(target: Target, payload: Payload, o: Options, roles: Roles, sink?: SpanSink): Promise<Measurement> {
+async function measure(target: Target, payload: Payload, round: number, o: Options, roles: Roles, sink?: SpanSink): Promise<Measurement> {
   let before: { cpu: Record<string, number>; at: bigint; spans: number } | undefined;
   let after: { cpu: Record<string, number>; at: bigint; spans: number } | undefined;
   let result: LoadResult | undefined;
@@ -171,7 +174,7 @@ async function measure(target: Target, payload: Payload, o: Options, roles: Role
   for (const role of Object.keys(after.cpu)) if (role !== MACHINE) cores[role] = (after.cpu[role]! - before.cpu[role]!) / wallS;
   const machine = (after.cpu[MACHINE]! - before.cpu[MACHINE]!) / wallS;
   cores[REST] = Math.max(0, machine - Object.values(cores).reduce((a, b) => a + b, 0));
-  return { target: target.name, payload: payload.name, result, cores, spansInWindow: sink ? after.spans - before.spans : undefined };
+  return { target: target.name, payload: payload.name, round, result, cores, spansInWindow: sink ? after.spans - before.spans : undefined };
 }
 
 /** One request per target and payload before measuring: a broken path must not become a fast number. */
@@ -199,17 +202,65 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[],
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function resultsTable(ms: readonly Measurement[]): string {
-  const direct = new Map(ms.filter((m) => m.target === 'direct').map((m) => [m.payload, m.result]));
-  const rows = ms.map((m) => {
-    const r = m.result;
+/** Middle value; the mean of the two middle ones for an even count. */
+function median(xs: readonly number[]): number {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
+/**
+ * One target and payload over every round: medians, so that neither one process's luck nor one
+ * busy moment of the machine decides a row (consecutive processes of the same build differ by
+ * about ±15% in CPU per request here).
+ */
+interface Summary {
+  readonly target: string;
+  readonly payload: string;
+  readonly rounds: readonly Measurement[];
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly ttfe50: number | undefined;
+  readonly ttfe99: number | undefined;
+  readonly responses: number;
+  readonly bad: string;
+  readonly cores: Record<string, number>;
+}
+
+function summarize(ms: readonly Measurement[]): Summary[] {
+  const groups = new Map<string, Measurement[]>();
+  for (const m of ms) {
+    const key = `${m.target}\u0000${m.payload}`;
+    const g = groups.get(key);
+    if (g) g.push(m);
+    else groups.set(key, [m]);
+  }
+  return [...groups.values()].map((g) => {
+    const sum = (pick: (r: LoadResult) => number) => g.reduce((n, m) => n + pick(m.result), 0);
+    const [errors, timeouts, non2xx, mismatches] = [sum((r) => r.errors), sum((r) => r.timeouts), sum((r) => r.non2xx), sum((r) => r.mismatches)];
+    const roles = [...new Set(g.flatMap((m) => Object.keys(m.cores)))];
+    const ttfe = g[0]!.result.ttfeMs !== undefined;
+    return {
+      target: g[0]!.target, payload: g[0]!.payload, rounds: g,
+      rps: median(g.map((m) => m.result.rps)), p50: median(g.map((m) => m.result.latencyMs.p50)), p99: median(g.map((m) => m.result.latencyMs.p99)),
+      ttfe50: ttfe ? median(g.map((m) => m.result.ttfeMs?.p50 ?? NaN)) : undefined,
+      ttfe99: ttfe ? median(g.map((m) => m.result.ttfeMs?.p99 ?? NaN)) : undefined,
+      responses: sum((r) => r.requests),
+      bad: errors + timeouts + non2xx + mismatches ? `${errors}e/${timeouts}t/${non2xx}n/${mismatches}m` : '0',
+      cores: Object.fromEntries(roles.map((r) => [r, median(g.map((m) => m.cores[r] ?? 0))])),
+    };
+  });
+}
+
+function resultsTable(sums: readonly Summary[]): string {
+  const direct = new Map(sums.filter((m) => m.target === 'direct').map((m) => [m.payload, m]));
+  const rows = sums.map((m) => {
     const d = direct.get(m.payload);
-    const problems = r.errors + r.timeouts + r.non2xx + r.mismatches;
     return [
-      m.target, m.payload, f(r.rps, 0), f(r.latencyMs.p50), f(r.latencyMs.p99),
-      f(r.ttfeMs?.p50), f(r.ttfeMs?.p99),
-      d ? f(r.rps / d.rps) : '-', d ? f(r.latencyMs.p99 / d.latencyMs.p99) : '-',
-      String(r.requests), problems ? `${r.errors}e/${r.timeouts}t/${r.non2xx}n/${r.mismatches}m` : '0',
+      m.target, m.payload, f(m.rps, 0), f(m.p50), f(m.p99), f(m.ttfe50), f(m.ttfe99),
+      d ? f(m.rps / d.rps) : '-', d ? f(m.p99 / d.p99) : '-', String(m.responses), m.bad,
     ];
   });
   return table(
@@ -227,19 +278,44 @@ const proxyMicros = (m: Measurement): number | undefined => {
   return role && m.result.rps > 0 ? (m.cores[role]! / m.result.rps) * 1e6 : undefined;
 };
 
-/** Each proxy against the untraced one (plain http-proxy, same options), payload by payload. */
-function ratioTable(ms: readonly Measurement[]): string {
-  const plain = new Map(ms.filter((m) => m.target === 'plain-proxy').map((m) => [m.payload, m]));
-  const rows = ms.filter((m) => PROXY_ROLE[m.target] && m.target !== 'plain-proxy').map((m) => {
-    const p = plain.get(m.payload);
-    return [m.target, m.payload, f(m.result.rps, 0), f(p && m.result.rps / p.result.rps), f(proxyMicros(m), 0), f(p && proxyMicros(p), 0), f(p && proxyMicros(m)! / proxyMicros(p)!)];
-  });
-  return table(['target', 'payload', 'req/s', 'req/s÷untraced', 'proxy CPU µs/req', 'untraced µs/req', 'CPU÷untraced'], rows);
+/** A proxy against the untraced one in the same round, round by round; the row gives the median. */
+interface Ratio {
+  readonly target: string;
+  readonly payload: string;
+  readonly rps: number;
+  readonly rpsRatio: number;
+  readonly rpsRatios: readonly number[];
+  readonly micros: number;
+  readonly untracedMicros: number;
+  readonly cpuRatio: number;
+  readonly cpuRatios: readonly number[];
 }
 
-function cpuTable(ms: readonly Measurement[]): string {
-  const roles = [...new Set(ms.flatMap((m) => Object.keys(m.cores)))];
-  const rows = ms.map((m) => [m.target, m.payload, ...roles.map((r) => f(m.cores[r])), f(Object.values(m.cores).reduce((a, b) => a + b, 0))]);
+function ratios(sums: readonly Summary[]): Ratio[] {
+  const plain = new Map(sums.filter((m) => m.target === 'plain-proxy').map((m) => [m.payload, m]));
+  return sums.filter((m) => PROXY_ROLE[m.target] && m.target !== 'plain-proxy' && plain.has(m.payload)).map((m) => {
+    const p = plain.get(m.payload)!;
+    const paired = m.rounds.map((r) => [r, p.rounds.find((q) => q.round === r.round)] as const).filter((x): x is readonly [Measurement, Measurement] => x[1] !== undefined);
+    const rpsRatios = paired.map(([r, q]) => r.result.rps / q.result.rps);
+    const cpuRatios = paired.map(([r, q]) => (proxyMicros(r) ?? NaN) / (proxyMicros(q) ?? NaN));
+    return {
+      target: m.target, payload: m.payload, rps: m.rps, rpsRatio: median(rpsRatios), rpsRatios,
+      micros: median(m.rounds.map((r) => proxyMicros(r) ?? NaN)), untracedMicros: median(p.rounds.map((r) => proxyMicros(r) ?? NaN)),
+      cpuRatio: median(cpuRatios), cpuRatios,
+    };
+  });
+}
+
+const spread = (xs: readonly number[]): string => (xs.length > 1 ? `${f(Math.min(...xs))}-${f(Math.max(...xs))}` : '-');
+
+function ratioTable(rs: readonly Ratio[]): string {
+  const rows = rs.map((r) => [r.target, r.payload, f(r.rps, 0), f(r.rpsRatio), spread(r.rpsRatios), f(r.micros, 0), f(r.untracedMicros, 0), f(r.cpuRatio), spread(r.cpuRatios)]);
+  return table(['target', 'payload', 'req/s', 'req/s÷untraced', 'rounds', 'proxy CPU µs/req', 'untraced µs/req', 'CPU÷untraced', 'rounds'], rows);
+}
+
+function cpuTable(sums: readonly Summary[]): string {
+  const roles = [...new Set(sums.flatMap((m) => Object.keys(m.cores)))];
+  const rows = sums.map((m) => [m.target, m.payload, ...roles.map((r) => f(m.cores[r])), f(Object.values(m.cores).reduce((a, b) => a + b, 0))]);
   return table(['target', 'payload', ...roles, 'total'], rows);
 }
 
@@ -386,13 +462,19 @@ async function main(): Promise<number> {
       upstream: upstream.pids, 'plain-proxy': plain.pids, 'trace-proxy': traced.pids, nginx: front.pids,
       ...Object.fromEntries(ablated.map((t) => [t.name, () => t.pids()])),
     };
+    // Round by round: each round measures every target once, so a slow stretch of the machine
+    // falls on all of them alike, and each proxy is compared with the untraced one of its round.
     const measurements: Measurement[] = [];
     for (const payload of PAYLOADS) {
-      for (const target of targets) {
-        process.stderr.write(`measuring ${target.name} / ${payload.name} …\n`);
-        measurements.push(await measure(target, payload, o, roles, sink));
+      for (let round = 0; round < o.rounds; round++) {
+        for (const target of targets) {
+          process.stderr.write(`measuring ${target.name} / ${payload.name} (round ${round + 1}/${o.rounds}) …\n`);
+          measurements.push(await measure(target, payload, round, o, roles, sink));
+        }
       }
     }
+    const summaries = summarize(measurements);
+    const ratioRows = ratios(summaries);
 
     // At ratio 0.01 the tail still keeps every failed trace; a join whose prediction is never
     // read (the bench's joins) ends as prediction_abandoned, so its row pays for export as at 1.0.
@@ -404,10 +486,12 @@ async function main(): Promise<number> {
     await traced.stop();
     const proxyExit = await traced.child.exited;
 
-    out(resultsTable(measurements));
+    out(`medians of ${o.rounds} rounds per row (each round measures every target once, in this order):`);
+    out(resultsTable(summaries));
     out();
     out('Against plain http-proxy with the same options (xfwd, keep-alive agent, preserveHeaderKeyCase), measured in this run:');
-    out(ratioTable(measurements));
+    out('each ratio is the median of the rounds\' ratios, a proxy against the untraced one of the same round; "rounds" gives their range.');
+    out(ratioTable(ratioRows));
     if (ratioDecisions) {
       out(`traced ratio=0.01, traces decided (decision/reason): ${Object.entries(ratioDecisions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
       out('Its join rows keep most traces: a join whose prediction is never read ends as prediction_abandoned, an error the tail keeps.');
@@ -417,11 +501,11 @@ async function main(): Promise<number> {
     out();
     out(`CPU during each measured window, in cores (of ${ncpu}): "load" is the load generator, "bench+sink" this process, "rest" busy time`);
   out('charged to none of them (kernel loopback networking, other processes on the machine), "total" the whole machine:');
-    out(cpuTable(measurements));
+    out(cpuTable(summaries));
     // A busy neighbour makes one window slower than the others; say so instead of hiding it.
     const noisy = measurements.filter((m) => (m.cores[REST] ?? 0) > NOISY_REST_CORES);
     if (noisy.length) {
-      out(`NOTE: more than ${NOISY_REST_CORES} cores of "rest" during ${noisy.map((m) => `${m.target}/${m.payload} (${f(m.cores[REST])})`).join(', ')}:`);
+      out(`NOTE: more than ${NOISY_REST_CORES} cores of "rest" during ${noisy.map((m) => `${m.target}/${m.payload} round ${m.round + 1} (${f(m.cores[REST])})`).join(', ')}:`);
       out('something outside the bench was busy then; those rows are disturbed; rerun on a quiet machine to compare them.');
       if (zipkinUrl) out('(with ZIPKIN_URL, a Zipkin running on this machine is part of "rest": its CPU is taken from the targets.)');
     }
@@ -432,7 +516,7 @@ async function main(): Promise<number> {
       const perRequest = handled ? spans / handled : NaN;
       out(`spans: the sink received ${spans} spans in ${sink.batches()} batches (${sink.rejected()} rejected); the proxy handled ${handled ?? '?'} requests` +
         ` (incl. warm-ups and sanity checks) → ${f(perRequest)} spans/request (2 expected: SERVER + CLIENT). proxy exit: ${proxyExit}.`);
-      out(`spans received inside the measured windows: ${measurements.filter((m) => m.target !== 'direct' && m.target !== 'plain-proxy').map((m) => `${m.target}/${m.payload} ${m.spansInWindow}`).join(', ')}`);
+      out(`spans received inside the measured windows: ${summaries.filter((m) => m.target !== 'direct' && m.target !== 'plain-proxy').map((m) => `${m.target}/${m.payload} ${m.rounds.reduce((n, r) => n + (r.spansInWindow ?? 0), 0)}`).join(', ')}`);
       spanSummary = { sink: true, spans, batches: sink.batches(), rejected: sink.rejected(), proxyRequestsHandled: handled, spansPerRequest: perRequest };
     } else {
       await new Promise((r) => setTimeout(r, 2000)); // Zipkin indexes asynchronously
@@ -493,7 +577,7 @@ async function main(): Promise<number> {
       writeFileSync(o.out, JSON.stringify({
         startedAt: new Date(startedAt).toISOString(), node: process.version, cores: ncpu, cpuModel: cpus()[0]?.model.trim(),
         options: { ...o, sseEvents: SSE_EVENTS, sseIntervalMs: SSE_INTERVAL_MS, jsonBodyBytes: Buffer.byteLength(JOIN_BODY) },
-        measurements, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
+        measurements, ratios: ratioRows, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
       }, null, 2) + '\n');
       out(`results written to ${o.out}`);
     }
