@@ -39,7 +39,13 @@ export class Prediction {
   readonly sessionKey?: string;
   readonly eventId?: string;
   readonly app: AppView;
-  private queueSpan?: Span;
+  /**
+   * The queue phase has begun. Its span is made when the phase ends, dated back to the
+   * submission: a prediction waits for its result for seconds, often minutes, and a span held
+   * open all that time was a second span per waiting prediction for the collector to copy and
+   * promote (issue 10). Its times and parent are the same either way.
+   */
+  private queueOpen = false;
   private processSpan?: Span;
   private processStartedAt?: Millis;
   private firstChunkAt?: Millis;
@@ -48,8 +54,8 @@ export class Prediction {
   private closing = false;
   /** …but attributes may still be set until the span has really ended (probes land late). */
   private ended = false;
-  /** Work (e.g. output probes) that must finish before the span ends. */
-  private readonly pending: Promise<unknown>[] = [];
+  /** Work (e.g. output probes) that must finish before the span ends; most predictions have none. */
+  private pending?: Promise<unknown>[];
   private readonly startedAt: Millis;
   outputDurationS?: number;
   /** When the last queue message of this prediction passed (any stream). */
@@ -80,8 +86,15 @@ export class Prediction {
 
   /** The app accepted the submission into its queue (an event id, a queue message): the queue phase began at submission. */
   enqueued(): void {
-    if (!this.queued || this.queueSpan || this.processSpan || this.closing) return;
-    this.queueSpan = this.child(A.SPAN_GRADIO_QUEUE, this.startedAt);
+    if (!this.queued || this.queueOpen || this.processSpan || this.closing) return;
+    this.queueOpen = true;
+  }
+
+  /** The queue phase ended at `at`: its span, from the submission to then. */
+  private endQueue(at: Millis): void {
+    if (!this.queueOpen) return;
+    this.queueOpen = false;
+    this.child(A.SPAN_GRADIO_QUEUE, this.startedAt).end(toHrTime(at));
   }
 
   get isEnded(): boolean {
@@ -108,8 +121,7 @@ export class Prediction {
   processStarts(at: Millis = now()): void {
     if (this.closing || this.processSpan) return;
     this.enqueued();
-    this.queueSpan?.end(toHrTime(at));
-    this.queueSpan = undefined;
+    this.endQueue(at);
     this.processStartedAt = at;
     this.processSpan = this.child(A.SPAN_GRADIO_PROCESS, at);
   }
@@ -135,7 +147,7 @@ export class Prediction {
   }
 
   waitFor(p: Promise<unknown>): void {
-    this.pending.push(p.catch(() => undefined));
+    (this.pending ??= []).push(p.catch(() => undefined));
   }
 
   /**
@@ -147,12 +159,12 @@ export class Prediction {
     // Called with `void` from many places: it must never reject. With nothing pending (the
     // usual case) the spans end in this turn, without a promise chain per prediction (issue 10).
     if (this.closing) return DONE;
-    if (!this.pending.length) {
+    const pending = this.pending;
+    if (!pending?.length) {
       guard(Site.PREDICTION_END, () => this.close(reason, errorType, message, at));
       return DONE;
     }
     return guardedAsync(Site.PREDICTION_END, async () => {
-      const pending = this.pending;
       this.begin(reason);
       await Promise.all(pending);
       this.close(reason, errorType, message, at);
@@ -168,7 +180,7 @@ export class Prediction {
   private close(reason: string, errorType: string | undefined, message: string | undefined, at: Millis): void {
     if (this.ended) return;
     if (!this.closing) this.begin(reason);
-    this.queueSpan?.end(toHrTime(at));
+    this.endQueue(at);
     if (this.chunks === 0 && reason === A.EndReason.COMPLETED) this.chunks = 1;
     const attrs: Attributes = { [A.ATTR_GRADIO_END_REASON]: reason, [A.ATTR_GRADIO_OUTPUT_CHUNKS]: this.chunks };
     if (this.firstChunkAt === undefined && reason === A.EndReason.COMPLETED) {
