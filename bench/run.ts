@@ -432,67 +432,82 @@ async function main(): Promise<number> {
 
     const upstream = await startUpstream(SSE_EVENTS, SSE_INTERVAL_MS);
     stoppers.push(() => upstream.stop());
-    const plain = await startPlainProxy(upstream.url);
-    stoppers.push(() => plain.stop());
-    const traced = await startTracedProxy(upstream.url, spansUrl, serviceName, nodeArgs);
-    stoppers.push(() => traced.stop());
-    const front = await startNginxFront(traced.port);
-    stoppers.push(() => front.stop());
     // Their spans go elsewhere, so that the sink's count stays the traced proxy's own.
     const ablationSink = zipkinUrl ? undefined : await startSink();
     if (ablationSink) stoppers.push(() => ablationSink.close());
     const ablationSpansUrl = `${zipkinUrl ?? ablationSink!.url}/api/v2/spans`;
-    const ablated: (Target & { adminUrl: string })[] = [];
-    for (const a of ABLATIONS) {
-      const p = await startTracedProxy(upstream.url, ablationSpansUrl, `${serviceName}-ablation`, nodeArgs, a.env, a.args);
-      stoppers.push(() => p.stop());
-      ablated.push({ ...p, name: a.name });
-    }
 
-    const targets: Target[] = [
-      { ...upstream, name: 'direct' },
-      { ...plain, name: 'plain-proxy' },
-      { ...traced, name: 'traced' },
-      { ...front, name: 'nginx+traced' },
-      ...ablated,
-    ];
-    await sanityCheck(targets, new Set(['traced', 'nginx+traced']), o);
-
-    const roles: Roles = {
-      upstream: upstream.pids, 'plain-proxy': plain.pids, 'trace-proxy': traced.pids, nginx: front.pids,
-      ...Object.fromEntries(ablated.map((t) => [t.name, () => t.pids()])),
+    /** Every proxy of one round, started afresh. */
+    const startRound = async () => {
+      const plain = await startPlainProxy(upstream.url);
+      stoppers.push(() => plain.stop());
+      const traced = await startTracedProxy(upstream.url, spansUrl, serviceName, nodeArgs);
+      stoppers.push(() => traced.stop());
+      const front = await startNginxFront(traced.port);
+      stoppers.push(() => front.stop());
+      const ablated: (Target & { adminUrl: string; stop(): Promise<void> })[] = [];
+      for (const a of ABLATIONS) {
+        const p = await startTracedProxy(upstream.url, ablationSpansUrl, `${serviceName}-ablation`, nodeArgs, a.env, a.args);
+        stoppers.push(() => p.stop());
+        ablated.push({ ...p, name: a.name });
+      }
+      const targets: Target[] = [
+        { ...upstream, name: 'direct' },
+        { ...plain, name: 'plain-proxy' },
+        { ...traced, name: 'traced' },
+        { ...front, name: 'nginx+traced' },
+        ...ablated,
+      ];
+      const roles: Roles = {
+        upstream: upstream.pids, 'plain-proxy': plain.pids, 'trace-proxy': traced.pids, nginx: front.pids,
+        ...Object.fromEntries(ablated.map((t) => [t.name, () => t.pids()])),
+      };
+      return { plain, traced, front, ablated, targets, roles };
     };
-    // Round by round: each round measures every target once, so a slow stretch of the machine
-    // falls on all of them alike, and each proxy is compared with the untraced one of its round.
+
+    // Round by round, each on proxies started afresh: consecutive processes of one build differ by
+    // up to about 15% in CPU per request, more than one process does from one window to the next,
+    // so a run samples processes as well as moments. A round measures every target once, so a slow
+    // stretch of the machine falls on all of them alike, and each proxy is compared with the
+    // untraced one of its round.
     const measurements: Measurement[] = [];
-    for (const payload of PAYLOADS) {
-      for (let round = 0; round < o.rounds; round++) {
-        for (const target of targets) {
+    const ratioDecisions: Record<string, number> = {};
+    let handled: number | undefined = 0;
+    const proxyExits: (number | string)[] = [];
+    for (let round = 0; round < o.rounds; round++) {
+      process.stderr.write(`round ${round + 1}/${o.rounds}: starting every proxy afresh …\n`);
+      const r = await startRound();
+      await sanityCheck(r.targets, new Set(['traced', 'nginx+traced']), o);
+      for (const payload of PAYLOADS) {
+        for (const target of r.targets) {
           process.stderr.write(`measuring ${target.name} / ${payload.name} (round ${round + 1}/${o.rounds}) …\n`);
-          measurements.push(await measure(target, payload, round, o, roles, sink));
+          measurements.push(await measure(target, payload, round, o, r.roles, sink));
         }
       }
+      // At ratio 0.01 the tail still keeps every failed trace; a join whose prediction is never
+      // read (the bench's joins) ends as prediction_abandoned, so its row pays for export as at 1.0.
+      const ratioProxy = r.ablated.find((a) => a.name === 'traced ratio=0.01');
+      const decided = ratioProxy ? await samplingDecisions(ratioProxy.adminUrl) : undefined;
+      for (const [k, v] of Object.entries(decided ?? {})) ratioDecisions[k] = (ratioDecisions[k] ?? 0) + v;
+      // What the proxy says it handled, then a graceful stop (SIGTERM drains and flushes spans).
+      const n = await proxyRequestsHandled(r.traced.adminUrl);
+      handled = handled === undefined || n === undefined ? undefined : handled + n;
+      await r.front.stop();
+      await r.traced.stop();
+      proxyExits.push(await r.traced.child.exited);
+      for (const p of [r.plain, ...r.ablated]) await p.stop();
     }
     const summaries = summarize(measurements);
     const ratioRows = ratios(summaries);
+    const proxyExit = proxyExits.join(',');
 
-    // At ratio 0.01 the tail still keeps every failed trace; a join whose prediction is never
-    // read (the bench's joins) ends as prediction_abandoned, so its row pays for export as at 1.0.
-    const ratioProxy = ablated.find((a) => a.name === 'traced ratio=0.01');
-    const ratioDecisions = ratioProxy ? await samplingDecisions(ratioProxy.adminUrl) : undefined;
-    // What the proxy says it handled, then a graceful stop (SIGTERM drains and flushes spans).
-    const handled = await proxyRequestsHandled(traced.adminUrl);
-    await front.stop();
-    await traced.stop();
-    const proxyExit = await traced.child.exited;
-
-    out(`medians of ${o.rounds} rounds per row (each round measures every target once, in this order):`);
+    out(`medians of ${o.rounds} rounds per row (each round starts every proxy afresh and measures each target once, in this order):`);
     out(resultsTable(summaries));
     out();
     out('Against plain http-proxy with the same options (xfwd, keep-alive agent, preserveHeaderKeyCase), measured in this run:');
     out('each ratio is the median of the rounds\' ratios, a proxy against the untraced one of the same round; "rounds" gives their range.');
     out(ratioTable(ratioRows));
-    if (ratioDecisions) {
+    if (Object.keys(ratioDecisions).length) {
       out(`traced ratio=0.01, traces decided (decision/reason): ${Object.entries(ratioDecisions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
       out('Its join rows keep most traces: a join whose prediction is never read ends as prediction_abandoned, an error the tail keeps.');
     }
