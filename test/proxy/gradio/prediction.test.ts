@@ -125,3 +125,27 @@ test('with nothing pending, finish ends every span before it returns', (t) => {
   t.deepEqual(x.all().map((s) => s.name).sort(), ['gradio.predict tts', 'gradio.queue']);
   t.true(x.p.isEnded);
 });
+
+test('a waiting prediction holds one span: its queue span is made when the phase ends, dated from the submission, child of the predict span', async (t) => {
+  const mem = new InMemorySpanExporter();
+  const started: string[] = [];
+  const tracer = new BasicTracerProvider({
+    spanProcessors: [{ onStart: (s) => void started.push((s as unknown as ReadableSpan).name), onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} }, new SimpleSpanProcessor(mem)],
+  }).getTracer('prediction-test');
+  const t0 = performance.timeOrigin + performance.now();
+  const p = new Prediction({
+    tracer, parent: ROOT_CONTEXT, startedAt: t0, apiName: 'tts', attributes: {},
+    queued: true, eventId: 'e1', app: { upstream: new URL('http://127.0.0.1:7860'), schemas: new SchemaStore(), fetch: { last: 0 } },
+  });
+  p.enqueued();
+  p.estimation(1, 3, 2.5, t0 + 10);
+  t.deepEqual(started, ['gradio.predict tts'], 'waiting: the predict span only');
+  p.processStarts(t0 + 40);
+  t.deepEqual(started, ['gradio.predict tts', A.SPAN_GRADIO_QUEUE, A.SPAN_GRADIO_PROCESS]);
+  const queue = mem.getFinishedSpans().find((s) => s.name === A.SPAN_GRADIO_QUEUE)!;
+  t.is(Math.round(ms(queue, 'startTime') - t0), 0);
+  t.is(Math.round(ms(queue, 'endTime') - t0), 40);
+  t.is(queue.parentSpanContext?.spanId, p.span.spanContext().spanId);
+  await p.finish(A.EndReason.COMPLETED, undefined, undefined, t0 + 90);
+  t.is(mem.getFinishedSpans().filter((s) => s.name === A.SPAN_GRADIO_QUEUE).length, 1);
+});
