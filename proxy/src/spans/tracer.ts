@@ -72,6 +72,12 @@ export function validParentContext(span: ApiSpan | undefined): SpanContext | und
   return trace.isSpanContextValid(sc) ? sc : undefined;
 }
 
+const NO_LINKS = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS = Object.freeze([]) as unknown as TimedEvent[];
+const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NOT_ENDED = Object.freeze([0, 0]) as unknown as HrTime;
+const NO_DURATION = Object.freeze([-1, -1]) as unknown as HrTime;
+
 export class ProxyTracer implements Tracer {
   private readonly ids: IdGenerator;
   /** Whether the generator's ids are valid by construction (ours), so spans' contexts need no check. */
@@ -136,14 +142,17 @@ export class ProxyTracer implements Tracer {
  */
 export class RecordedSpan implements Span, ReadableSpan {
   readonly attributes: Attributes;
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
+  // Until a span has links, events, a status or an end, it shares frozen placeholders: most
+  // spans never get links or a status, and a waiting prediction's span waits seconds for its end,
+  // so five objects per span were garbage to collect or copy for nothing (issue 10).
+  links: Link[] = NO_LINKS;
+  events: TimedEvent[] = NO_EVENTS;
   readonly startTime: HrTime;
   readonly resource: Resource;
   readonly instrumentationScope: TracerOptions['scope'];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
-  endTime: HrTime = [0, 0];
-  duration: HrTime = [-1, -1];
+  status: SpanStatus = UNSET_STATUS;
+  endTime: HrTime = NOT_ENDED;
+  duration: HrTime = NO_DURATION;
   ended = false;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
@@ -229,6 +238,7 @@ export class RecordedSpan implements Span, ReadableSpan {
       this.droppedEventsCount++;
       return this;
     }
+    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= eventCountLimit) {
       this.events.shift();
       this.droppedEventsCount++;
@@ -251,6 +261,7 @@ export class RecordedSpan implements Span, ReadableSpan {
       this.droppedLinksCount++;
       return this;
     }
+    if (this.links === NO_LINKS) this.links = [];
     if (this.links.length >= linkCountLimit) {
       this.links.shift();
       this.droppedLinksCount++;

@@ -184,3 +184,27 @@ test('shutdown shuts every processor down', async (t) => {
   await new ProxyTracer({ resource, scope: { name: 'x' }, sampler, limits: spanLimitsFrom({}), processors: [p, p] }).shutdown();
   t.is(n, 2);
 });
+
+test('spans share nothing they can be changed through: events, links and status of one never show on another', (t) => {
+  const { ours, b } = tracers(spanLimitsFrom({}));
+  const quiet = ours.startSpan('quiet', { startTime: at(0) }, ROOT_CONTEXT);
+  const busy = ours.startSpan('busy', { startTime: at(0) }, ROOT_CONTEXT);
+  busy.addEvent('e1');
+  busy.addLink({ context: quiet.spanContext() });
+  busy.setStatus({ code: SpanStatusCode.ERROR, message: 'x' });
+  const other = ours.startSpan('other', { startTime: at(0) }, ROOT_CONTEXT);
+  other.addEvent('e2');
+  quiet.end(at(1));
+  busy.end(at(2));
+  other.end(at(3));
+  const [q, bz, o] = b.ended;
+  t.deepEqual([q!.events.length, q!.links.length, q!.status.code], [0, 0, SpanStatusCode.UNSET]);
+  t.deepEqual(bz!.events.map((e) => e.name), ['e1']);
+  t.is(bz!.links.length, 1);
+  t.deepEqual(bz!.status, { code: SpanStatusCode.ERROR, message: 'x' });
+  t.deepEqual(o!.events.map((e) => e.name), ['e2']);
+  t.deepEqual(o!.status, { code: SpanStatusCode.UNSET });
+  // Each span's end time and duration are its own.
+  t.deepEqual([q!.endTime, bz!.endTime, o!.endTime], [at(1), at(2), at(3)]);
+  t.deepEqual([q!.duration, bz!.duration], [[1, 0], [2, 0]]);
+});
