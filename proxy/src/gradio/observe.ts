@@ -1,6 +1,7 @@
 // Routes each request to the Gradio parser for its route family (design §3) and turns what the
 // parsers see into prediction spans and attributes. Bytes are observed, never held.
 import type { IncomingMessage } from 'node:http';
+import { EventIdAnswer } from './event-id.js';
 import { PROBE_HEAD_BYTES, probeAudio } from '../audio/probe.js';
 import * as A from '../spans/attributes.js';
 import type { GradioContext } from './context.js';
@@ -70,23 +71,10 @@ function uploadObserver(x: Exchange): Observer {
   };
 }
 
-/** Collects a small JSON response (a submission's `{"event_id": …}`) and parses it synchronously. */
-function smallJson(limit = 16 * 1024) {
-  const parts: Buffer[] = [];
-  let n = 0;
-  return {
-    feed(c: Buffer) { if (n < limit) { parts.push(c); n += c.length; } },
-    value(): unknown {
-      if (n >= limit) return undefined;
-      try { return JSON.parse((parts.length === 1 ? parts[0]! : Buffer.concat(parts, n)).toString('utf8')); } catch { return undefined; }
-    },
-  };
-}
-
 /** POST queue/join (4.9+), POST call/<api>, POST call/v2/<api>: submission → event_id. */
 function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): Observer {
   const reqBody = requestJson();
-  const resBody = smallJson();
+  const resBody = new EventIdAnswer();
   let status = 0;
   let encoded = false;
   let submitted: Promise<Prediction | undefined> | undefined;
@@ -127,8 +115,7 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
     },
     onResponseChunk: (c) => resBody.feed(c),
     onResponseEnd() {
-      const v = encoded ? undefined : resBody.value();
-      const eventId = v && typeof v === 'object' && typeof (v as { event_id?: unknown }).event_id === 'string' ? (v as { event_id: string }).event_id : undefined;
+      const eventId = encoded ? undefined : resBody.eventId();
       const rq = reqBody.settled;
       if (rq) {
         const started = guard(Site.PREDICTION, () => start(rq, eventId));
