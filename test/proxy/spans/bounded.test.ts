@@ -27,3 +27,12 @@ test('property: a cleaned value has no unsafe character, is at most the bound, a
     }
   }), { numRuns: 300 });
 });
+
+test('cleanText: equal to the regular-expression definition on random text, near every edge of the unsafe ranges', (t) => {
+  const edges = [0x00, 0x1f, 0x20, 0x7e, 0x7f, 0x9f, 0xa0, 0x2027, 0x2028, 0x2029, 0x202a, 0x202e, 0x202f, 0x2065, 0x2066, 0x2069, 0x206a, 0xd83d, 0xde00];
+  const ch = fc.oneof(fc.constantFrom(...edges.map((c) => String.fromCharCode(c))), fc.string({ minLength: 1, maxLength: 1, unit: "binary" }));
+  const definition = (s: string, max: number) => s.slice(0, max).replace(new RegExp(UNSAFE.source, 'g'), '_');
+  fc.assert(fc.property(fc.array(ch, { maxLength: 40 }).map((a) => a.join('')), fc.integer({ min: 0, max: 45 }), (s, max) =>
+    cleanText(s, max) === definition(s, max) && cleanText(s) === definition(s, MAX_VALUE_CHARS)), { numRuns: 5000, seed: 20261205 });
+  t.pass();
+});
