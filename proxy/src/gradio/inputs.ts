@@ -160,6 +160,22 @@ function entriesOf(data: Captured | undefined, dep: Dependency | undefined): { c
   return { count, entries };
 }
 
+interface InputKeys { readonly length: string; readonly script: string; readonly type: string; readonly value: string }
+
+// An input's attribute keys, made once per input name: names are the schema's (or `arg<i>`), so
+// there are few, and building four keys per input per submission was garbage on every join.
+const INPUT_KEYS = new Map<string, InputKeys>();
+const MAX_INPUT_KEYS = 1024;
+function inputKeys(name: string): InputKeys {
+  let k = INPUT_KEYS.get(name);
+  if (k === undefined) {
+    const key = `${A.GRADIO_INPUT_PREFIX}${name}`;
+    k = { length: `${key}.length`, script: `${key}.script`, type: `${key}.type`, value: `${key}.value` };
+    if (INPUT_KEYS.size < MAX_INPUT_KEYS) INPUT_KEYS.set(name, k);
+  }
+  return k;
+}
+
 function describeEntries(count: number, entries: readonly Entry[], kinds: readonly InputKind[], fileMeta: InputResolvers['fileMeta'], probed: readonly (AudioMeta | undefined)[]): InputFacts {
   const attributes: Attributes = {};
   const textLengths: number[] = [];
@@ -168,39 +184,39 @@ function describeEntries(count: number, entries: readonly Entry[], kinds: readon
   attributes[A.ATTR_GRADIO_INPUT_COUNT] = count;
   for (let i = 0; i < entries.length; i++) {
     const [comp, v] = entries[i]!;
-    const key = `${A.GRADIO_INPUT_PREFIX}${comp.name}`;
+    const key = inputKeys(comp.name);
     switch (kinds[i]) {
       case 'skip':
         break;
       case 'text': {
         const len = codePointLength(v as string);
         textLengths.push(len);
-        attributes[`${key}.length`] = len;
-        attributes[`${key}.script`] = scriptClass(v as string);
+        attributes[key.length] = len;
+        attributes[key.script] = scriptClass(v as string);
         break;
       }
       case 'long-text': {
         // A text beyond the capture limit: its length in UTF-16 units is all we have.
         const l = v as LongString;
         textLengths.push(l.length);
-        attributes[`${key}.length`] = l.length;
-        attributes[`${key}.script`] = scriptClass(l.head);
+        attributes[key.length] = l.length;
+        attributes[key.script] = scriptClass(l.head);
         break;
       }
       case 'file':
       case 'data-url': {
         const meta = kinds[i] === 'file' ? fileMeta(filePathOf(v)!) : probed[i];
-        attributes[`${key}.type`] = 'file';
+        attributes[key.type] = 'file';
         if (meta) audio.push(meta);
         else unresolvedFiles++;
         break;
       }
       case 'value':
       case 'choice':
-        attributes[`${key}.value`] = v as string | number | boolean;
+        attributes[key.value] = v as string | number | boolean;
         break;
       default:
-        attributes[`${key}.type`] = jsonType(v);
+        attributes[key.type] = jsonType(v);
     }
   }
   // The first audio input is the prompt in TTS apps; more are rare and only counted.
