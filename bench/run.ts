@@ -14,7 +14,7 @@
 // processes left to settle after start-up). Nothing is asserted: the
 // numbers are printed, and written as JSON with --out PATH.
 //
-// usage: node dist/bench/run.js [--out PATH] [--rounds N] [--duration S] [--warmup S] [--connections N]
+// usage: node dist/bench/run.js [--out PATH] [--rounds N] [--duration S] [--warmup S] [--settle S] [--connections N]
 // env:   ZIPKIN_URL=http://host:9411   export to that Zipkin instead of the built-in span sink
 //        BENCH_PROXY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   node flags for the traced proxy
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -30,10 +30,10 @@ import {
 
 // ---- configuration ----
 
-interface Options { out?: string; rounds: number; durationS: number; warmupS: number; connections: number }
+interface Options { out?: string; rounds: number; durationS: number; warmupS: number; settleS: number; connections: number }
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { rounds: 3, durationS: 6, warmupS: 2, connections: 16 };
+  const o: Options = { rounds: 3, durationS: 6, warmupS: 2, settleS: 4, connections: 16 };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -48,9 +48,10 @@ function parseOptions(argv: readonly string[]): Options {
     else if (a === '--rounds') o.rounds = Math.round(num(1, 5));
     else if (a === '--duration') o.durationS = num(1, 20);
     else if (a === '--warmup') o.warmupS = num(0, 10);
+    else if (a === '--settle') o.settleS = num(0, 20);
     else if (a === '--connections') o.connections = Math.round(num(1, 256));
     else if (a === '--help') {
-      process.stdout.write('usage: node dist/bench/run.js [--out PATH] [--rounds N (3)] [--duration S (6)] [--warmup S (2)] [--connections N (16)]\n');
+      process.stdout.write('usage: node dist/bench/run.js [--out PATH] [--rounds N (3)] [--duration S (6)] [--warmup S (2)] [--settle S (4)] [--connections N (16)]\n');
       process.exit(0);
     } else throw new Error(`unknown argument "${a}" (see --help)`);
   }
@@ -175,6 +176,26 @@ async function measure(target: Target, payload: Payload, round: number, o: Optio
   const machine = (after.cpu[MACHINE]! - before.cpu[MACHINE]!) / wallS;
   cores[REST] = Math.max(0, machine - Object.values(cores).reduce((a, b) => a + b, 0));
   return { target: target.name, payload: payload.name, round, result, cores, spansInWindow: sink ? after.spans - before.spans : undefined };
+}
+
+/**
+ * Every payload through a freshly started proxy for `settleS` seconds each, unmeasured, before its
+ * first measurement. V8 compiles a hot function on helper threads a few seconds into the load,
+ * and the traced proxy has many times the plain one's code to compile: behind a 2 s warm-up its
+ * join still spent 10-15 µs per request compiling, in the window (issue 10). What an operator's
+ * long-running proxy costs is the settled figure; the plain proxy settles within its warm-up.
+ */
+async function settle(targets: readonly Target[], o: Options): Promise<void> {
+  if (o.settleS <= 0) return;
+  for (const target of targets) {
+    if (target.name === 'direct') continue;
+    for (const payload of PAYLOADS) {
+      const spec = payload.spec(target.url, { ...o, warmupS: 0, durationS: o.settleS });
+      const child = spawnChild(`settle ${target.name}/${payload.name}`, process.execPath, [LOAD_JS, JSON.stringify(spec)]);
+      const code = await child.exited;
+      if (code !== 0) throw new Error(`load generator for ${target.name}/${payload.name} (settling) failed (${code}):\n${child.output()}`);
+    }
+  }
 }
 
 /** One request per target and payload before measuring: a broken path must not become a fast number. */
@@ -400,7 +421,7 @@ async function main(): Promise<number> {
   out(`machine: ${ncpu} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   out(`All processes (load generator, upstream app, proxies, nginx workers, span sink) run on 127.0.0.1 and share these ${ncpu} cores:`);
   out('a hop costs CPU that the load generator and the app would otherwise get, so the ratios, not the absolute numbers, are the result.');
-  out(`load: autocannon in a child process, ${o.connections} connections, pipelining 1, ${o.warmupS} s warm-up (discarded) + ${o.durationS} s measured, per target and payload.`);
+  out(`load: autocannon in a child process, ${o.connections} connections, pipelining 1, ${o.warmupS} s warm-up (discarded) + ${o.durationS} s measured, per target and payload; each proxy started afresh per round and settled first (${o.settleS} s of each payload, unmeasured).`);
   out(`payloads: static = GET /assets/index.js (~20 KB); json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out, a distinct event_id each); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end).`);
   out(`ablations: the traced proxy with one switch off each: ${ABLATIONS.map((a) => a.name).join(', ')}.`);
   out(`traced proxy: real CLI, every request sampled (SERVER + CLIENT span), batch export with default settings to ${zipkinUrl ? `Zipkin at ${zipkinUrl}` : 'the bench\'s span sink'}; access log on (stdout → /dev/null).`);
@@ -478,6 +499,8 @@ async function main(): Promise<number> {
       process.stderr.write(`round ${round + 1}/${o.rounds}: starting every proxy afresh …\n`);
       const r = await startRound();
       await sanityCheck(r.targets, new Set(['traced', 'nginx+traced']), o);
+      process.stderr.write(`settling every proxy: each payload for ${o.settleS} s …\n`);
+      await settle(r.targets, o);
       for (const payload of PAYLOADS) {
         for (const target of r.targets) {
           process.stderr.write(`measuring ${target.name} / ${payload.name} (round ${round + 1}/${o.rounds}) …\n`);
