@@ -186,6 +186,7 @@ const K_ANNOTATIONS = Buffer.from(',"annotations":[', 'latin1');
 const K_VALUE = Buffer.from(',"value":', 'latin1');
 const K_ANNOTATION = Buffer.from('{"timestamp":', 'latin1');
 const COLON = 0x3a;
+const QUOTE = 0x22;
 const CLOSE_BRACE = 0x7d;
 
 const NO_TAGS: string[] = [];
@@ -205,8 +206,15 @@ function quotedKey(k: string): Uint8Array {
 /** A tag value as a JSON string: what String(v) gives, as the stock transform writes it. */
 function tagValue(w: JsonBytes, v: string | number | boolean | readonly unknown[]): void {
   if (typeof v === 'string') return w.string(v);
-  // A number's or boolean's text never needs escaping.
-  if (typeof v === 'number' || typeof v === 'boolean') return w.raw(`"${v}"`);
+  // A number's or boolean's text never needs escaping; a count or a time (nearly every numeric
+  // tag) is written digit by digit, without a string made for it.
+  if (typeof v === 'number') {
+    w.byte(QUOTE);
+    if (Number.isSafeInteger(v) && v >= 0) w.number(v);
+    else w.raw(String(v));
+    return w.byte(QUOTE);
+  }
+  if (typeof v === 'boolean') return w.raw(v ? '"true"' : '"false"');
   w.string(String(v));
 }
 

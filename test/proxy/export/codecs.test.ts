@@ -16,7 +16,7 @@ function spans() {
   a.setStatus({ code: SpanStatusCode.ERROR, message: 'upstream_unavailable' });
   a.end();
   // Keys the transform writes again after the attributes (status, resource) take the later value.
-  const c = tracer.startSpan('odd "name" \u2028 é', { kind: SpanKind.CLIENT, attributes: { 'deployment.environment': 'from-attr', error: 'attr', 'otel.status_code': 'attr', quote: 'a"b\\c\n', n: 1.5, yes: true } });
+  const c = tracer.startSpan('odd "name" \u2028 é', { kind: SpanKind.CLIENT, attributes: { 'deployment.environment': 'from-attr', error: 'attr', 'otel.status_code': 'attr', quote: 'a"b\\c\n', n: 1.5, yes: true, no: false, zero: 0, big: 2 ** 60, neg: -3, negZero: -0, nan: Number.NaN, inf: -Infinity, count: 1234567 } });
   c.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
   c.end();
   const b = tracer.startSpan('gradio.predict /tts');
