@@ -83,7 +83,7 @@ export interface Metrics {
   readonly lastSuccess: Gauge<'exporter'>;
   readonly observationFailures: Counter<'site'>;
   readonly gradioParseErrors: Counter<'kind'>;
-  readonly tableEvictions: Counter<'table' | 'reason'>;
+  readonly tableEvictions: ResolvedCounter<'table' | 'reason'>;
   readonly predictionsUnmatched: Counter;
   readonly upstreamRetries: Counter;
   readonly forwardingFailures: Counter;
@@ -261,7 +261,8 @@ export function buildMetrics(): Metrics {
     gradioParseErrors: new Counter({
       name: METRIC.GRADIO_PARSE_ERRORS, help: 'Gradio payloads that could not be parsed (the bytes were forwarded unchanged).', labelNames: ['kind'], registers,
     }),
-    tableEvictions: new Counter({
+    // A session flooding its table evicts one entry per submission: resolved, like samplingTraces.
+    tableEvictions: resolvedCounter({
       name: METRIC.TABLE_EVICTIONS, help: 'Entries dropped from bounded correlation tables.', labelNames: ['table', 'reason'], registers,
     }),
     predictionsUnmatched: new Counter({

@@ -40,3 +40,14 @@ test('status class and bounded label values', (t) => {
   const l = new LabelLimiter(2);
   t.deepEqual(['/a', '/b', '/c', '/a', undefined].map((v) => l.value(v)), ['/a', '/b', 'other', '/a', '']);
 });
+
+test('table evictions are counted per label set and exposed as a counter', async (t) => {
+  const m = buildMetrics();
+  m.tableEvictions.inc({ table: 'predictions', reason: 'capacity' });
+  m.tableEvictions.inc({ table: 'predictions', reason: 'capacity' });
+  m.tableEvictions.inc({ table: 'files', reason: 'expired' });
+  const text = toPrometheusText(await m.registry.metrics());
+  t.regex(text, /^# TYPE tts_proxy_table_evictions_total counter$/m);
+  t.regex(text, /^tts_proxy_table_evictions_total\{table="predictions",reason="capacity"\} 2$/m);
+  t.regex(text, /^tts_proxy_table_evictions_total\{table="files",reason="expired"\} 1$/m);
+});
