@@ -12,7 +12,7 @@ const CLOSE_BRACE = 0x7d;
 const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /** The id when `b` is exactly `{"event_id":"<printable ASCII, no quote or backslash>"}` plus JSON whitespace; else null. */
-function exactShape(b: Buffer): string | undefined | null {
+function exactShape(b: Buffer): string | null {
   const n = b.length;
   if (n < PREFIX.length + 2 || b.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) !== 0) return null;
   let i = PREFIX.length;
