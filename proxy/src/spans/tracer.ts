@@ -102,7 +102,7 @@ export class ProxyTracer implements Tracer {
       traceId = this.ids.generateTraceId();
     }
     const kind = options.kind ?? SpanKind.INTERNAL;
-    const links: Link[] = options.links ? options.links.map((l) => ({ context: l.context, attributes: sanitize(l.attributes) })) : [];
+    const links: Link[] = options.links ? options.links.map((l) => ({ context: l.context, attributes: sanitize(l.attributes) })) : NO_LINKS;
     let attributes = sanitize(options.attributes);
     const sampled = this.opts.sampler.shouldSample(context, traceId, name, kind, attributes, links);
     traceState = sampled.traceState ?? traceState;
