@@ -4,12 +4,10 @@
 // what was sent without being steered by it.
 import type { Attributes } from '@opentelemetry/api';
 
-// C0/C1 controls, DEL, line/paragraph separators and the bidi embeddings, overrides and isolates.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 /** Longest client-derived attribute value kept. */
 export const MAX_VALUE_CHARS = 512;
 
+// C0/C1 controls, DEL, line/paragraph separators and the bidi embeddings, overrides and isolates.
 const isUnsafe = (c: number): boolean =>
   c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 
@@ -21,9 +19,19 @@ export function cleanText(text: string, max = MAX_VALUE_CHARS): string {
   for (let i = 0; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x20 && c < 0x7f) continue;
-    if (isUnsafe(c)) return text.slice(0, max).replace(UNSAFE, '_');
+    if (isUnsafe(c)) return replaceUnsafe(text, i, end);
   }
   return end === text.length ? text : text.slice(0, max);
+}
+
+/** `text` up to `end` with every unsafe character from `first` on replaced by `_`. */
+function replaceUnsafe(text: string, first: number, end: number): string {
+  let out = text.slice(0, first);
+  for (let i = first; i < end; i++) {
+    const c = text.charCodeAt(i);
+    out += isUnsafe(c) ? '_' : text[i];
+  }
+  return out;
 }
 
 /** `attrs` with every string value cleaned and bounded, in place (keys are constants already). */
