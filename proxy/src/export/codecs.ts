@@ -207,10 +207,11 @@ function quotedKey(k: string): Uint8Array {
 function tagValue(w: JsonBytes, v: string | number | boolean | readonly unknown[]): void {
   if (typeof v === 'string') return w.string(v);
   // A number's or boolean's text never needs escaping; a count or a time (nearly every numeric
-  // tag) is written digit by digit, without a string made for it.
+  // tag) is written digit by digit by JsonBytes.number, without a string made for it. Only
+  // NaN and the infinities differ: JSON has no text for them, a tag has String(v)'s.
   if (typeof v === 'number') {
     w.byte(QUOTE);
-    if (Number.isSafeInteger(v) && v >= 0) w.number(v);
+    if (Number.isFinite(v)) w.number(v);
     else w.raw(String(v));
     return w.byte(QUOTE);
   }
