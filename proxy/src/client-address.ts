@@ -48,8 +48,11 @@ export function makeClientAddress(trusted: readonly string[]): ClientAddressOf {
     const family = isIP(a);
     return family !== 0 && list.check(a, family === 4 ? 'ipv4' : 'ipv6');
   });
+  // The peers are few (nginx), and each one's text is normalized once.
+  const peerOf = boundedMemo(KNOWN_MAX, normalize);
   return (req) => {
-    const peer = req.socket.remoteAddress === undefined ? undefined : normalize(req.socket.remoteAddress);
+    const remote = req.socket.remoteAddress;
+    const peer = remote === undefined ? undefined : peerOf(remote);
     if (peer === undefined || !isTrusted(peer)) return peer;
     const raw = req.headers['x-forwarded-for'];
     const hops = (Array.isArray(raw) ? raw.join(',') : raw ?? '').split(',').map(normalize).filter(Boolean);

@@ -114,7 +114,9 @@ export const STAGES: readonly Stage[] = [identifyClient, extractContext, routeUp
 /** deployment.version, tts.upstream.arm and .replica: on every span of the request (and its predictions). */
 /** Creates the request's state and runs every stage in order. */
 export function runPipeline(req: IncomingMessage, isUpgrade: boolean, deps: PipelineDeps, onStageError: (stage: string, err: unknown) => void): RequestState {
-  const { route, safePath } = matchRoute((req.url ?? '/').split('?')[0]!);
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  const { route, safePath } = matchRoute(query < 0 ? url : url.slice(0, query));
   const state = newState(route, safePath, normalizeMethod(req.method), ROOT);
   const input: StageInput = { req, isUpgrade, deps, state };
   for (const stage of STAGES) {

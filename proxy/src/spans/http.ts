@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import * as A from './attributes.js';
 import { boundedAttributes } from './bounded.js';
+import { boundedMemo } from '../memo.js';
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 
@@ -18,11 +19,13 @@ function firstValue(h: string | string[] | undefined): string | undefined {
   return first === '' ? undefined : first;
 }
 
-function splitHostPort(hostHeader: string): { host: string; port?: number } {
+// A proxy sees few distinct Host values: each is split once (a client's junk costs a recomputation
+// once the memory is full, never a wrong answer).
+const splitHostPort = boundedMemo(256, (hostHeader: string): { readonly host: string; readonly port?: number } => {
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostHeader);
   if (!m) return { host: hostHeader };
   return m[2] ? { host: m[1]!, port: Number(m[2]) } : { host: m[1]! };
-}
+});
 
 /**
  * Attributes of the SERVER span, read before any header is rewritten for the upstream. `client`
@@ -61,13 +64,23 @@ export function requestIdOf(req: IncomingMessage): string | undefined {
 
 /** Attributes of the CLIENT span toward the app. */
 export function clientAttributes(method: string, upstream: URL, safePath: string, route: string): Attributes {
+  const app = appOf(upstream);
   return boundedAttributes({
     [A.ATTR_HTTP_REQUEST_METHOD]: method,
-    [A.ATTR_SERVER_ADDRESS]: upstream.hostname,
-    [A.ATTR_SERVER_PORT]: Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80)),
-    [A.ATTR_URL_FULL]: `${upstream.origin}${safePath}`,
+    [A.ATTR_SERVER_ADDRESS]: app.hostname,
+    [A.ATTR_SERVER_PORT]: app.port,
+    [A.ATTR_URL_FULL]: `${app.origin}${safePath}`,
     [A.ATTR_HTTP_ROUTE]: route,
   });
+}
+
+// The app's replicas are a handful of URL objects made at start-up; their fields are read once
+// each (a WHATWG URL getter builds its string anew on every read).
+const apps = new WeakMap<URL, { readonly hostname: string; readonly port: number; readonly origin: string }>();
+function appOf(u: URL): { readonly hostname: string; readonly port: number; readonly origin: string } {
+  let app = apps.get(u);
+  if (!app) apps.set(u, (app = { hostname: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), origin: u.origin }));
+  return app;
 }
 
 /** The canary routing a request got (the request state carries it). */

@@ -16,13 +16,19 @@ interface Rule {
   readonly template: string;
   /** For each capture group: how it appears in the safe path. `keep` copies it verbatim. */
   readonly params: readonly Param[];
+  /**
+   * The route without and with the /gradio_api prefix, made once: every request's route is a
+   * map key and a label further on, and one string per template hashes once (issue 10).
+   */
+  readonly routes: readonly [RouteMatch, RouteMatch];
 }
 
 // Gradio 5+ mounts its API under /gradio_api; 3.x/4.x serve the same routes at the root.
 const P = '(/gradio_api)?';
 
 function rule(pattern: string, template: string, params: readonly Param[] = []): Rule {
-  return { re: new RegExp(`^${P}${pattern}$`), template, params };
+  const match = (route: string): RouteMatch => ({ route, safePath: route });
+  return { re: new RegExp(`^${P}${pattern}$`), template, params, routes: [match(template), match(`/gradio_api${template}`)] };
 }
 
 const API_RULES: readonly Rule[] = [
@@ -60,7 +66,7 @@ const API_RULES: readonly Rule[] = [
 const PAGE_ROUTES: ReadonlyMap<string, string> = new Map(
   ['/', '/config', '/login', '/logout', '/theme.css', '/favicon.ico', '/manifest.json', '/robots.txt'].map((r) => [r, r]),
 );
-const STATIC_PREFIXES = ['/assets/', '/static/', '/svelte/', '/custom_component/'];
+const STATIC_PREFIXES = ['/assets/', '/static/', '/svelte/', '/custom_component/'].map((prefix) => ({ prefix, route: `${prefix}*` }));
 
 function extension(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1);
@@ -73,14 +79,17 @@ export function matchRoute(rawPath: string): RouteMatch {
   const path = rawPath.length > 2048 ? rawPath.slice(0, 2048) : rawPath;
   const page = PAGE_ROUTES.get(path.endsWith('/') && path.length > 1 ? path.slice(0, -1) : path);
   if (page) return { route: page, safePath: page };
-  for (const prefix of STATIC_PREFIXES) {
-    if (path.startsWith(prefix)) return { route: `${prefix}*`, safePath: `${prefix}*${extension(path)}` };
+  for (const { prefix, route } of STATIC_PREFIXES) {
+    if (path.startsWith(prefix)) return { route, safePath: route + extension(path) };
   }
   for (const r of API_RULES) {
     const m = r.re.exec(path);
     if (!m) continue;
+    const made = r.routes[m[1] === undefined ? 0 : 1];
+    // Without placeholders the safe path is the route itself.
+    if (!r.params.length) return made;
     const prefix = m[1] ?? '';
-    const route = prefix + r.template;
+    const route = made.route;
     let i = 0;
     const safe = prefix + r.template.replace(/\{[a-z_]+\}|\*/g, (placeholder) => {
       const kind = r.params[i];
