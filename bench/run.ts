@@ -124,6 +124,20 @@ const ABLATIONS: readonly { name: string; env?: NodeJS.ProcessEnv; args?: readon
   { name: 'traced ratio=0.01', env: { OTEL_TRACES_SAMPLER_ARG: '0.01' } },
 ];
 
+/**
+ * The head ratio's own cost, measured in one process: consecutive processes of one build differ
+ * by more (up to about 15% CPU per request) than sampling 1% instead of all can save, so the
+ * ratio=0.01 row above, a process of its own, cannot show it. One traced proxy's ratio is switched
+ * through its admin API (POST/DELETE /admin/sampling) between measured windows, in the order
+ * 1.0, 0.01, 0.01, 1.0, … so that neither ratio always comes first.
+ */
+const PAIRED_RATIO = 0.01;
+const PAIRED_WINDOWS = 4;
+const PAIRED_PAYLOADS = ['static', 'json'];
+// Only the bench's own proxy on 127.0.0.1 ever sees it.
+const PAIRED_ADMIN_TOKEN = 'bench-paired-ratio';
+const PAIRED_TARGET = 'traced (paired ratio)';
+
 // ---- measurement ----
 
 /** Every process that could use CPU during a measurement, by role. */
@@ -291,7 +305,9 @@ function resultsTable(sums: readonly Summary[]): string {
 }
 
 /** The process each target adds on the path (the one whose CPU per request is compared). */
-const PROXY_ROLE: Record<string, string> = { 'plain-proxy': 'plain-proxy', traced: 'trace-proxy', ...Object.fromEntries(ABLATIONS.map((a) => [a.name, a.name])) };
+const PROXY_ROLE: Record<string, string> = {
+  'plain-proxy': 'plain-proxy', traced: 'trace-proxy', [PAIRED_TARGET]: PAIRED_TARGET, ...Object.fromEntries(ABLATIONS.map((a) => [a.name, a.name])),
+};
 
 /** CPU µs of the target's proxy process per request, from its own /proc accounting. */
 const proxyMicros = (m: Measurement): number | undefined => {
@@ -338,6 +354,56 @@ function cpuTable(sums: readonly Summary[]): string {
   const roles = [...new Set(sums.flatMap((m) => Object.keys(m.cores)))];
   const rows = sums.map((m) => [m.target, m.payload, ...roles.map((r) => f(m.cores[r])), f(Object.values(m.cores).reduce((a, b) => a + b, 0))]);
   return table(['target', 'payload', ...roles, 'total'], rows);
+}
+
+/** One payload's paired windows: CPU µs per request at each ratio, in the order measured. */
+interface PairedRatio {
+  readonly payload: string;
+  readonly full: readonly number[];
+  readonly reduced: readonly number[];
+  /** Mean µs at PAIRED_RATIO over mean µs at 1.0. */
+  readonly cpuRatio: number;
+}
+
+async function setHeadRatio(adminUrl: string, ratio: number): Promise<void> {
+  const headers = { authorization: `Bearer ${PAIRED_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const r = ratio === 1
+    ? await fetch(`${adminUrl}/admin/sampling`, { method: 'DELETE', headers })
+    : await fetch(`${adminUrl}/admin/sampling`, { method: 'POST', headers, body: JSON.stringify({ ratio, duration_s: 3600 }) });
+  const body = await r.text();
+  if (!r.ok) throw new Error(`setting the head ratio to ${ratio} failed: HTTP ${r.status} ${body.slice(0, 200)}`);
+}
+
+async function pairedRatio(upstreamUrl: string, spansUrl: string, serviceName: string, nodeArgs: readonly string[], o: Options, stoppers: (() => Promise<void>)[]): Promise<PairedRatio[]> {
+  const p = await startTracedProxy(upstreamUrl, spansUrl, serviceName, nodeArgs, { TTS_PROXY_ADMIN_TOKEN: PAIRED_ADMIN_TOKEN });
+  stoppers.push(() => p.stop());
+  const target: Target = { ...p, name: PAIRED_TARGET };
+  const roles: Roles = { [PAIRED_TARGET]: p.pids };
+  await settle([target], o);
+  const rows: PairedRatio[] = [];
+  for (const payload of PAYLOADS.filter((x) => PAIRED_PAYLOADS.includes(x.name))) {
+    const full: number[] = [];
+    const reduced: number[] = [];
+    for (let w = 0; w < PAIRED_WINDOWS; w++) {
+      for (const ratio of w % 2 ? [PAIRED_RATIO, 1] : [1, PAIRED_RATIO]) {
+        await setHeadRatio(p.adminUrl, ratio);
+        process.stderr.write(`measuring ${PAIRED_TARGET} / ${payload.name} at ratio ${ratio} (window ${w + 1}/${PAIRED_WINDOWS}) …\n`);
+        const micros = proxyMicros(await measure(target, payload, w, { ...o, warmupS: 1 }, roles)) ?? NaN;
+        (ratio === 1 ? full : reduced).push(micros);
+      }
+    }
+    const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    rows.push({ payload: payload.name, full, reduced, cpuRatio: mean(reduced) / mean(full) });
+  }
+  await setHeadRatio(p.adminUrl, 1);
+  await p.stop();
+  return rows;
+}
+
+function pairedTable(rows: readonly PairedRatio[]): string {
+  const list = (xs: readonly number[]) => xs.map((x) => f(x, 0)).join(' ');
+  return table(['payload', `µs/req at 1.0 (each window)`, `µs/req at ${PAIRED_RATIO} (each window)`, `CPU ${PAIRED_RATIO}÷1.0`],
+    rows.map((r) => [r.payload, list(r.full), list(r.reduced), f(r.cpuRatio, 3)]), 3);
 }
 
 /** The text of a proxy's /metrics, or undefined when it does not answer within 5 s. */
@@ -520,6 +586,8 @@ async function main(): Promise<number> {
       proxyExits.push(await r.traced.child.exited);
       for (const p of [r.plain, ...r.ablated]) await p.stop();
     }
+    process.stderr.write(`sampling ratio in one process: ${PAIRED_WINDOWS} windows at each ratio …\n`);
+    const paired = await pairedRatio(upstream.url, ablationSpansUrl, `${serviceName}-paired`, nodeArgs, o, stoppers);
     const summaries = summarize(measurements);
     const ratioRows = ratios(summaries);
     const proxyExit = proxyExits.join(',');
@@ -534,6 +602,11 @@ async function main(): Promise<number> {
       out(`traced ratio=0.01, traces decided (decision/reason): ${Object.entries(ratioDecisions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
       out('Its join rows keep most traces: a join whose prediction is never read ends as prediction_abandoned, an error the tail keeps.');
     }
+    out();
+    out(`The head ratio in one process (${PAIRED_TARGET}): one traced proxy, its ratio switched between 1.0 and ${PAIRED_RATIO} through the admin API`);
+    out(`between ${2 * PAIRED_WINDOWS} measured windows per payload, alternating which comes first, so that no process-to-process spread enters the ratio:`);
+    out(pairedTable(paired));
+    out();
     out('ttfe = time to first SSE event (first body byte). bad = errors/timeouts/non-2xx/body mismatches.');
     out('Ratios compare with "direct" for the same payload; req/s÷direct < 1 and p99÷direct > 1 mean overhead.');
     out();
@@ -615,7 +688,7 @@ async function main(): Promise<number> {
       writeFileSync(o.out, JSON.stringify({
         startedAt: new Date(startedAt).toISOString(), node: process.version, cores: ncpu, cpuModel: cpus()[0]?.model.trim(),
         options: { ...o, sseEvents: SSE_EVENTS, sseIntervalMs: SSE_INTERVAL_MS, jsonBodyBytes: Buffer.byteLength(JOIN_BODY) },
-        measurements, ratios: ratioRows, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
+        measurements, ratios: ratioRows, pairedRatio: paired, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
       }, null, 2) + '\n');
       out(`results written to ${o.out}`);
     }

@@ -1,4 +1,4 @@
-import { isSpanContextValid, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import { isSpanContextValid, trace, TraceFlags, type Context, type SpanContext } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { B3_CONTEXT_HEADER } from '@opentelemetry/propagator-b3';
 // Where the stock B3 extractor (b3-single.ts, b3-multi.ts use it) records a client's debug flag.
@@ -22,7 +22,14 @@ export const PROPAGATION_HEADERS: readonly string[] = ['traceparent', 'tracestat
  * injectors' (the test compares them), except that an empty tracestate is left out, as W3C wants.
  */
 export function injectHeaders(ctx: Context): Record<string, string> {
-  const sc = trace.getSpanContext(ctx);
+  return spanHeaders(trace.getSpanContext(ctx), ctx);
+}
+
+/**
+ * `injectHeaders(trace.setSpan(ctx, span))` for `sc`, the span's context, without making that
+ * context: the B3 debug flag and suppression are read from `ctx`, which the span would inherit.
+ */
+export function spanHeaders(sc: SpanContext | undefined, ctx: Context): Record<string, string> {
   if (!sc || !isSpanContextValid(sc) || isTracingSuppressed(ctx)) return {};
   const { traceId, spanId, traceFlags } = sc;
   const sampled = (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { formatRecord, type LogFormat } from '../../common/logger.js';
 import type { RequestState } from './request-state.js';
+import { JsonBytes } from './export/json-bytes.js';
 
 export interface AccessLogEntry {
   readonly time: string;
@@ -29,40 +30,54 @@ export interface AccessLogEntry {
  * names (design §3, never exported). `sampled` is the head decision, the flag the app was sent;
  * a trace the proxy keeps for an error or slowness is in the backend all the same.
  */
-/** Where access-log lines go: one string per request, newline included. */
+/** Where access-log lines go: one per request, newline included. */
 export interface LineSink {
   write(line: string): unknown;
+  /** The entry as its JSON line (what `accessLogJson` gives, and a newline). */
+  writeJson(entry: AccessLogEntry): unknown;
 }
+
+const NEWLINE = 0x0a;
 
 /**
  * Lines leave in batches, as nginx's `access_log … buffer= flush=` writes them: stdout to a file
  * or a pipe is written synchronously by Node, so a write per request was a system call per
  * request, and a write per event-loop turn still one per few requests under load. 10 ms is far
  * below what a person reading the log notices, and above a turn. A line waits at
- * most `flushMs`, the buffer holds at most `maxChars`, and `flush` empties it at shutdown.
+ * most `flushMs`, the buffer holds at most `maxBytes`, and `flush` empties it at shutdown.
+ *
+ * A JSON line is written straight into the batch's bytes: built as a string, every line was a
+ * few dozen short strings and a UTF-8 copy of the whole (issue 10).
  */
 export class BatchedLines implements LineSink {
-  private pending: string[] = [];
-  private chars = 0;
+  private readonly w = new JsonBytes(16 * 1024);
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly sink: Writable, private readonly flushMs = 10, private readonly maxChars = 64 * 1024) {}
+  constructor(private readonly sink: Writable, private readonly flushMs = 10, private readonly maxBytes = 64 * 1024) {}
 
   write(line: string): void {
-    this.pending.push(line);
-    this.chars += line.length;
-    if (this.chars >= this.maxChars) return this.flush();
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
+    this.w.text(line);
+    this.written();
+  }
+
+  writeJson(entry: AccessLogEntry): void {
+    accessLogJsonInto(this.w, entry);
+    this.w.byte(NEWLINE);
+    this.written();
   }
 
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.pending.length) return;
-    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
-    this.pending = [];
-    this.chars = 0;
-    this.sink.write(text);
+    if (!this.w.length) return;
+    const bytes = this.w.take();
+    this.w.reset();
+    this.sink.write(bytes);
+  }
+
+  private written(): void {
+    if (this.w.length >= this.maxBytes) return this.flush();
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
   }
 }
 
@@ -150,8 +165,69 @@ export function accessLogJson(e: AccessLogEntry): string {
   return `${out}}`;
 }
 
+/**
+ * `accessLogJson(e)` written into `w`, byte for byte its UTF-8 (the test compares the two): ids,
+ * routes and the like are copied as they are, any string that needs escaping is escaped as
+ * JSON.stringify escapes it (json-bytes.ts).
+ */
+export function accessLogJsonInto(w: JsonBytes, e: AccessLogEntry): void {
+  w.bytes(K_TIME);
+  w.string(e.time);
+  if (e.trace_id !== undefined) field(w, K_TRACE_ID, e.trace_id);
+  if (e.span_id !== undefined) field(w, K_SPAN_ID, e.span_id);
+  if (e.request_id !== undefined) field(w, K_REQUEST_ID, e.request_id);
+  w.bytes(e.sampled ? K_SAMPLED_TRUE : K_SAMPLED_FALSE);
+  field(w, K_METHOD, e.method);
+  field(w, K_ROUTE, e.route);
+  field(w, K_PATH, e.path);
+  w.bytes(K_STATUS);
+  w.number(e.status);
+  if (e.upstream_status !== undefined) {
+    w.bytes(K_UPSTREAM_STATUS);
+    w.number(e.upstream_status);
+  }
+  if (e.arm !== undefined) field(w, K_ARM, e.arm);
+  if (e.version !== undefined) field(w, K_VERSION, e.version);
+  if (e.replica !== undefined) field(w, K_REPLICA, e.replica);
+  w.bytes(K_DURATION_MS);
+  w.raw(thousandths(e.duration_ms));
+  w.bytes(K_BYTES_IN);
+  w.number(e.bytes_in);
+  w.bytes(K_BYTES_OUT);
+  w.number(e.bytes_out);
+  if (e.error_type !== undefined) field(w, K_ERROR_TYPE, e.error_type);
+  if (e.client_aborted !== undefined) w.raw(`,"client_aborted":${e.client_aborted}`);
+  w.byte(0x7d);
+}
+
+function field(w: JsonBytes, key: Uint8Array, value: string): void {
+  w.bytes(key);
+  w.string(value);
+}
+
+const key = (k: string, first = false): Uint8Array => Buffer.from(`${first ? '{' : ','}"${k}":`, 'latin1');
+const K_TIME = key('time', true);
+const K_TRACE_ID = key('trace_id');
+const K_SPAN_ID = key('span_id');
+const K_REQUEST_ID = key('request_id');
+const K_SAMPLED_TRUE = Buffer.from(',"sampled":true', 'latin1');
+const K_SAMPLED_FALSE = Buffer.from(',"sampled":false', 'latin1');
+const K_METHOD = key('method');
+const K_ROUTE = key('route');
+const K_PATH = key('path');
+const K_STATUS = key('status');
+const K_UPSTREAM_STATUS = key('upstream_status');
+const K_ARM = key('arm');
+const K_VERSION = key('version');
+const K_REPLICA = key('replica');
+const K_DURATION_MS = key('duration_ms');
+const K_BYTES_IN = key('bytes_in');
+const K_BYTES_OUT = key('bytes_out');
+const K_ERROR_TYPE = key('error_type');
+
 export function writeAccessLog(sink: LineSink | undefined, s: RequestState, status: number, durationMs: number, format: LogFormat = 'json'): void {
   if (!sink) return;
   const entry = accessLogEntry(s, status, durationMs);
-  sink.write((format === 'json' ? accessLogJson(entry) : formatRecord(format, entry as unknown as Record<string, unknown>)) + '\n');
+  if (format === 'json') sink.writeJson(entry);
+  else sink.write(formatRecord(format, entry as unknown as Record<string, unknown>) + '\n');
 }

@@ -6,7 +6,7 @@ import type { ProxyConfig } from './config/load.js';
 import { pickRoute, type CanaryOptions } from './canary.js';
 import type { ClientAddressOf } from './client-address.js';
 import type { Metrics } from './metrics.js';
-import { injectHeaders, removePropagationHeaders } from '../../common/propagation/inject.js';
+import { removePropagationHeaders, spanHeaders } from '../../common/propagation/inject.js';
 import type { Extracted } from '../../common/propagation/extract.js';
 import { newState, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
@@ -105,7 +105,7 @@ const prepareUpstreamHeaders: Stage = {
   run(i) {
     const s = i.state;
     removePropagationHeaders(i.req.headers);
-    s.upstreamHeaders = injectHeaders(trace.setSpan(s.serverContext!, s.clientSpan!));
+    s.upstreamHeaders = spanHeaders(s.clientSpan?.spanContext(), s.serverContext!);
   },
 };
 

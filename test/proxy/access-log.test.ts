@@ -2,7 +2,8 @@ import test from 'ava';
 import { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import fc from 'fast-check';
-import { accessLogJson, BatchedLines, isoNow } from '../../proxy/src/access-log.js';
+import { accessLogJson, accessLogJsonInto, BatchedLines, isoNow } from '../../proxy/src/access-log.js';
+import { JsonBytes } from '../../proxy/src/export/json-bytes.js';
 import { until } from '../support/until.js';
 
 function recorder() {
@@ -36,6 +37,17 @@ test('a full buffer leaves at once, whatever the interval', (t) => {
   lines.flush();
 });
 
+test('JSON lines and text lines share one batch, in the order written', async (t) => {
+  const { writes, sink } = recorder();
+  const lines = new BatchedLines(sink, 30);
+  const e = { time: new Date(0).toISOString(), sampled: true, method: 'GET', route: '/', path: '/ü"\u2028', status: 200, duration_ms: 1.5, bytes_in: 0, bytes_out: 2 };
+  lines.write('a\n');
+  lines.writeJson(e);
+  lines.write('ü\n');
+  await until(() => writes.length > 0);
+  t.deepEqual(writes, [`a\n${JSON.stringify(e)}\nü\n`]);
+});
+
 test('flush writes what is pending at once (shutdown), and nothing twice', async (t) => {
   const { writes, sink } = recorder();
   const lines = new BatchedLines(sink);
@@ -56,8 +68,13 @@ test('a JSON line is exactly what JSON.stringify writes for the entry, whatever 
     arm: opt(text), version: opt(text), replica: opt(text), duration_ms: fc.double({ noNaN: false }), bytes_in: fc.nat(), bytes_out: fc.nat(),
     error_type: opt(text), client_aborted: opt(fc.constant(true as const)),
   });
+  const w = new JsonBytes(16);
   fc.assert(fc.property(entry, (e) => {
     t.is(accessLogJson(e), JSON.stringify(e));
+    // The batch's bytes: the same line, in UTF-8.
+    w.reset();
+    accessLogJsonInto(w, e);
+    t.is(Buffer.from(w.take()).toString('utf8'), JSON.stringify(e));
   }), { numRuns: 500 });
   t.pass();
 });
@@ -65,9 +82,13 @@ test('a JSON line is exactly what JSON.stringify writes for the entry, whatever 
 test('durations in thousandths are written as JSON.stringify writes them', (t) => {
   const cases = [0, 1, 0.001, 0.01, 0.1, 0.12, 1.234, 10.5, 999.999, 1000, 123456.789, 4.1, 0.3, 1e12 + 0.5, 1e15, 1.2345, -1, -0.5, -0];
   const thousandths = fc.integer({ min: 0, max: 1e12 }).map((k) => Math.round(k) / 1000);
+  const w = new JsonBytes(16);
   for (const d of [...cases, ...fc.sample(thousandths, 2000), ...fc.sample(fc.double(), 500)]) {
     const e = { time: 't', sampled: true, method: 'GET', route: '/', path: '/', status: 200, duration_ms: d, bytes_in: 0, bytes_out: 0 };
     t.is(accessLogJson(e), JSON.stringify(e), String(d));
+    w.reset();
+    accessLogJsonInto(w, e);
+    t.is(Buffer.from(w.take()).toString('utf8'), JSON.stringify(e), String(d));
   }
 });
 

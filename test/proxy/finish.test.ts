@@ -4,6 +4,7 @@ import test from 'ava';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Writable } from 'node:stream';
+import { BatchedLines } from '../../proxy/src/access-log.js';
 import { CLIENT_CLOSED_REQUEST, closeRequest, finishRequest } from '../../proxy/src/finish.js';
 import { buildMetrics } from '../../proxy/src/metrics.js';
 import { newState, type RequestState } from '../../proxy/src/request-state.js';
@@ -14,7 +15,8 @@ function setup() {
   const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(mem)] }).getTracer('finish-test');
   const metrics = buildMetrics();
   const lines: string[] = [];
-  const accessLog = new Writable({ write(c: Buffer, _e, cb) { lines.push(c.toString()); cb(); } });
+  // The real batching sink, with a buffer that leaves at every line.
+  const accessLog = new BatchedLines(new Writable({ write(c: Buffer, _e, cb) { lines.push(c.toString()); cb(); } }), 60_000, 1);
   const state = (): RequestState => {
     const s = newState('/gradio_api/queue/join', '/gradio_api/queue/join', 'POST', ROOT_CONTEXT);
     s.serverSpan = tracer.startSpan('POST /gradio_api/queue/join', { kind: SpanKind.SERVER });

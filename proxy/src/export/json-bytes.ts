@@ -27,6 +27,18 @@ export class JsonBytes {
     if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafe(Math.max(16, this.initialBytes));
   }
 
+  /** Bytes written since the last reset. */
+  get length(): number {
+    return this.at;
+  }
+
+  /** Any text as UTF-8, as it is (not JSON-quoted). */
+  text(s: string): void {
+    // A UTF-16 unit is at most three bytes of UTF-8.
+    this.ensure(s.length * 3);
+    this.at += this.buf.write(s, this.at, 'utf8');
+  }
+
   /** A copy of what was written since the last reset. */
   take(): Uint8Array {
     const out = Buffer.allocUnsafe(this.at);

@@ -9,7 +9,7 @@ import { suppressTracing, TraceState, W3CTraceContextPropagator } from '@opentel
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import test from 'ava';
 import fc from 'fast-check';
-import { injectHeaders } from '../../../common/propagation/inject.js';
+import { injectHeaders, spanHeaders } from '../../../common/propagation/inject.js';
 
 const stock = [
   new W3CTraceContextPropagator(),
@@ -42,6 +42,8 @@ test('the same fields, values and order as the stock W3C, B3 single and B3 multi
       const sc: SpanContext = { traceId, spanId, traceFlags, ...(state !== null ? { traceState: new TraceState(state) } : {}) };
       const ctx = trace.setSpan(parents[parent]!, trace.wrapSpanContext(sc));
       t.deepEqual(Object.entries(injectHeaders(ctx)), stockHeaders(ctx));
+      // What the pipeline calls: the span's context and the context it would be set in.
+      t.deepEqual(Object.entries(spanHeaders(sc, parents[parent]!)), stockHeaders(ctx));
     },
   ), { numRuns: 500 });
 });
