@@ -16,20 +16,34 @@ export const MAX_FINDING_EVENTS = 32;
  * does not own, or into the request's record, after the stages ran.
  */
 export class Findings {
-  readonly attributes: Attributes = {};
-  readonly events: { readonly name: string; readonly at: number }[] = [];
+  // Made when first needed: most requests' observers find nothing (every static asset's), and
+  // every request has a Findings.
+  private found?: Attributes;
+  private seen?: { readonly name: string; readonly at: number }[];
   /** The request's error.type, when an observer learns it (an app error inside a 200). */
   errorType?: string;
 
+  get attributes(): Readonly<Attributes> {
+    return this.found ?? NOTHING_FOUND;
+  }
+
+  get events(): readonly { readonly name: string; readonly at: number }[] {
+    return this.seen ?? NO_EVENTS;
+  }
+
   set(attributes: Attributes): void {
-    Object.assign(this.attributes, attributes);
+    Object.assign((this.found ??= {}), attributes);
   }
 
   /** `at`: epoch ms (fractional), when it happened. */
   event(name: string, at: number = performance.timeOrigin + performance.now()): void {
-    if (this.events.length < MAX_FINDING_EVENTS) this.events.push({ name, at });
+    const events = (this.seen ??= []);
+    if (events.length < MAX_FINDING_EVENTS) events.push({ name, at });
   }
 }
+
+const NOTHING_FOUND: Readonly<Attributes> = Object.freeze({});
+const NO_EVENTS: readonly { readonly name: string; readonly at: number }[] = Object.freeze([]);
 
 /**
  * What an observer may read of its request, and where it reports what it found: the lifecycle's

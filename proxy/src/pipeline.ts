@@ -10,10 +10,11 @@ import { removePropagationHeaders, spanHeaders } from '../../common/propagation/
 import type { Extracted } from '../../common/propagation/extract.js';
 import { newState, type RequestState } from './request-state.js';
 import * as A from './spans/attributes.js';
-import { addArmAttributes, clientAttributes, normalizeMethod, serverAttributes } from './spans/http.js';
+import { addArmAttributes, clientAttributes, normalizeMethod, serverAttributes, spanName } from './spans/http.js';
 import { matchRoute } from './spans/route.js';
 import { ROOT } from './spans/context.js';
 import { toHrTime } from './spans/time.js';
+import type { OwnedSpanOptions } from './spans/tracer.js';
 
 export interface PipelineDeps {
   readonly config: ProxyConfig;
@@ -82,7 +83,8 @@ const openServerSpan: Stage = {
     if (s.invalidPropagation.length) attributes[A.ATTR_PROXY_INVALID_PROPAGATION] = [...s.invalidPropagation];
     // One clock for every span of a request: the SDK's default start is Date.now() (whole ms),
     // while ends and Gradio child spans use performance time, so a child could start "before" it.
-    const span = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.SERVER, attributes, startTime: toHrTime(s.startedAt) }, s.parentContext);
+    const options: OwnedSpanOptions = { kind: SpanKind.SERVER, attributes, attributesOwned: true, startTime: toHrTime(s.startedAt) };
+    const span = i.deps.tracer.startSpan(spanName(s.method, s.route), options, s.parentContext);
     s.serverSpan = span;
     s.serverContext = trace.setSpan(s.parentContext, span);
   },
@@ -95,7 +97,8 @@ const openClientSpan: Stage = {
     const s = i.state;
     const attributes = addArmAttributes(clientAttributes(s.method, s.upstream ?? i.deps.config.upstream, s.safePath, s.route), s);
     const startTime = toHrTime(performance.timeOrigin + performance.now());
-    s.clientSpan = i.deps.tracer.startSpan(`${s.method} ${s.route}`, { kind: SpanKind.CLIENT, attributes, startTime }, s.serverContext);
+    const options: OwnedSpanOptions = { kind: SpanKind.CLIENT, attributes, attributesOwned: true, startTime };
+    s.clientSpan = i.deps.tracer.startSpan(spanName(s.method, s.route), options, s.serverContext);
   },
 };
 

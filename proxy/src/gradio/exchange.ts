@@ -62,7 +62,7 @@ export function responseJson(limits?: ConstructorParameters<typeof JsonCapture>[
   const c = new JsonCapture(limits);
   let feeder: { feed(c: Buffer): void; end(): void } | undefined;
   return {
-    result: c.result,
+    get result() { return c.result; },
     start(res: IncomingMessage) { feeder = decodingFeeder(res.headers['content-encoding'] as string | undefined, (b) => c.feed(b), () => c.end()); },
     feed(b: Buffer) { feeder?.feed(b); },
     end() { if (feeder) feeder.end(); else c.end(); },

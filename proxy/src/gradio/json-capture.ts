@@ -142,12 +142,12 @@ export function fitsLimits(root: unknown, limits: CaptureLimits): boolean {
 const FAST_PATH_BYTES = 64 * 1024;
 
 export class JsonCapture {
-  readonly result: Promise<CaptureResult>;
   private parser?: ReturnType<typeof StreamJson.parser>;
   private small: Buffer[] | undefined = [];
   private smallBytes = 0;
-  private resolve!: (r: CaptureResult) => void;
   private outcome?: CaptureResult;
+  /** Made only when `result` is asked for before there is one: the usual join reads `settled`. */
+  private waiting?: { readonly promise: Promise<CaptureResult>; readonly resolve: (r: CaptureResult) => void };
   private readonly stack: { container: Captured[] | Record<string, Captured>; key?: string }[] = [];
   private root: Captured | undefined;
   private hasRoot = false;
@@ -162,13 +162,24 @@ export class JsonCapture {
   /** Inside a container past maxDepth: how many levels still to close before tokens count again. */
   private skipping = 0;
 
-  constructor(private readonly limits: CaptureLimits = DEFAULT_LIMITS) {
-    this.result = new Promise((resolve) => {
-      this.resolve = (r) => {
-        this.outcome = r;
-        resolve(r);
-      };
-    });
+  constructor(private readonly limits: CaptureLimits = DEFAULT_LIMITS) {}
+
+  /** Resolves once the body is parsed (never rejects). */
+  get result(): Promise<CaptureResult> {
+    if (this.outcome) return Promise.resolve(this.outcome);
+    if (!this.waiting) {
+      let resolve!: (r: CaptureResult) => void;
+      const promise = new Promise<CaptureResult>((r) => { resolve = r; });
+      this.waiting = { promise, resolve };
+    }
+    return this.waiting.promise;
+  }
+
+  /** The first result stands, as a promise's would. */
+  private resolve(r: CaptureResult): void {
+    if (this.outcome) return;
+    this.outcome = r;
+    this.waiting?.resolve(r);
   }
 
   /** The result once there is one: a small body has it the moment it ends, without a turn's wait. */

@@ -9,6 +9,7 @@ import { SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Sp
 import * as A from '../spans/attributes.js';
 import type { AppView } from './context.js';
 import { toHrTime } from '../spans/time.js';
+import type { OwnedSpanOptions } from '../spans/tracer.js';
 import { guard, guardedAsync, Site } from '../guard.js';
 import { OTHER } from './names.js';
 
@@ -20,6 +21,7 @@ export interface PredictionInit {
   /** Epoch ms (fractional) when the submitting request arrived. */
   readonly startedAt: Millis;
   readonly apiName?: string;
+  /** Made for this prediction alone: its span takes the object itself (OwnedSpanOptions). */
   readonly attributes: Attributes;
   /** Whether the transport queues (reports process_starts) or not (/call, direct predict). */
   readonly queued: boolean;
@@ -80,7 +82,9 @@ export class Prediction {
     this.app = init.app;
     // apiName is the schema's (or `other`, which is no name worth a span name of its own).
     const name = init.apiName && init.apiName !== OTHER ? `${A.SPAN_GRADIO_PREDICT} ${init.apiName}` : A.SPAN_GRADIO_PREDICT;
-    this.span = init.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: toHrTime(init.startedAt), attributes: init.attributes }, init.parent);
+    // The attributes were made for this span alone (newPrediction).
+    const options: OwnedSpanOptions = { kind: SpanKind.INTERNAL, startTime: toHrTime(init.startedAt), attributes: init.attributes, attributesOwned: true };
+    this.span = init.tracer.startSpan(name, options, init.parent);
     this.childContext = trace.setSpan(init.parent, this.span);
   }
 

@@ -83,6 +83,23 @@ function appOf(u: URL): { readonly hostname: string; readonly port: number; read
   return app;
 }
 
+// Span names by method and route: both come from fixed sets (normalizeMethod, the route
+// templates), so each name is made once instead of per request. Bounded all the same.
+const NAMES = new Map<string, Map<string, string>>();
+const MAX_NAMES_PER_METHOD = 1024;
+
+/** `{METHOD} {route}`, the name of a request's SERVER and CLIENT spans. */
+export function spanName(method: string, route: string): string {
+  let byRoute = NAMES.get(method);
+  if (!byRoute) NAMES.set(method, (byRoute = new Map()));
+  let name = byRoute.get(route);
+  if (name === undefined) {
+    name = `${method} ${route}`;
+    if (byRoute.size < MAX_NAMES_PER_METHOD) byRoute.set(route, name);
+  }
+  return name;
+}
+
 /** The canary routing a request got (the request state carries it). */
 export interface ArmChoice {
   readonly arm?: string;

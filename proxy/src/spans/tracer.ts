@@ -72,6 +72,29 @@ export function validParentContext(span: ApiSpan | undefined): SpanContext | und
   return trace.isSpanContextValid(sc) ? sc : undefined;
 }
 
+/**
+ * Options for a span whose attributes object was made for this call and is used for nothing else
+ * (the proxy's own spans: the request's SERVER and CLIENT spans, a prediction's). The span then
+ * takes it as it is when every key and value is already valid, instead of a copy (the SDK copies
+ * them, as it must for a caller's object): a dozen keyed stores per span, three spans per join
+ * (issue 10). Anything the SDK would change (an empty key, a null, an invalid value, an array it
+ * would copy) takes the SDK's path; the parity test passes the flag to both tracers.
+ */
+export interface OwnedSpanOptions extends SpanOptions {
+  readonly attributesOwned?: boolean;
+}
+
+/** Whether sanitizing `attributes` would give an equal object: then it needs no copy. */
+function alreadyClean(attributes: Attributes): boolean {
+  for (const key in attributes) {
+    if (key === '' || !hasOwn(attributes, key)) return false;
+    const v = attributes[key];
+    const t = typeof v;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') return false;
+  }
+  return true;
+}
+
 const NO_LINKS = Object.freeze([]) as unknown as Link[];
 const NO_EVENTS = Object.freeze([]) as unknown as TimedEvent[];
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
@@ -88,7 +111,7 @@ export class ProxyTracer implements Tracer {
     this.trustedIds = this.ids instanceof PooledIdGenerator;
   }
 
-  startSpan(name: string, options: SpanOptions = {}, context: Context = apiContext.active()): ApiSpan {
+  startSpan(name: string, options: OwnedSpanOptions = {}, context: Context = apiContext.active()): ApiSpan {
     if (options.root) context = trace.deleteSpan(context);
     if (isTracingSuppressed(context)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const validParent = validParentContext(trace.getSpan(context));
@@ -103,7 +126,8 @@ export class ProxyTracer implements Tracer {
     }
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links: Link[] = options.links ? options.links.map((l) => ({ context: l.context, attributes: sanitize(l.attributes) })) : NO_LINKS;
-    let attributes = sanitize(options.attributes);
+    const given = options.attributes;
+    let attributes = options.attributesOwned && given && alreadyClean(given) ? given : sanitize(given);
     const sampled = this.opts.sampler.shouldSample(context, traceId, name, kind, attributes, links);
     traceState = sampled.traceState ?? traceState;
     const spanContext: SpanContext = {

@@ -1,12 +1,12 @@
 import test from 'ava';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type HrTime, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context, type HrTime, type Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider, SamplingDecision, type IdGenerator, type ReadableSpan, type Sampler, type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { spanLimitsFrom, type ResolvedSpanLimits } from '../../../proxy/src/config/span-limits.js';
 import { otlpCodec, zipkinCodec } from '../../../proxy/src/export/codecs.js';
-import { ProxyTracer } from '../../../proxy/src/spans/tracer.js';
+import { ProxyTracer, type OwnedSpanOptions } from '../../../proxy/src/spans/tracer.js';
 
 // The same ids for both tracers, so that their spans can be compared field for field.
 function countingIds(): IdGenerator {
@@ -119,6 +119,13 @@ function script(tracer: Tracer): void {
   tracer.startSpan('clean many', { startTime: at(10), attributes: { k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7 } }, serverCtx).end(at(11));
   tracer.startSpan('clean long', { startTime: at(10), attributes: { s: 'v'.repeat(40) } }, serverCtx).end(at(11));
   tracer.startSpan('clean long list', { startTime: at(10), attributes: { l: ['ok', 'u'.repeat(40)] } }, serverCtx).end(at(11));
+  // Attributes made for the call (the proxy's own spans): the same span whether clean, or not
+  // and then sanitized as the SDK does (the SDK ignores the flag).
+  const owned = (attributes: Attributes): OwnedSpanOptions => ({ startTime: at(10), attributes, attributesOwned: true });
+  tracer.startSpan('owned clean', owned({ 'http.route': '/x', n: 1, ok: true, s: 'v'.repeat(40) }), serverCtx).end(at(11));
+  tracer.startSpan('owned list', owned({ list: ['a', 'b'], n: 2 }), serverCtx).end(at(11));
+  tracer.startSpan('owned unclean', owned({ a: 'x', '': 'empty key', undef: undefined, nul: null as never, obj: {} as never, mixed: ['a', 1] as never }), serverCtx).end(at(11));
+  tracer.startSpan('owned many', owned({ k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7 }), serverCtx).end(at(11));
   // A parent context that is not valid starts a new trace.
   const invalid = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 1 });
   tracer.startSpan('fresh root', { startTime: at(10) }, invalid).end(at(11));
@@ -152,6 +159,18 @@ for (const [label, limits] of [['default limits', spanLimitsFrom({})], ['small l
     t.deepEqual(otlpCodec('http/protobuf').encode(noClock(b.ended)), otlpCodec('http/protobuf').encode(noClock(a.ended)), 'otlp protobuf');
   });
 }
+
+test('owned attributes: a clean object becomes the span\'s own; any other, and one not owned, is copied', (t) => {
+  const { ours } = tracers(spanLimitsFrom({}));
+  const clean: Attributes = { 'http.route': '/x', n: 1 };
+  t.is((ours.startSpan('owned', { attributes: clean, attributesOwned: true } as OwnedSpanOptions) as unknown as ReadableSpan).attributes, clean);
+  const notOwned: Attributes = { 'http.route': '/x', n: 1 };
+  t.not((ours.startSpan('copied', { attributes: notOwned }) as unknown as ReadableSpan).attributes, notOwned);
+  const unclean: Attributes = { 'http.route': '/x', gone: undefined };
+  const span = ours.startSpan('unclean', { attributes: unclean, attributesOwned: true } as OwnedSpanOptions) as unknown as ReadableSpan;
+  t.not(span.attributes, unclean);
+  t.deepEqual(span.attributes, { 'http.route': '/x' });
+});
 
 test('a span without given times reads the clock, as the SDK does', (t) => {
   const { ours, b } = tracers(spanLimitsFrom({}));
