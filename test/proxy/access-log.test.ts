@@ -2,7 +2,7 @@ import test from 'ava';
 import { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import fc from 'fast-check';
-import { accessLogJson, accessLogJsonInto, BatchedLines, isoNow } from '../../proxy/src/access-log.js';
+import { accessLogJsonInto, BatchedLines, isoNow } from '../../proxy/src/access-log.js';
 import { JsonBytes } from '../../proxy/src/export/json-bytes.js';
 import { until } from '../support/until.js';
 
@@ -70,8 +70,6 @@ test('a JSON line is exactly what JSON.stringify writes for the entry, whatever 
   });
   const w = new JsonBytes(16);
   fc.assert(fc.property(entry, (e) => {
-    t.is(accessLogJson(e), JSON.stringify(e));
-    // The batch's bytes: the same line, in UTF-8.
     w.reset();
     accessLogJsonInto(w, e);
     t.is(Buffer.from(w.take()).toString('utf8'), JSON.stringify(e));
@@ -85,7 +83,6 @@ test('durations in thousandths are written as JSON.stringify writes them', (t) =
   const w = new JsonBytes(16);
   for (const d of [...cases, ...fc.sample(thousandths, 2000), ...fc.sample(fc.double(), 500)]) {
     const e = { time: 't', sampled: true, method: 'GET', route: '/', path: '/', status: 200, duration_ms: d, bytes_in: 0, bytes_out: 0 };
-    t.is(accessLogJson(e), JSON.stringify(e), String(d));
     w.reset();
     accessLogJsonInto(w, e);
     t.is(Buffer.from(w.take()).toString('utf8'), JSON.stringify(e), String(d));
