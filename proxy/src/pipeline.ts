@@ -114,7 +114,6 @@ const prepareUpstreamHeaders: Stage = {
 
 export const STAGES: readonly Stage[] = [identifyClient, extractContext, routeUpstream, openServerSpan, openClientSpan, prepareUpstreamHeaders];
 
-/** deployment.version, tts.upstream.arm and .replica: on every span of the request (and its predictions). */
 /** Creates the request's state and runs every stage in order. */
 export function runPipeline(req: IncomingMessage, isUpgrade: boolean, deps: PipelineDeps, onStageError: (stage: string, err: unknown) => void): RequestState {
   const url = req.url ?? '/';
