@@ -9,7 +9,8 @@
 // for three payloads: a ~20 KB static asset GET, a ~200-byte JSON POST answered with a small JSON
 // (a distinct event_id each), and an SSE stream (10 events 5 ms apart). For each proxy it prints
 // req/s and CPU µs per request against plain http-proxy. Every box above is its own process; the load generator is autocannon
-// in a fresh child process per measurement (see load.ts for why). Then memory (memory.ts): 1,000
+// in a fresh child process per measurement (see load.ts for why). Then the head ratio inside one
+// traced process (1.0 against 0.01, switched through its admin API). Then memory (memory.ts): 1,000
 // held SSE streams and uploads of 20 and 200 MiB, each on a fresh proxy process (and 20 MiB again on
 // processes left to settle after start-up). Nothing is asserted: the
 // numbers are printed, and written as JSON with --out PATH.

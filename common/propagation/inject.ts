@@ -19,7 +19,8 @@ export const PROPAGATION_HEADERS: readonly string[] = ['traceparent', 'tracestat
  * Written here rather than by the stock W3C and B3 injectors: each of those three looked the
  * span up, validated its ids and checked suppression again, for a third of the pipeline's time
  * on every request (issue 10). The fields, their values and their order are the stock
- * injectors' (the test compares them), except that an empty tracestate is left out, as W3C wants.
+ * injectors' (the test compares them, for the flags a span of ours has: 00 and 01), except that
+ * an empty tracestate is left out, as W3C wants, and flags above 0f keep two hex digits.
  */
 export function injectHeaders(ctx: Context): Record<string, string> {
   return spanHeaders(trace.getSpanContext(ctx), ctx);
