@@ -35,6 +35,7 @@ export const METRIC = Object.freeze({
   EXPORT_SPOOLED: 'tts_proxy_export_spooled_spans_total',
   EXPORT_REPLAYED: 'tts_proxy_export_replayed_spans_total',
   EXPORT_DROPPED: 'tts_proxy_export_dropped_spans_total',
+  EXPORT_DROPPED_UNCONFIRMED: 'tts_proxy_export_dropped_unconfirmed_spans_total',
   EXPORT_QUEUE: 'tts_proxy_export_queue_spans',
   EXPORT_QUEUE_CAPACITY: 'tts_proxy_export_queue_capacity_spans',
   EXPORT_SPOOL_BYTES: 'tts_proxy_export_spool_bytes',
@@ -79,6 +80,7 @@ export interface Metrics {
   readonly spooled: Counter<'exporter'>;
   readonly replayed: Counter<'exporter'>;
   readonly dropped: Counter<'exporter' | 'reason'>;
+  readonly droppedUnconfirmed: Counter<'exporter'>;
   readonly exporterUp: Gauge<'exporter'>;
   readonly lastSuccess: Gauge<'exporter'>;
   readonly observationFailures: Counter<'site'>;
@@ -252,7 +254,12 @@ export function buildMetrics(): Metrics {
     retried: new Counter({ name: METRIC.EXPORT_RETRIED, help: 'Spans in export attempts that failed and will be retried.', labelNames: ['exporter', 'kind'], registers }),
     spooled: new Counter({ name: METRIC.EXPORT_SPOOLED, help: 'Spans written to the disk spool.', labelNames: ['exporter'], registers }),
     replayed: new Counter({ name: METRIC.EXPORT_REPLAYED, help: 'Spans from the disk spool the backend accepted.', labelNames: ['exporter'], registers }),
-    dropped: new Counter({ name: METRIC.EXPORT_DROPPED, help: 'Spans given up on, by reason: they will never reach the backend.', labelNames: ['exporter', 'reason'], registers }),
+    dropped: new Counter({ name: METRIC.EXPORT_DROPPED, help: 'Spans given up on, by reason: never sent again.', labelNames: ['exporter', 'reason'], registers }),
+    droppedUnconfirmed: new Counter({
+      name: METRIC.EXPORT_DROPPED_UNCONFIRMED,
+      help: 'Of the dropped spans, those an attempt may have delivered: it went out whole and got no answer. Missing from the backend: dropped less at most these.',
+      labelNames: ['exporter'], registers,
+    }),
     exporterUp: new Gauge({ name: METRIC.EXPORTER_UP, help: '1 when the last export attempt succeeded.', labelNames: ['exporter'], registers }),
     lastSuccess: new Gauge({ name: METRIC.EXPORT_LAST_SUCCESS, help: 'Time of the last successful export.', labelNames: ['exporter'], registers }),
     observationFailures: new Counter({

@@ -6,7 +6,8 @@
 // An eighth proxy exports to a healthy Zipkin throughout: the control for the same windows.
 // Checked per proxy: no failed request, p99 during the fault within 10% of before (and of the
 // control's p99 in the same window, so that a noisy baseline cannot hide a slowdown), and either
-// >= 99% of the fault's spans in Zipkin afterwards (spool) or dropped counter == missing spans.
+// >= 99% of the fault's spans in Zipkin afterwards (spool) and, either way, the spans missing from
+// Zipkin between the dropped counter less its unconfirmed part and the dropped counter.
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,10 +57,11 @@ interface Outcome {
   /** Spans of the fault window's requests found in Zipkin / produced. */
   readonly foundDuring: number;
   readonly producedDuring: number;
-  /** Since the cut: produced, found, dropped (counter). */
+  /** Since the cut: produced, found, dropped (counter), of which maybe delivered (counter). */
   readonly produced: number;
   readonly found: number;
   readonly dropped: number;
+  readonly unconfirmed: number;
   readonly metrics: string;
 }
 
@@ -195,6 +197,7 @@ async function timeline(): Promise<Outcome[]> {
       foundDuring: count(s.during), producedDuring: 2 * s.during.length,
       found: count(since), produced: 2 * since.length,
       dropped: metricValue(metrics, 'tts_proxy_export_dropped_spans_total'),
+      unconfirmed: metricValue(metrics, 'tts_proxy_export_dropped_unconfirmed_spans_total'),
     };
   }));
   const control = outcomes.find((o) => o.s.fault === 'none')!;
@@ -219,7 +222,7 @@ function check(t: import('ava').ExecutionContext, o: Outcome): void {
   const { s } = o;
   t.log(`${s.fault}/spool ${s.spool}: ${s.before.length} + ${s.during.length} + ${s.after.length} requests, ${o.failed} failed; ` +
     `p99 before ${o.p99Before.toFixed(1)} ms, during ${o.p99During.toFixed(1)} ms (${((o.p99During / o.p99Before - 1) * 100).toFixed(1)}%; control ${o.p99Control.toFixed(1)} ms); ` +
-    `fault-window spans in Zipkin ${o.foundDuring}/${o.producedDuring}; since the cut produced ${o.produced}, found ${o.found}, dropped ${o.dropped} ` +
+    `fault-window spans in Zipkin ${o.foundDuring}/${o.producedDuring}; since the cut produced ${o.produced}, found ${o.found}, dropped ${o.dropped} (unconfirmed ${o.unconfirmed}) ` +
     `(retried ${metricValue(o.metrics, 'tts_proxy_export_retried_spans_total')}, spooled ${metricValue(o.metrics, 'tts_proxy_export_spooled_spans_total')}, replayed ${metricValue(o.metrics, 'tts_proxy_export_replayed_spans_total')})`);
   t.is(o.failed, 0, 'no user request failed');
   t.true(s.during.length >= RPS * FAULT_MS / 1000 * 0.95, 'the load really was steady');
@@ -233,8 +236,12 @@ function check(t: import('ava').ExecutionContext, o: Outcome): void {
   // the export timeout (seconds) or the retry backoff, far beyond that.
   t.true(o.p99During <= o.p99Control * 1.1 + 25, `p99 during the fault ${o.p99During.toFixed(1)} ms vs the healthy control's ${o.p99Control.toFixed(1)} ms`);
   t.true(metricValue(o.metrics, 'tts_proxy_export_retried_spans_total') > 0, 'exports were retried');
-  // Whatever the spool setting: the counter is honest, spans missing from Zipkin are exactly the dropped ones.
-  t.is(o.dropped, o.produced - o.found, 'dropped counter == spans missing from Zipkin');
+  // Whatever the spool setting: the counter is honest, spans missing from Zipkin are the dropped
+  // ones, less at most those whose batch went out whole and got no answer (Zipkin may have stored
+  // one and answered after the timeout: a cold JVM just restarted, beside stress-ng, did).
+  const missing = o.produced - o.found;
+  t.true(missing <= o.dropped && missing >= o.dropped - o.unconfirmed,
+    `spans missing from Zipkin (${missing}) between dropped less unconfirmed (${o.dropped - o.unconfirmed}) and dropped (${o.dropped})`);
   if (s.spool === 'on') {
     t.true(o.foundDuring >= 0.99 * o.producedDuring, `${o.foundDuring} of ${o.producedDuring} fault-window spans in Zipkin`);
     t.true(metricValue(o.metrics, 'tts_proxy_export_replayed_spans_total') > 0, 'the spool was used and replayed');
@@ -249,7 +256,7 @@ for (const fault of ['error500', 'hang', 'stopped'] as const) {
     error500: 'Zipkin answering 500 for 60 s under steady load',
     hang: 'Zipkin accepting connections but never answering for 60 s under steady load',
   }[fault];
-  test(`${title}: no failed request, p99 within 10%, spool delivers >= 99%, dropped == missing`, async (t) => {
+  test(`${title}: no failed request, p99 within 10%, spool delivers >= 99%, the dropped counter accounts for what is missing`, async (t) => {
     t.timeout(280_000);
     for (const o of (await results()).filter((x) => x.s.fault === fault)) check(t, o);
   });

@@ -48,7 +48,11 @@ function queueCounters(name: string, metrics: Metrics): QueueCounters {
     retried: (n, kind) => metrics.retried.inc({ exporter, kind }, n),
     spooled: (n) => metrics.spooled.inc({ exporter }, n),
     replayed: (n) => metrics.replayed.inc({ exporter }, n),
-    dropped: (n, reason) => { if (n > 0) metrics.dropped.inc({ exporter, reason }, n); },
+    dropped: (n, reason, maybeDelivered) => {
+      if (n <= 0) return;
+      metrics.dropped.inc({ exporter, reason }, n);
+      if (maybeDelivered) metrics.droppedUnconfirmed.inc({ exporter }, n);
+    },
     attempt: (ok) => {
       metrics.exporterUp.set({ exporter }, ok ? 1 : 0);
       if (ok) metrics.lastSuccess.set({ exporter }, Date.now() / 1000);
@@ -56,7 +60,7 @@ function queueCounters(name: string, metrics: Metrics): QueueCounters {
   };
 }
 
-function openSpool(config: ProxyConfig, name: string, onDrop: (n: number, r: SpoolDropReason) => void, logger: Logger): Spool | undefined {
+function openSpool(config: ProxyConfig, name: string, onDrop: (n: number, r: SpoolDropReason, maybeDelivered: boolean) => void, logger: Logger): Spool | undefined {
   if (!config.spoolDir) return undefined;
   try {
     return new Spool(join(config.spoolDir, name), config.spoolMaxBytes, onDrop);
@@ -87,7 +91,7 @@ function networkQueue(name: 'zipkin' | 'otlp', config: ProxyConfig, deps: Tracin
     gzip = config.otlpCompression === 'gzip';
   }
   const counters = queueCounters(name, deps.metrics);
-  const spool = openSpool(config, name, (n, reason) => counters.dropped(n, reason), deps.logger);
+  const spool = openSpool(config, name, (n, reason, maybeDelivered) => counters.dropped(n, reason, maybeDelivered), deps.logger);
   return new ExportQueue(name, codec, httpTransport({ url, timeoutMs, headers, gzip }), {
     maxQueueSpans: config.bspMaxQueueSize,
     maxBatchSpans: Math.min(config.bspMaxExportBatchSize, config.bspMaxQueueSize),

@@ -21,7 +21,11 @@ export interface QueueCounters {
   retried(spans: number, kind: FailureKind): void;
   spooled(spans: number): void;
   replayed(spans: number): void;
-  dropped(spans: number, reason: DropReason): void;
+  /**
+   * `maybeDelivered`: an attempt went out whole and got no answer, so the backend may hold these
+   * spans after all; the spans missing there are the dropped ones less at most these.
+   */
+  dropped(spans: number, reason: DropReason, maybeDelivered?: boolean): void;
   /** After each attempt: did the backend take the batch. */
   attempt(ok: boolean): void;
 }
@@ -41,6 +45,8 @@ interface Batch {
   readonly spans: number;
   readonly contentType: string;
   attempts: number;
+  /** An attempt went out whole and got no answer (see `SendOutcome.maybeDelivered`). */
+  maybeDelivered: boolean;
   readonly entry?: SpoolEntry;
 }
 
@@ -179,7 +185,7 @@ export class ExportQueue {
           this.counters.dropped(batch.length, 'encode_error');
           continue;
         }
-        this.batches.push({ body, spans: batch.length, contentType: this.codec.contentType, attempts: 0 });
+        this.batches.push({ body, spans: batch.length, contentType: this.codec.contentType, attempts: 0, maybeDelivered: false });
       }
     }
     while (this.pending.length) {
@@ -192,7 +198,7 @@ export class ExportQueue {
         this.counters.dropped(spans.length, 'encode_error');
         continue;
       }
-      this.batches.push({ body, spans: spans.length, contentType: this.codec.contentType, attempts: 0 });
+      this.batches.push({ body, spans: spans.length, contentType: this.codec.contentType, attempts: 0, maybeDelivered: false });
     }
     if (enforce) this.enforceCap();
     this.wake?.();
@@ -228,11 +234,11 @@ export class ExportQueue {
    */
   private spill(b: Batch, reason: DropReason): Promise<void> {
     if (!this.spool || this.spilling + b.spans > this.opts.maxQueueSpans) {
-      this.counters.dropped(b.spans, reason);
+      this.counters.dropped(b.spans, reason, b.maybeDelivered);
       return Promise.resolve();
     }
     this.spilling += b.spans;
-    return this.spool.put(b.body, b.spans, b.attempts, this.codec.ext).then((ok) => {
+    return this.spool.put(b.body, b.spans, b.attempts, this.codec.ext, b.maybeDelivered).then((ok) => {
       this.spilling -= b.spans;
       if (ok) {
         this.counters.spooled(b.spans);
@@ -250,10 +256,10 @@ export class ExportQueue {
     const contentType = contentTypeOfExt(got.entry.ext);
     if (!contentType) {
       await this.spool.remove(got.entry);
-      this.counters.dropped(got.entry.spans, 'spool_error');
+      this.counters.dropped(got.entry.spans, 'spool_error', got.entry.maybeDelivered);
       return this.next();
     }
-    return { body: got.body, spans: got.entry.spans, contentType, attempts: got.entry.attempts, entry: got.entry };
+    return { body: got.body, spans: got.entry.spans, contentType, attempts: got.entry.attempts, maybeDelivered: got.entry.maybeDelivered, entry: got.entry };
   }
 
   private async run(): Promise<void> {
@@ -288,17 +294,19 @@ export class ExportQueue {
       if (!r.retryable) {
         const halves = r.status !== undefined && BISECT_STATUSES.has(r.status) ? this.split(b) : undefined;
         if (halves) this.batches.unshift(...halves);
-        else this.counters.dropped(b.spans, 'rejected');
+        else this.counters.dropped(b.spans, 'rejected', b.maybeDelivered);
         if (b.entry) await this.spool!.remove(b.entry);
         continue;
       }
       this.counters.retried(b.spans, r.kind);
       this.failures++;
       b.attempts++;
+      if (r.maybeDelivered) b.maybeDelivered = true;
       if (b.entry) {
         // A spooled batch waits for the backend as long as the spool has room: only the size
         // cap (oldest first) or a success removes it, never a count of failed replays.
         b.entry.attempts = b.attempts - 1;
+        b.entry.maybeDelivered = b.maybeDelivered;
         this.spool!.release(b.entry);
       } else if (b.attempts >= this.opts.maxAttempts || this.draining) {
         // Out of attempts (or shutting down): keep it on disk if there is a spool.
@@ -330,7 +338,7 @@ export class ExportQueue {
     } catch {
       return undefined;
     }
-    return halves?.map((h) => ({ body: h.body, spans: h.spans, contentType: b.contentType, attempts: 0 }));
+    return halves?.map((h) => ({ body: h.body, spans: h.spans, contentType: b.contentType, attempts: 0, maybeDelivered: b.maybeDelivered }));
   }
 
   private sleep(ms: number): Promise<void> {
@@ -362,7 +370,8 @@ export class ExportQueue {
     const left = this.batches.splice(0);
     for (const b of left) await this.spill(b, 'shutdown');
     // A batch still in flight at the deadline is abandoned with the process.
-    if (this.inflight && !this.inflight.entry) this.counters.dropped(this.inflight.spans, 'shutdown');
+    // Its request may be out whole, so it may arrive: counted as maybe delivered.
+    if (this.inflight && !this.inflight.entry) this.counters.dropped(this.inflight.spans, 'shutdown', true);
     this.inflight = undefined;
     await this.spool?.close();
     this.transport.close();

@@ -13,6 +13,11 @@ export interface SpoolEntry {
   readonly bytes: number;
   readonly spans: number;
   attempts: number;
+  /**
+   * An attempt went out whole and got no answer, so the backend may hold it already. Kept in the
+   * file name (`u` after the attempts) when spooled so; one learnt during replay lives in memory.
+   */
+  maybeDelivered: boolean;
   readonly ext: string;
   /** Being sent: never evicted while busy. */
   busy: boolean;
@@ -24,7 +29,7 @@ export class SpoolLockedError extends Error {
   readonly code = 'TTS_PROXY_ERR_SPOOL_LOCKED';
 }
 
-const NAME = /^(\d{16})-(\d+)-(\d+)\.([a-z.]+)$/;
+const NAME = /^(\d{16})-(\d+)-(\d+)(u?)\.([a-z.]+)$/;
 
 function alive(pid: number): boolean {
   try {
@@ -43,7 +48,7 @@ export class Spool {
   private readonly lockPath: string;
 
   /** Opens (creating) `dir`, takes its lock, and indexes batches left by an earlier run. */
-  constructor(readonly dir: string, readonly maxBytes: number, private readonly onDrop: (spans: number, reason: SpoolDropReason) => void) {
+  constructor(readonly dir: string, readonly maxBytes: number, private readonly onDrop: (spans: number, reason: SpoolDropReason, maybeDelivered: boolean) => void) {
     mkdirSync(dir, { recursive: true });
     this.lockPath = join(dir, '.lock');
     this.lock();
@@ -52,7 +57,7 @@ export class Spool {
       const m = NAME.exec(f);
       if (!m) continue;
       const bytes = statSync(join(dir, f)).size;
-      this.entries.push({ name: f, bytes, spans: Number(m[2]), attempts: Number(m[3]), ext: m[4]!, busy: false });
+      this.entries.push({ name: f, bytes, spans: Number(m[2]), attempts: Number(m[3]), maybeDelivered: m[4] === 'u', ext: m[5]!, busy: false });
       this.total += bytes;
       this.seq = Math.max(this.seq, Number(m[1]));
     }
@@ -85,10 +90,10 @@ export class Spool {
   }
 
   /** Stores a batch; false when it could not be stored (it was counted as dropped). */
-  put(body: Uint8Array, spans: number, attempts: number, ext: string): Promise<boolean> {
+  put(body: Uint8Array, spans: number, attempts: number, ext: string, maybeDelivered = false): Promise<boolean> {
     return this.serial(async () => {
       if (body.byteLength > this.maxBytes) {
-        this.onDrop(spans, 'spool_full');
+        this.onDrop(spans, 'spool_full', maybeDelivered);
         return false;
       }
       // Oldest first, skipping a batch that is being sent right now.
@@ -98,23 +103,23 @@ export class Spool {
         const [old] = this.entries.splice(i, 1);
         this.total -= old!.bytes;
         await unlink(join(this.dir, old!.name)).catch(() => undefined);
-        this.onDrop(old!.spans, 'spool_full');
+        this.onDrop(old!.spans, 'spool_full', old!.maybeDelivered);
       }
       if (this.total + body.byteLength > this.maxBytes) {
-        this.onDrop(spans, 'spool_full');
+        this.onDrop(spans, 'spool_full', maybeDelivered);
         return false;
       }
-      const name = `${String(++this.seq).padStart(16, '0')}-${spans}-${attempts}.${ext}`;
+      const name = `${String(++this.seq).padStart(16, '0')}-${spans}-${attempts}${maybeDelivered ? 'u' : ''}.${ext}`;
       const tmp = join(this.dir, `${name}.tmp`);
       try {
         await writeFile(tmp, body);
         await rename(tmp, join(this.dir, name));
       } catch {
         await unlink(tmp).catch(() => undefined);
-        this.onDrop(spans, 'spool_error');
+        this.onDrop(spans, 'spool_error', maybeDelivered);
         return false;
       }
-      this.entries.push({ name, bytes: body.byteLength, spans, attempts, ext, busy: false });
+      this.entries.push({ name, bytes: body.byteLength, spans, attempts, maybeDelivered, ext, busy: false });
       this.total += body.byteLength;
       return true;
     });
@@ -132,7 +137,7 @@ export class Spool {
           return { entry, body };
         } catch {
           this.forget(entry);
-          this.onDrop(entry.spans, 'spool_error');
+          this.onDrop(entry.spans, 'spool_error', entry.maybeDelivered);
         }
       }
     });

@@ -11,7 +11,14 @@ export type FailureKind = 'network' | 'timeout' | 'http_5xx' | 'http_429' | 'htt
 
 export type SendOutcome =
   | { readonly ok: true; readonly status: number }
-  | { readonly ok: false; readonly retryable: boolean; readonly kind: FailureKind; readonly status?: number; readonly retryAfterMs?: number };
+  | {
+    readonly ok: false; readonly retryable: boolean; readonly kind: FailureKind; readonly status?: number; readonly retryAfterMs?: number;
+    /**
+     * The whole batch went out and no answer came (a timeout, or the connection ended): the
+     * backend may have stored it, so giving up on it later is not proof it is missing there.
+     */
+    readonly maybeDelivered?: boolean;
+  };
 
 export interface Transport {
   send(body: Uint8Array, contentType: string): Promise<SendOutcome>;
@@ -56,7 +63,10 @@ export function httpTransport(opts: TransportOptions): Transport {
       const encoding: Record<string, string> = opts.gzip ? { 'content-encoding': 'gzip' } : {};
       return new Promise<SendOutcome>((resolve) => {
         let done = false;
+        // 'finish': the last byte of the body was handed to the socket, so the backend may have it all.
+        let sent = false;
         const finish = (o: SendOutcome) => { if (!done) { done = true; resolve(o); } };
+        const unanswered = (kind: FailureKind): SendOutcome => (sent ? { ok: false, retryable: true, kind, maybeDelivered: true } : { ok: false, retryable: true, kind });
         const req = request(opts.url, {
           method: 'POST', agent,
           headers: { ...opts.headers, ...encoding, 'content-type': contentType, 'content-length': body.byteLength },
@@ -64,16 +74,17 @@ export function httpTransport(opts: TransportOptions): Transport {
           // Drain the body: the socket goes back to the pool only once it is read.
           res.resume();
           res.on('end', () => finish(classifyStatus(res.statusCode ?? 0, res.headers['retry-after'] as string | undefined)));
-          res.on('error', () => finish({ ok: false, retryable: true, kind: 'network' }));
+          res.on('error', () => finish(unanswered('network')));
         });
         // A backend that accepts the connection and never answers: give up on this attempt.
         const timer = setTimeout(() => {
-          finish({ ok: false, retryable: true, kind: 'timeout' });
+          finish(unanswered('timeout'));
           req.destroy();
         }, opts.timeoutMs);
         timer.unref();
         req.on('close', () => clearTimeout(timer));
-        req.on('error', () => finish({ ok: false, retryable: true, kind: 'network' }));
+        req.on('error', () => finish(unanswered('network')));
+        req.on('finish', () => { sent = true; });
         req.end(body);
       });
     },

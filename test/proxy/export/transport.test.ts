@@ -54,6 +54,43 @@ test('a backend that accepts and never answers times out', async (t) => {
   server.close();
 });
 
+// The exporter cannot know what happened to a batch that went out whole and got no answer: the
+// dropped counter must not claim it is missing from the backend (issue 10: a cold Zipkin stored a
+// batch and answered after the timeout, and "dropped == missing" was off by that batch).
+test('no answer after the whole batch went out: timed out, and it may have been delivered', async (t) => {
+  let received = '';
+  const { url, server } = await serve((req) => { req.on('data', (c) => { received += c; }); });
+  const tr = httpTransport({ url, timeoutMs: 300 });
+  t.like(await tr.send(Buffer.from('[1,2]'), 'application/json'), { ok: false, retryable: true, kind: 'timeout', maybeDelivered: true });
+  t.is(received, '[1,2]');
+  tr.close();
+  server.closeAllConnections();
+  server.close();
+});
+
+test('a batch that never went out whole, or got an answer, is known not delivered or known refused', async (t) => {
+  const port = await freePort();
+  const refused = httpTransport({ url: new URL(`http://127.0.0.1:${port}/`), timeoutMs: 2000 });
+  t.false((await refused.send(Buffer.from('x'), 'application/json') as { maybeDelivered?: boolean }).maybeDelivered ?? false);
+  refused.close();
+  // A backend that never reads: a batch far larger than the socket buffers is still going out at the timeout.
+  const stuck = await serve((req) => { req.pause(); });
+  const slow = httpTransport({ url: stuck.url, timeoutMs: 500 });
+  const r = await slow.send(Buffer.alloc(64 << 20, 0x31), 'application/json');
+  t.like(r, { ok: false, kind: 'timeout' });
+  t.false((r as { maybeDelivered?: boolean }).maybeDelivered ?? false);
+  slow.close();
+  stuck.server.closeAllConnections();
+  stuck.server.close();
+  const failing = await serve((req, res) => { req.resume(); req.on('end', () => res.writeHead(500).end()); });
+  const answered = httpTransport({ url: failing.url, timeoutMs: 2000 });
+  const a = await answered.send(Buffer.from('[1]'), 'application/json');
+  t.like(a, { ok: false, kind: 'http_5xx' });
+  t.false((a as { maybeDelivered?: boolean }).maybeDelivered ?? false);
+  answered.close();
+  failing.server.close();
+});
+
 test('gzip (OTEL_EXPORTER_OTLP_COMPRESSION=gzip): the body goes compressed with Content-Encoding, and inflates to the batch', async (t) => {
   let got: { encoding?: string; length: number; body: Buffer } | undefined;
   const { url, server } = await serve((req, res) => {
