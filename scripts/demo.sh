@@ -32,10 +32,29 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_http() { # URL WHAT LOG
-  for _ in $(seq 1 240); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.5; done
+# A component's URL answering is not enough: on a port something else took first, a component
+# that failed to bind exits while the other program answers (a CosyVoice on 7860 would have been
+# fronted as our worker). So the component's process must still be alive once its URL answers.
+wait_http() { # URL WHAT LOG PID
+  for _ in $(seq 1 240); do
+    kill -0 "$4" 2>/dev/null || die "$2 exited (see $3)"
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then
+      kill -0 "$4" 2>/dev/null || die "$2 exited (see $3)"
+      return 0
+    fi
+    sleep 0.5
+  done
   die "$2 did not start (see $3)"
 }
+
+# Every port the demo listens on must be free before anything starts: a clear error up front
+# rather than a component that cannot bind.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+check_free() { # VAR PORT
+  if listening "$2"; then die "port $2 ($1) is already in use by another program: stop it, or choose another with $1=<port>"; fi
+}
+if [ -z "${UPSTREAM:-}" ]; then check_free APP_PORT "$APP_PORT"; check_free 'APP_PORT+10, the canary' "$CANARY_PORT"; fi
+check_free PROXY_PORT "$PROXY_PORT"; check_free ADMIN_PORT "$ADMIN_PORT"; check_free NGINX_PORT "$NGINX_PORT"
 
 log "node dependencies and build"
 npm ci --no-audit --no-fund --loglevel=error --cache "$CACHE/npm" >/dev/null
@@ -70,8 +89,8 @@ else
       >"$demo_run/tts-$arm.log" 2>&1 &
     pids+=($!)
   done
-  wait_http "http://127.0.0.1:$APP_PORT/config" "the stable worker" "$demo_run/tts-stable.log"
-  wait_http "http://127.0.0.1:$CANARY_PORT/config" "the canary worker" "$demo_run/tts-canary.log"
+  wait_http "http://127.0.0.1:$APP_PORT/config" "the stable worker" "$demo_run/tts-stable.log" "${pids[-2]}"
+  wait_http "http://127.0.0.1:$CANARY_PORT/config" "the canary worker" "$demo_run/tts-canary.log" "${pids[-1]}"
   arms="stable=v1:$((100 - CANARY_WEIGHT)):http://127.0.0.1:$APP_PORT;canary=v2:$CANARY_WEIGHT:http://127.0.0.1:$CANARY_PORT"
 fi
 
@@ -79,7 +98,7 @@ OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-tts-trace-proxy}" TTS_PROXY_ARMS="$arms"
   node --max-old-space-size=2048 --heap-growing-percent=100 dist/proxy/src/main.js --listen "127.0.0.1:$PROXY_PORT" --admin "127.0.0.1:$ADMIN_PORT" \
   >"$demo_run/proxy-access.log" 2>"$demo_run/proxy.log" &
 pids+=($!)
-wait_http "http://127.0.0.1:$ADMIN_PORT/healthz" "the proxy" "$demo_run/proxy.log"
+wait_http "http://127.0.0.1:$ADMIN_PORT/healthz" "the proxy" "$demo_run/proxy.log" "${pids[-1]}"
 
 front="http://127.0.0.1:$PROXY_PORT/"
 if nginx_bin="$(bash scripts/setup-nginx.sh 2>"$demo_run/nginx-setup.log")"; then
@@ -88,7 +107,7 @@ if nginx_bin="$(bash scripts/setup-nginx.sh 2>"$demo_run/nginx-setup.log")"; the
   "$nginx_bin" -p "$demo_run/nginx" -e "$demo_run/nginx/error.log" -c "$conf" -g 'daemon off;' &
   pids+=($!)
   front="http://127.0.0.1:$NGINX_PORT/"
-  wait_http "$front" "nginx" "$demo_run/nginx/error.log"
+  wait_http "$front" "nginx" "$demo_run/nginx/error.log" "${pids[-1]}"
 else
   log "nginx could not be installed (see $demo_run/nginx-setup.log); open the proxy directly"
 fi

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/ports.js';
+import { createServer, type Server } from 'node:net';
+import { quietPort } from '../support/ports.js';
 import { repoRoot } from '../support/proc.js';
 
 /** PIDs whose command line mentions `needle` (our own ava worker excluded). */
@@ -24,19 +25,38 @@ function processesWith(needle: string): string[] {
   return out;
 }
 
+const portFree = (port: number): Promise<boolean> =>
+  new Promise((r) => { const s = createServer().once('error', () => r(false)).listen(port, '127.0.0.1', () => s.close(() => r(true))); });
+
+test('a port the demo needs that another program holds: a clear error naming it, before anything is built or started', async (t) => {
+  const app = await quietPort();
+  const other: Server = createServer((c) => c.end());
+  await new Promise<void>((r) => other.listen(app, '127.0.0.1', r));
+  try {
+    const env = { ...process.env, APP_PORT: String(app), PROXY_PORT: String(await quietPort()), ADMIN_PORT: String(await quietPort()), NGINX_PORT: String(await quietPort()), ZIPKIN_PORT: String(await quietPort()) };
+    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const p = spawn('bash', ['scripts/demo.sh'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+      p.on('exit', (code) => resolve({ code, err }));
+    });
+    t.not(r.code, 0);
+    t.regex(r.err, new RegExp(`port ${app} \\(APP_PORT\\) is already in use`));
+    t.notRegex(r.err, /node dependencies and build/, 'nothing was built');
+  } finally {
+    other.close();
+  }
+});
+
 test('demo: fresh clone, stack up, a generation in Zipkin, Ctrl-C stops everything', async (t) => {
   t.timeout(6 * 60_000);
   const dir = await mkdtemp(join(tmpdir(), 'tts-demo-'));
   const clone = join(dir, 'tts-trace-proxy');
   execFileSync('git', ['clone', '-q', repoRoot, clone]);
-  const ports = { APP_PORT: await freePort(), PROXY_PORT: await freePort(), ADMIN_PORT: await freePort(), NGINX_PORT: await freePort(), ZIPKIN_PORT: await freePort() };
+  // The demo binds them minutes from now, after its build: ports no other test can be handed meanwhile.
+  const ports = { APP_PORT: await quietPort(), PROXY_PORT: await quietPort(), ADMIN_PORT: await quietPort(), NGINX_PORT: await quietPort(), ZIPKIN_PORT: await quietPort() };
   // APP_PORT+10 is the canary's: make sure that one is free too.
-  let canaryFree = false;
-  while (!canaryFree) {
-    const { createServer } = await import('node:net');
-    canaryFree = await new Promise((r) => { const s = createServer().once('error', () => r(false)).listen(ports.APP_PORT + 10, '127.0.0.1', () => s.close(() => r(true))); });
-    if (!canaryFree) ports.APP_PORT = await freePort();
-  }
+  while (!(await portFree(ports.APP_PORT + 10))) ports.APP_PORT = await quietPort();
   const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), CANARY_WEIGHT: '50' };
   delete (env as Record<string, string | undefined>).ZIPKIN_URL;
   const demo = spawn('bash', ['scripts/demo.sh'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (the OS picked it for a port-0 listen). */
@@ -11,6 +12,35 @@ export function freePort(): Promise<number> {
       const port = typeof address === "object" && address !== null ? address.port : 0;
       server.close(() => (port > 0 ? resolve(port) : reject(new Error("no port assigned"))));
     });
+  });
+}
+
+/**
+ * A free port on 127.0.0.1 below the kernel's ephemeral range, for a program that binds it only
+ * minutes later (the demo builds first). freePort()'s ports come from that range, as do the
+ * source ports of every outgoing connection, so another test file running meanwhile can be handed
+ * the same number and take it first (the demo once fronted another test's Gradio app that way).
+ * Below the range only another caller of this function could; the start is random, so two
+ * callers rarely meet, and a port is checked free before it is returned.
+ */
+export async function quietPort(): Promise<number> {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  // Above the well-known and registered ports most programs use by default (7860, 8080, 9411…).
+  const from = 10_000;
+  const to = Math.max(from + 1000, (low ?? 32768) - 20);
+  for (let tries = 0; tries < 200; tries++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    if (await bindable(port)) return port;
+  }
+  throw new Error('no free port below the ephemeral range');
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
