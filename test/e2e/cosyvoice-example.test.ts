@@ -179,8 +179,9 @@ async function assertPredictionTrace(t: ExecutionContext, rec: RecordedPredictio
   const tags = predict.tags ?? {};
   t.is(tags['gradio.api_name'], '/generate_audio', what);
   t.is(tags['gradio.version'], rec.version, what);
-  // Seen once beside stress-ng (6.31.0/browser: 'cancelled'): a failure says when each span of
-  // the trace began and ended and what the prediction heard, so the next one can be read.
+  // Seen beside stress-ng (6.31.0/browser: 'cancelled'; the timeline showed the page's stream
+  // closing mid-generation, the page having been closed once its player had loaded): a failure
+  // says when each span of the trace began and ended and what the prediction heard.
   const timeline = () => JSON.stringify(spans.map((x) => ({ name: x.name, start: x.timestamp, end: (x.timestamp ?? 0) + (x.duration ?? 0), events: x.annotations?.map((a) => `${a.value}@${a.timestamp}`) })));
   t.is(tags['gradio.end_reason'], 'completed', tags['gradio.end_reason'] === 'completed' ? what : `${what}: ${timeline()}`);
   const duration = Number(tags['audio.input.duration_s']);
@@ -302,6 +303,9 @@ for (const version of VERSIONS) {
           /^GET (\/gradio_api)?\/queue\/data$/,
         ], 'browser');
         t.is(rec.joinTraceIds.length, 2, 'change_instruction + generate_audio');
+        // The page stays until its event streams end, so the prediction ran to its end: a page
+        // closed mid-generation is cancelled, and its trace rightly says so.
+        t.is(via.streamsOpenAtClose, 0, 'the page was closed only once its event streams had ended');
         await assertPredictionTrace(t, rec);
         if (version.startsWith('4.')) {
           // Gradio 4's raw stream, downloaded by the page's player: the proxy reads its header on the way.

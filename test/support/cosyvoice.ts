@@ -297,6 +297,12 @@ export interface BrowserPrediction {
   timings: { launch_ms: number; page_ready_ms: number; click_to_audio_src_ms?: number; click_to_audio_loaded_ms?: number; wall_ms: number };
   /** The output <audio>'s duration once the player loaded it (may be missing or partial while streaming). */
   audioDurationS?: number;
+  /**
+   * queue/data streams the page still had open when it was closed: a prediction still running
+   * then is cancelled (Gradio cancels a session's work when its stream goes), so its trace
+   * rightly says `cancelled`. 0 unless the wait for them ran out.
+   */
+  streamsOpenAtClose?: number;
   sent: { text: string; mode: string; promptWav?: string; promptText?: string };
 }
 
@@ -345,6 +351,14 @@ export async function predictWithBrowser(
       if (u.origin !== origin) return;
       requests.push({ method: r.method(), path: u.pathname + u.search, start_ms: Date.now() - t0 });
     });
+    // The page's event streams in flight: it is closed only once they ended, or its prediction
+    // would be cut short. Playing starts with the first HLS segment, long before the result when
+    // the machine is busy (seen beside stress-ng: the page closed mid-generation, and the trace
+    // said `cancelled`, which is what the proxy saw).
+    const streams = new Set<unknown>();
+    page.on('request', (r) => { if (r.method() === 'GET' && /\/queue\/data\b/.test(r.url())) streams.add(r); });
+    page.on('requestfinished', (r) => { streams.delete(r); });
+    page.on('requestfailed', (r) => { streams.delete(r); });
     page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') out.console.push(`${m.type()}: ${m.text().slice(0, 500)}`); });
     page.on('pageerror', (e) => out.console.push(`pageerror: ${e.message.slice(0, 500)}`));
     page.on('response', (r) => {
@@ -395,6 +409,8 @@ export async function predictWithBrowser(
       out.timings.click_to_audio_loaded_ms = Date.now() - clicked;
       out.audioDurationS = await page.evaluate(() => [...document.querySelectorAll('audio')].filter((x) => (x.getAttribute('src') ?? '') !== '').pop()?.duration);
     }
+    for (const until = Date.now() + timeout; streams.size > 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
+    out.streamsOpenAtClose = streams.size;
     await new Promise((r) => setTimeout(r, input.settleMs ?? 500));
   } catch (err) {
     out.error = err instanceof Error ? err.message.slice(0, 2000) : String(err);
