@@ -46,7 +46,8 @@ test('ratio 0.1 over 2,000 requests: ~10% of normal traces, 100% of error, slow 
       }
     });
     t.log(`${kinds.length} requests in ${Date.now() - started} ms`);
-    t.true(samples.every((s) => s.traceId && (s.status === 200 || s.status === 500)));
+    // A failure names the requests, with what they got (status, error, headers), not just "false".
+    t.deepEqual(samples.map((s, i) => ({ ...s, kind: kinds[i] })).filter((s) => !s.traceId || (s.status !== 200 && s.status !== 500)), []);
     const of = (k: string) => samples.filter((_, i) => kinds[i] === k);
     const mustKeep = ['error', 'slow', 'b3multi', 'b3single', 'token'].flatMap(of).map((s) => s.traceId!);
     const headSampledNormal = of('normal').filter((s) => s.sampled).map((s) => s.traceId!);
