@@ -49,9 +49,8 @@ wait_http() { # URL WHAT LOG PID
 
 # Every port the demo listens on must be free before anything starts: a clear error up front
 # rather than a component that cannot bind.
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 check_free() { # VAR PORT
-  if listening "$2"; then die "port $2 ($1) is already in use by another program: stop it, or choose another with $1=<port>"; fi
+  if listening 127.0.0.1 "$2"; then die "port $2 ($1) is already in use by another program: stop it, or choose another with $1=<port>"; fi
 }
 if [ -z "${UPSTREAM:-}" ]; then check_free APP_PORT "$APP_PORT"; check_free 'APP_PORT+10, the canary' "$CANARY_PORT"; fi
 check_free PROXY_PORT "$PROXY_PORT"; check_free ADMIN_PORT "$ADMIN_PORT"; check_free NGINX_PORT "$NGINX_PORT"

@@ -22,6 +22,9 @@ log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "$(basename "$0" .sh)" "$*"
 # die MESSAGE...: print an error and exit 1.
 die() { printf '[%s] error: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
 
+# listening HOST PORT: whether something accepts TCP connections there.
+listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
 # apt_install PKG...: install Debian packages (runs `apt-get update` first, once per script run).
 # Output is kept in a temp file and shown only on failure.
 _APT_UPDATED=0

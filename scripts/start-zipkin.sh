@@ -36,7 +36,7 @@ if [ "$foreground" -eq 0 ] && ours_running && healthy; then
   printf '%s\n' "$url"
   exit 0
 fi
-if (exec 3<>"/dev/tcp/$bind/$port") 2>/dev/null; then
+if listening "$bind" "$port"; then
   die "port $bind:$port is already in use by another process (not a Zipkin started by this script)"
 fi
 

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
-import { quietPort } from '../support/ports.js';
+import { portFree, quietPort } from '../support/ports.js';
 import { repoRoot } from '../support/proc.js';
 
 /** PIDs whose command line mentions `needle` (our own ava worker excluded). */
@@ -24,9 +24,6 @@ function processesWith(needle: string): string[] {
   }
   return out;
 }
-
-const portFree = (port: number): Promise<boolean> =>
-  new Promise((r) => { const s = createServer().once('error', () => r(false)).listen(port, '127.0.0.1', () => s.close(() => r(true))); });
 
 test('a port the demo needs that another program holds: a clear error naming it, before anything is built or started', async (t) => {
   const app = await quietPort();

@@ -30,12 +30,13 @@ export async function quietPort(): Promise<number> {
   const to = Math.max(from + 1000, (low ?? 32768) - 20);
   for (let tries = 0; tries < 200; tries++) {
     const port = from + Math.floor(Math.random() * (to - from));
-    if (await bindable(port)) return port;
+    if (await portFree(port)) return port;
   }
   throw new Error('no free port below the ephemeral range');
 }
 
-function bindable(port: number): Promise<boolean> {
+/** Whether `port` on 127.0.0.1 can be bound right now. */
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
