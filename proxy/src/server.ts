@@ -96,7 +96,9 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
 
   const badge = config.uiTraceBadge ? badgeScript(config.traceUrlTemplate) : undefined;
   // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
-  const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: config.upstreamKeepaliveTimeoutMs });
+  // Both idle clocks are the agent's sweep, not http-proxy's `proxyTimeout` (a socket timer armed
+  // per request: forwarding/idle-sweep.ts).
+  const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: config.upstreamKeepaliveTimeoutMs, busyIdleMs: config.upstreamIdleTimeoutMs });
   const targets = new Targets(config.arms.flatMap((a) => a.replicas));
   const fallback = targets.of(config.arms[0]!.replicas[0]!);
   const proxy = httpProxy.createProxyServer({
@@ -105,7 +107,6 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     xfwd: true,
     ws: true,
     agent,
-    proxyTimeout: config.upstreamIdleTimeoutMs || undefined,
     preserveHeaderKeyCase: true,
   });
 

@@ -135,3 +135,89 @@ test.serial('a request the stages could not observe still reaches the app, with 
     await upstream.close();
   }
 });
+
+// --upstream-idle-timeout: the app's silence, not the exchange's length, ends an exchange. Its
+// clock is the upstream agent's sweep (forwarding/idle-sweep.ts), so these tests wait for an
+// outcome without a bound on when it comes.
+async function slowApp(handler: (res: import('node:http').ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => handler(res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => close(server) };
+}
+
+interface ZipkinTagged { kind?: string; tags?: Record<string, string> }
+
+/** Flushes the proxy's spans and reads back its SERVER span's error.type. */
+async function serverErrorType(p: Started): Promise<string | undefined> {
+  await stop(p);
+  const spans = JSON.parse(readFileSync(p.spanFile, 'utf8')) as ZipkinTagged[];
+  return spans.find((s) => s.kind === 'SERVER')?.tags?.['error.type'];
+}
+
+test('an app silent past --upstream-idle-timeout before its answer: 504, and the SERVER span says upstream_timeout', async (t) => {
+  const upstream = await slowApp(() => { /* never answers */ });
+  const p = await startProxy(upstream.url, { TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS: '300' });
+  try {
+    const res = await get(p.port, '/gradio_api/info', {});
+    t.is(res.status, 504);
+    t.truthy(res.headers['x-trace-id']);
+    t.is(await serverErrorType(p), 'upstream_timeout');
+  } finally {
+    await stop(p);
+    await upstream.close();
+  }
+});
+
+test('an app silent past --upstream-idle-timeout mid-answer: the stream is cut, and the SERVER span says upstream_timeout', async (t) => {
+  const upstream = await slowApp((res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: first\n\n');
+  });
+  const p = await startProxy(upstream.url, { TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS: '300' });
+  try {
+    const outcome = await new Promise<{ status: number; body: string; complete: boolean }>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: p.port, path: '/stream', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { body += c; });
+        res.on('close', () => resolve({ status: res.statusCode ?? 0, body, complete: res.complete }));
+      });
+      req.on('error', () => undefined);
+      req.end();
+    });
+    t.is(outcome.status, 200);
+    t.is(outcome.body, 'data: first\n\n', 'what the app sent was forwarded before the cut');
+    t.false(outcome.complete, 'the client sees a cut, not an ended answer');
+    t.is(await serverErrorType(p), 'upstream_timeout');
+  } finally {
+    await stop(p);
+    await upstream.close();
+  }
+});
+
+test('an answer that keeps coming is never cut by --upstream-idle-timeout, however long it lasts', async (t) => {
+  const upstream = await slowApp((res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    let n = 0;
+    // Each byte well inside the timeout; the whole answer several times longer than it.
+    const tick = setInterval(() => {
+      res.write(String(n % 10));
+      if (++n === 12) {
+        clearInterval(tick);
+        res.end();
+      }
+    }, 100);
+  });
+  const p = await startProxy(upstream.url, { TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS: '400' });
+  try {
+    const res = await get(p.port, '/slow', {});
+    t.is(res.status, 200);
+    t.is(res.body, '012345678901');
+  } finally {
+    await stop(p);
+    await upstream.close();
+  }
+});

@@ -1,14 +1,18 @@
-// The keep-alive agent to the app, with one extra: it hands over each ClientRequest http-proxy
-// creates the moment it exists. http-proxy's own 'proxyReq' event fires only once a socket is
+// The keep-alive agent to the app, with two extras. Its connections' idle clocks, free and busy,
+// are kept by one sweep (idle-sweep.ts). And it hands over each ClientRequest http-proxy creates
+// the moment it exists. http-proxy's own 'proxyReq' event fires only once a socket is
 // assigned (and never with an Expect header); by then a small body may have ended, and a request
 // trailer relayed on 'end' would come too late. ClientRequest calls agent.addRequest()
 // synchronously from its constructor, and http-proxy builds it synchronously inside
 // proxy.web()/proxy.ws(), so a hook armed around those calls is exact: no lookup table, no race.
 // (Headers cannot be edited here: with Expect, Node has already sent them.)
-import { Agent, type AgentOptions, type ClientRequest } from 'node:http';
+import { Agent, type AgentOptions, type ClientRequest, type ClientRequestArgs } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { IdleSweep } from './idle-sweep.js';
 
 type AddRequest = (req: ClientRequest, options: unknown) => void;
+type CreateConnection = (options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void) => Duplex;
 
 export interface OutgoingAgentOptions extends AgentOptions {
   /**
@@ -19,15 +23,20 @@ export interface OutgoingAgentOptions extends AgentOptions {
    * keepalive_timeout below the app's.
    */
   readonly idleMs?: number;
+  /**
+   * How long the app may stay silent on a connection with a request in flight (ms; 0: no limit):
+   * the request then hears 'timeout' and is destroyed (--upstream-idle-timeout).
+   */
+  readonly busyIdleMs?: number;
 }
 
 export class OutgoingAgent extends Agent {
   private armed: ((req: ClientRequest) => void) | undefined;
-  private readonly idleMs: number;
+  private readonly clocks: IdleSweep;
 
   constructor(options: OutgoingAgentOptions) {
     super(options);
-    this.idleMs = options.idleMs ?? 0;
+    this.clocks = new IdleSweep(this, { freeMs: options.idleMs ?? 0, busyMs: options.busyIdleMs ?? 0 });
     const base = (Agent.prototype as unknown as { addRequest: AddRequest }).addRequest;
     (this as unknown as { addRequest: AddRequest }).addRequest = (req, options) => {
       const hook = this.armed;
@@ -37,20 +46,27 @@ export class OutgoingAgent extends Agent {
     };
   }
 
-  // Node's agent destroys a pooled socket that times out while free; the clock runs only while
-  // it is free (reuse stops it before the request's own timeouts are armed).
+  override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
+    const socket = (Agent.prototype as unknown as { createConnection: CreateConnection }).createConnection.call(this, options, callback);
+    this.clocks.created(socket as Socket);
+    return socket;
+  }
+
   override keepSocketAlive(socket: Duplex): boolean {
     // Node's own returns whether the socket may be kept (its typings say void).
     const kept = super.keepSocketAlive(socket) as unknown as boolean;
-    const s = socket as Duplex & { timeout?: number; setTimeout(ms: number): void };
-    // A shorter clock Node took from the app's own Keep-Alive hint stands.
-    if (kept !== false && this.idleMs > 0 && !(s.timeout && s.timeout < this.idleMs)) s.setTimeout(this.idleMs);
+    if (kept !== false) this.clocks.freed(socket as Socket);
     return kept;
   }
 
   override reuseSocket(socket: Duplex, req: ClientRequest): void {
-    if (this.idleMs > 0) (socket as Duplex & { setTimeout(ms: number): void }).setTimeout(0);
+    this.clocks.reused(socket as Socket);
     super.reuseSocket(socket, req);
+  }
+
+  override destroy(): void {
+    this.clocks.stop();
+    super.destroy();
   }
 
   /** Calls `forward()`; the ClientRequest it creates (if any) goes to `hook` before a byte is written. */
