@@ -17,8 +17,13 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export class PredictionMetrics implements SpanProcessor {
-  // gradio.queue/process end just before their gradio.predict (prediction.ts ends children
-  // first); their durations wait here, keyed by the predict span id, for the predict's labels.
+  // gradio.queue/process end before their gradio.predict (prediction.ts ends children first);
+  // their durations wait, keyed by the predict span id, for the predict's labels. The latest
+  // prediction's wait in a slot of its own, the others in the map: a prediction abandoned or
+  // completed ends its children right before itself, and then the map is not touched. A map that
+  // is written and emptied once per prediction reallocates its table each time, in the old
+  // generation where a long-lived map's tables go (issue 10).
+  private slot?: { readonly parent: string; readonly c: Children };
   private readonly children = new Map<string, Children>();
   private readonly apiNames = new LabelLimiter(100);
   // error.type is one of ours or an HTTP status the app answered: bounded already, capped anyway.
@@ -37,18 +42,15 @@ export class PredictionMetrics implements SpanProcessor {
     if (span.name === A.SPAN_GRADIO_QUEUE || span.name === A.SPAN_GRADIO_PROCESS) {
       const parent = span.parentSpanContext?.spanId;
       if (!parent) return;
-      const c = this.children.get(parent) ?? {};
+      const c = this.childrenOf(parent);
       const s = hrTimeToMilliseconds(span.duration) / 1000;
       if (span.name === A.SPAN_GRADIO_QUEUE) c.queueS = s;
       else c.processS = s;
-      this.children.set(parent, c);
-      if (this.children.size > this.maxPending) this.children.delete(this.children.keys().next().value as string);
       return;
     }
     if (span.name !== A.SPAN_GRADIO_PREDICT && !span.name.startsWith(`${A.SPAN_GRADIO_PREDICT} `)) return;
     const sc = span.spanContext();
-    const c = this.children.get(sc.spanId);
-    this.children.delete(sc.spanId);
+    const c = this.takeChildren(sc.spanId);
     const a = span.attributes;
     const api = this.apiNames.value(str(a[A.ATTR_GRADIO_API_NAME]));
     const arm = str(a[A.ATTR_TTS_UPSTREAM_ARM]) ?? 'default';
@@ -68,6 +70,33 @@ export class PredictionMetrics implements SpanProcessor {
     observe(this.metrics.timeToFirstChunk, ttfc === undefined ? undefined : ttfc / 1000, shared);
     observe(this.metrics.inputAudioDuration, num(a[A.ATTR_AUDIO_INPUT_DURATION_S]), shared);
     observe(this.metrics.realtimeFactor, num(a[A.ATTR_TTS_REALTIME_FACTOR]), shared);
+  }
+
+  /** The record of `parent`'s children, in the slot from now on (the slot's last holder moves to the map). */
+  private childrenOf(parent: string): Children {
+    const slot = this.slot;
+    if (slot?.parent === parent) return slot.c;
+    let c = this.children.get(parent);
+    if (c) this.children.delete(parent);
+    else c = {};
+    if (slot) {
+      this.children.set(slot.parent, slot.c);
+      if (this.children.size > this.maxPending) this.children.delete(this.children.keys().next().value as string);
+    }
+    this.slot = { parent, c };
+    return c;
+  }
+
+  private takeChildren(parent: string): Children | undefined {
+    const slot = this.slot;
+    if (slot?.parent === parent) {
+      this.slot = undefined;
+      return slot.c;
+    }
+    if (!this.children.size) return undefined;
+    const c = this.children.get(parent);
+    if (c) this.children.delete(parent);
+    return c;
   }
 
   async forceFlush(): Promise<void> {}

@@ -48,3 +48,37 @@ test('api names from URLs cannot blow up label cardinality', async (t) => {
   t.is(names.size, 101);
   t.true(names.has('other'));
 });
+
+test('children that end interleaved with other predictions\' are each counted with their own prediction', async (t) => {
+  const metrics = buildMetrics();
+  const provider = new BasicTracerProvider({ spanProcessors: [new PredictionMetrics(metrics, () => false)] });
+  const tracer = provider.getTracer('t');
+  const t0 = Date.now();
+  const start = (api: string) => {
+    const p = tracer.startSpan(`${A.SPAN_GRADIO_PREDICT} ${api}`, { startTime: t0, attributes: { [A.ATTR_GRADIO_API_NAME]: api, [A.ATTR_GRADIO_END_REASON]: 'completed' } });
+    return { p, ctx: trace.setSpan(ROOT_CONTEXT, p) };
+  };
+  // Queue waits of 1 s (/a), 3 s (/b) and 6 s (/c); /a's processing 20 s. The children end in an
+  // order no prediction's own end follows: every one must still find its prediction.
+  const a = start('/a');
+  const b = start('/b');
+  const c = start('/c');
+  tracer.startSpan(A.SPAN_GRADIO_QUEUE, { startTime: t0 }, a.ctx).end(t0 + 1000);
+  tracer.startSpan(A.SPAN_GRADIO_QUEUE, { startTime: t0 }, b.ctx).end(t0 + 3000);
+  const aProcess = tracer.startSpan(A.SPAN_GRADIO_PROCESS, { startTime: t0 + 1000 }, a.ctx);
+  tracer.startSpan(A.SPAN_GRADIO_QUEUE, { startTime: t0 }, c.ctx).end(t0 + 6000);
+  b.p.end(t0 + 4000);
+  aProcess.end(t0 + 21_000);
+  c.p.end(t0 + 7000);
+  a.p.end(t0 + 21_000);
+  const text = await metrics.registry.metrics();
+  t.regex(text, /tts_queue_wait_seconds_sum\{gradio_api_name="\/a",tts_upstream_arm="default"\} 1\n/);
+  t.regex(text, /tts_queue_wait_seconds_sum\{gradio_api_name="\/b",tts_upstream_arm="default"\} 3\n/);
+  t.regex(text, /tts_queue_wait_seconds_sum\{gradio_api_name="\/c",tts_upstream_arm="default"\} 6\n/);
+  t.regex(text, /tts_processing_duration_seconds_sum\{gradio_api_name="\/a",tts_upstream_arm="default",outcome="completed"\} 20\n/);
+  t.notRegex(text, /tts_processing_duration_seconds_sum\{gradio_api_name="\/[bc]"/);
+  // A prediction that ends with no child ended leaves no wait behind for the next one.
+  const d = start('/d');
+  d.p.end(t0 + 500);
+  t.notRegex(await metrics.registry.metrics(), /tts_queue_wait_seconds_sum\{gradio_api_name="\/d"/);
+});
