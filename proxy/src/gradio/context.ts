@@ -49,6 +49,22 @@ export interface Handle {
 }
 
 /**
+ * The handle of a prediction whose span started in its submission's own turn (the usual join).
+ * Its promise is made only if something awaits it: a join's prediction may wait long (abandoned,
+ * until the session's cap evicts it), and what it holds meanwhile is copied by every young
+ * collection it survives (issue 10).
+ */
+export class StartedHandle implements Handle {
+  private promise?: Promise<Prediction | undefined>;
+
+  constructor(readonly eventId: string, readonly sessionKey: string | undefined, readonly prediction: Prediction) {}
+
+  get ready(): Promise<Prediction | undefined> {
+    return (this.promise ??= Promise.resolve(this.prediction));
+  }
+}
+
+/**
  * Runs `fn` on a handle's prediction unless it has ended: in this turn when its span exists (the
  * usual case: no promise per call), else once it does. Guarded either way, a rejection included.
  */

@@ -7,7 +7,7 @@ import { probeDataUrl } from '../audio/probe.js';
 import type { ObservedRequest } from '../observer.js';
 import * as A from '../spans/attributes.js';
 import type { Dependency } from './app-config.js';
-import type { AppView, GradioContext, Handle } from './context.js';
+import { StartedHandle, type AppView, type EarlyMessages, type GradioContext, type Handle } from './context.js';
 import { addArmAttributes } from '../spans/http.js';
 import { describeInputs, describeInputsNow, type InputFacts } from './inputs.js';
 import { checkRules } from './rules.js';
@@ -245,25 +245,26 @@ export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success:
 }
 
 /**
- * Registers an event_id synchronously, before its span may exist (`now`: it does); messages that
- * arrived for it early are replayed in order once it does.
+ * Registers an event_id synchronously, before its span may exist (`now`: it does, and `ready` is
+ * not needed); messages that arrived for it early are replayed in order once it does.
  */
-export function register(x: Exchange, eventId: string, sessionHash: string | undefined, ready: Promise<Prediction | undefined>, replay: (p: Prediction, msg: Obj, at: number) => void, now?: Prediction): Handle {
-  const h: Handle = { eventId, sessionKey: sessionHash, ready };
+export function register(x: Exchange, eventId: string, sessionHash: string | undefined, ready: Promise<Prediction | undefined> | undefined, replay: (p: Prediction, msg: Obj, at: number) => void, now?: Prediction): Handle {
+  const h: Handle = now ? new StartedHandle(eventId, sessionHash, now) : { eventId, sessionKey: sessionHash, ready: ready ?? Promise.resolve(undefined), prediction: undefined };
   x.g.predictions.set(eventId, h);
-  const early = x.g.early.delete(eventId);
-  const adopt = (p: Prediction) => {
-    h.prediction = p;
-    for (const e of early?.messages ?? []) if (!p.isEnded) replay(p, e.msg as Obj, e.at);
-  };
+  const early = x.g.early.size ? x.g.early.delete(eventId) : undefined;
   if (now) {
-    guard(Site.STREAM_MESSAGE, () => adopt(now));
+    if (early) guard(Site.STREAM_MESSAGE, () => replayEarly(now, early, replay));
     return h;
   }
   void guardedAsync(Site.STREAM_MESSAGE, async () => {
-    const p = await ready;
+    const p = await h.ready;
     if (!p) return void x.g.predictions.delete(eventId);
-    adopt(p);
+    h.prediction = p;
+    if (early) replayEarly(p, early, replay);
   });
   return h;
+}
+
+function replayEarly(p: Prediction, early: EarlyMessages, replay: (p: Prediction, msg: Obj, at: number) => void): void {
+  for (const e of early.messages) if (!p.isEnded) replay(p, e.msg as Obj, e.at);
 }

@@ -120,8 +120,9 @@ function submitObserver(x: Exchange, transport: 'queue' | 'call' | 'call_v2'): O
       if (rq) {
         const started = guard(Site.PREDICTION, () => start(rq, eventId));
         if (started instanceof Prediction) made = started;
-        // Nobody awaits this until the request is over (pipelined, that can be long): guarded.
-        submitted = made ? Promise.resolve(made) : started ? guardedAsync(Site.PREDICTION, () => started) : Promise.resolve(undefined);
+        // Nobody awaits this until the request is over (pipelined, that can be long): guarded. A
+        // prediction made in this turn needs no promise (settled and register take it as it is).
+        if (!made) submitted = started ? guardedAsync(Site.PREDICTION, () => started) : Promise.resolve(undefined);
       } else {
         submitted = guardedAsync(Site.PREDICTION, async () => start(await reqBody.result, eventId));
       }

@@ -37,6 +37,9 @@ const ROOT_LINK = new LinkedContext(undefined, undefined, undefined);
 
 /** `c` without `key`: `c` itself when it does not hold it, else its other links rebuilt. */
 function without(c: LinkedContext, key: symbol): LinkedContext {
+  // A chain holds each key once, so a key at the head leaves the rest as it is: the usual case (a
+  // span's context replaced by its child's: the SERVER span's by a prediction's) builds nothing.
+  if (c.key === key) return c.parent!;
   let holds = false;
   for (let l: LinkedContext | undefined = c; l !== undefined; l = l.parent) {
     if (l.key === key) { holds = true; break; }

@@ -55,6 +55,17 @@ test('a replaced or deleted value is not kept by the new context (a prediction m
   t.is(valueCount(ROOT.setValue(a, 1).setValue(b, 2)), 2, 'a new key adds a link');
 });
 
+test('replacing the latest value shares the rest of the chain instead of copying it (a prediction\'s context, on every join)', (t) => {
+  const [a, b] = [KEYS[0]!, KEYS[1]!];
+  const server = ROOT.setValue(b, 'forced').setValue(a, 'server span') as Context & { parent?: Context };
+  const child = server.setValue(a, 'prediction span') as Context & { parent?: Context };
+  t.is(child.parent, server.parent, 'the link below the replaced one is the same object');
+  const deeper = ROOT.setValue(a, 1).setValue(b, 2) as Context & { parent?: Context };
+  const rebuilt = deeper.setValue(a, 3) as Context & { parent?: Context };
+  t.not(rebuilt.parent, deeper, 'a value below the head is still left out of a rebuilt chain');
+  t.is(valueCount(rebuilt), 2);
+});
+
 test('the trace API reads and writes spans through it', (t) => {
   const sc = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, isRemote: true };
   const ctx = trace.setSpanContext(ROOT, sc);
