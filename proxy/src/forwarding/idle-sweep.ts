@@ -95,42 +95,63 @@ export class IdleSweep {
     this.timer = undefined;
   }
 
-  /** One look at every socket the pool holds; stops itself when it holds none. */
+  /**
+   * One look at every socket the pool holds; stops itself when it holds none. This runs from a
+   * timer, outside any request: a throw here (a listener of 'timeout', a socket in a state Node
+   * did not expect) would end the process, so it costs that one connection instead, as a throw
+   * on the forwarding path does (server.ts).
+   */
   sweep(): void {
     const t = now();
     let held = 0;
-    const { freeMs, busyMs } = this.limits;
-    // Free: a socket is first seen free up to one sweep after it became free, and closed once
-    // freeMs less two sweeps have passed since (see the top).
-    const freeLimit = freeMs - 2 * Math.min(this.tickMs, freeMs / 8);
     for (const list of Object.values(this.agent.freeSockets)) {
       for (const s of [...(list ?? [])]) {
         held++;
-        const c = (s as Clocked)[CLOCK];
-        if (freeMs <= 0 || !c?.free) continue;
-        if (c.since === UNSEEN) c.since = t;
-        else if (t - c.since >= freeLimit) s.destroy();
+        this.each(s, t, true);
       }
     }
     for (const list of Object.values(this.agent.sockets)) {
       for (const s of [...(list ?? [])]) {
         held++;
-        const c = (s as Clocked)[CLOCK];
-        if (!c || c.free || busyMs <= 0) continue;
-        const bytes = moved(s);
-        if (c.since === UNSEEN || bytes !== c.bytes) {
-          c.bytes = bytes;
-          c.since = t;
-          continue;
-        }
-        if (t - c.since < busyMs) continue;
-        const req = (s as Clocked)._httpMessage;
-        if (!req) continue;
-        // Told as Node's own socket timer told it; whoever listens decides nothing: it ends here.
-        req.emit('timeout');
-        req.destroy();
+        this.each(s, t, false);
       }
     }
     if (held === 0) this.stop();
+  }
+
+  private each(s: Socket, t: number, free: boolean): void {
+    try {
+      if (free) this.checkFree(s, t);
+      else this.checkBusy(s, t);
+    } catch {
+      s.destroy();
+    }
+  }
+
+  /** A socket is first seen free up to one sweep after it became free, and closed once freeMs less two sweeps have passed since (see the top). */
+  private checkFree(s: Socket, t: number): void {
+    const { freeMs } = this.limits;
+    const c = (s as Clocked)[CLOCK];
+    if (freeMs <= 0 || !c?.free) return;
+    if (c.since === UNSEEN) c.since = t;
+    else if (t - c.since >= freeMs - 2 * Math.min(this.tickMs, freeMs / 8)) s.destroy();
+  }
+
+  private checkBusy(s: Socket, t: number): void {
+    const { busyMs } = this.limits;
+    const c = (s as Clocked)[CLOCK];
+    if (!c || c.free || busyMs <= 0) return;
+    const bytes = moved(s);
+    if (c.since === UNSEEN || bytes !== c.bytes) {
+      c.bytes = bytes;
+      c.since = t;
+      return;
+    }
+    if (t - c.since < busyMs) return;
+    const req = (s as Clocked)._httpMessage;
+    if (!req) return;
+    // Told as Node's own socket timer told it; whoever listens decides nothing: it ends here.
+    req.emit('timeout');
+    req.destroy();
   }
 }

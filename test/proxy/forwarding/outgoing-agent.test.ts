@@ -158,3 +158,19 @@ test('a pooled connection carries no socket timer from request to request: both 
   agent.destroy();
   a.server.close();
 });
+
+test('a throw while the sweep looks at a connection costs that connection, not the process', async (t) => {
+  const a = await quietApp(() => { /* never answers */ });
+  const agent = new OutgoingAgent({ keepAlive: true, busyIdleMs: 60_000 });
+  const req = request({ host: '127.0.0.1', port: a.port, path: '/', agent });
+  const failed = new Promise<string | undefined>((resolve) => req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code)));
+  req.on('socket', (s: Socket) => {
+    // A socket whose byte count cannot be read (a state Node did not expect).
+    Object.defineProperty(s, 'bytesRead', { get() { throw new Error('unreadable'); } });
+  });
+  req.end();
+  t.is(await failed, 'ECONNRESET', 'the request on it fails; the test process, which runs the sweep, lives on');
+  agent.destroy();
+  a.server.closeAllConnections();
+  a.server.close();
+});
