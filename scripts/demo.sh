@@ -52,6 +52,15 @@ wait_http() { # URL WHAT LOG PID
 check_free() { # VAR PORT
   if listening 127.0.0.1 "$2"; then die "port $2 ($1) is already in use by another program: stop it, or choose another with $1=<port>"; fi
 }
+# Nor may two of them share a number: the second to bind would exit, late and far from the cause.
+declare -A port_owner=()
+check_distinct() { # VAR PORT
+  if [ -n "${port_owner[$2]:-}" ]; then die "${port_owner[$2]} and $1 are both $2: each needs a port of its own"; fi
+  port_owner[$2]="$1"
+}
+if [ -z "${UPSTREAM:-}" ]; then check_distinct APP_PORT "$APP_PORT"; check_distinct 'APP_PORT+10 (the canary)' "$CANARY_PORT"; fi
+check_distinct PROXY_PORT "$PROXY_PORT"; check_distinct ADMIN_PORT "$ADMIN_PORT"; check_distinct NGINX_PORT "$NGINX_PORT"
+check_distinct ZIPKIN_PORT "$ZIPKIN_PORT"
 if [ -z "${UPSTREAM:-}" ]; then check_free APP_PORT "$APP_PORT"; check_free 'APP_PORT+10, the canary' "$CANARY_PORT"; fi
 check_free PROXY_PORT "$PROXY_PORT"; check_free ADMIN_PORT "$ADMIN_PORT"; check_free NGINX_PORT "$NGINX_PORT"
 

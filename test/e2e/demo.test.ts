@@ -45,6 +45,20 @@ test('a port the demo needs that another program holds: a clear error naming it,
   }
 });
 
+test('two of the demo\'s ports given the same number: a clear error naming both, before anything is built or started', async (t) => {
+  const shared = await quietPort();
+  const env = { ...process.env, APP_PORT: String(await quietPort()), PROXY_PORT: String(shared), ADMIN_PORT: String(await quietPort()), NGINX_PORT: String(await quietPort()), ZIPKIN_PORT: String(shared) };
+  const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+    const p = spawn('bash', ['scripts/demo.sh'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+    p.on('exit', (code) => resolve({ code, err }));
+  });
+  t.not(r.code, 0);
+  t.regex(r.err, new RegExp(`PROXY_PORT and ZIPKIN_PORT are both ${shared}`));
+  t.notRegex(r.err, /node dependencies and build/, 'nothing was built');
+});
+
 test('demo: fresh clone, stack up, a generation in Zipkin, Ctrl-C stops everything', async (t) => {
   t.timeout(6 * 60_000);
   const dir = await mkdtemp(join(tmpdir(), 'tts-demo-'));
@@ -53,7 +67,7 @@ test('demo: fresh clone, stack up, a generation in Zipkin, Ctrl-C stops everythi
   // The demo binds them minutes from now, after its build: ports no other test can be handed meanwhile.
   const ports = { APP_PORT: await quietPort(), PROXY_PORT: await quietPort(), ADMIN_PORT: await quietPort(), NGINX_PORT: await quietPort(), ZIPKIN_PORT: await quietPort() };
   // APP_PORT+10 is the canary's: make sure that one is free too.
-  while (!(await portFree(ports.APP_PORT + 10))) ports.APP_PORT = await quietPort();
+  while (Object.values(ports).includes(ports.APP_PORT + 10) || !(await portFree(ports.APP_PORT + 10))) ports.APP_PORT = await quietPort();
   const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), CANARY_WEIGHT: '50' };
   delete (env as Record<string, string | undefined>).ZIPKIN_URL;
   const demo = spawn('bash', ['scripts/demo.sh'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -21,8 +21,11 @@ export function freePort(): Promise<number> {
  * source ports of every outgoing connection, so another test file running meanwhile can be handed
  * the same number and take it first (the demo once fronted another test's Gradio app that way).
  * Below the range only another caller of this function could; the start is random, so two
- * callers rarely meet, and a port is checked free before it is returned.
+ * callers rarely meet, and a port is checked free before it is returned. One process never gets a
+ * number twice: the demo binds its five only later, so "free" cannot tell them apart.
  */
+const handedOut = new Set<number>();
+
 export async function quietPort(): Promise<number> {
   const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
   // Above the well-known and registered ports most programs use by default (7860, 8080, 9411…).
@@ -30,7 +33,9 @@ export async function quietPort(): Promise<number> {
   const to = Math.max(from + 1000, (low ?? 32768) - 20);
   for (let tries = 0; tries < 200; tries++) {
     const port = from + Math.floor(Math.random() * (to - from));
-    if (await portFree(port)) return port;
+    if (handedOut.has(port) || !(await portFree(port))) continue;
+    handedOut.add(port);
+    return port;
   }
   throw new Error('no free port below the ephemeral range');
 }
