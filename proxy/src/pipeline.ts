@@ -9,8 +9,7 @@ import type { Metrics } from './metrics.js';
 import { removePropagationHeaders, spanHeaders } from '../../common/propagation/inject.js';
 import type { Extracted } from '../../common/propagation/extract.js';
 import { newState, type RequestState } from './request-state.js';
-import * as A from './spans/attributes.js';
-import { addArmAttributes, clientAttributes, normalizeMethod, serverAttributes, spanName } from './spans/http.js';
+import { clientAttributesLater, normalizeMethod, requestIdOf, serverAttributesLater, spanName } from './spans/http.js';
 import { matchRoute } from './spans/route.js';
 import { ROOT } from './spans/context.js';
 import { toHrTime } from './spans/time.js';
@@ -77,13 +76,10 @@ const openServerSpan: Stage = {
   name: 'server-span',
   run(i) {
     const s = i.state;
-    const attributes = addArmAttributes(serverAttributes(i.req, s.route, s.safePath, s.clientAddress), s);
-    s.requestId = attributes[A.ATTR_HTTP_REQUEST_ID] as string | undefined;
-    if (s.parentFormat) attributes[A.ATTR_PROXY_PARENT_FORMAT] = s.parentFormat;
-    if (s.invalidPropagation.length) attributes[A.ATTR_PROXY_INVALID_PROPAGATION] = [...s.invalidPropagation];
+    s.requestId = requestIdOf(i.req);
     // One clock for every span of a request: the SDK's default start is Date.now() (whole ms),
     // while ends and Gradio child spans use performance time, so a child could start "before" it.
-    const options: OwnedSpanOptions = { kind: SpanKind.SERVER, attributes, attributesOwned: true, startTime: toHrTime(s.startedAt) };
+    const options: OwnedSpanOptions = { kind: SpanKind.SERVER, attributesLater: serverAttributesLater(i.req, s), startTime: toHrTime(s.startedAt) };
     const span = i.deps.tracer.startSpan(spanName(s.method, s.route), options, s.parentContext);
     s.serverSpan = span;
     s.serverContext = trace.setSpan(s.parentContext, span);
@@ -95,9 +91,8 @@ const openClientSpan: Stage = {
   name: 'client-span',
   run(i) {
     const s = i.state;
-    const attributes = addArmAttributes(clientAttributes(s.method, s.upstream ?? i.deps.config.upstream, s.safePath, s.route), s);
     const startTime = toHrTime(performance.timeOrigin + performance.now());
-    const options: OwnedSpanOptions = { kind: SpanKind.CLIENT, attributes, attributesOwned: true, startTime };
+    const options: OwnedSpanOptions = { kind: SpanKind.CLIENT, attributesLater: clientAttributesLater(s, i.deps.config.upstream), startTime };
     s.clientSpan = i.deps.tracer.startSpan(spanName(s.method, s.route), options, s.serverContext);
   },
 };

@@ -3,6 +3,9 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { burst, once, type Sample } from '../support/load.js';
+import { headerOf, rawExchange } from '../support/raw-socket.js';
+import * as A from '../../proxy/src/spans/attributes.js';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { ratioKeeps } from '../../proxy/src/sampling/head.js';
 import { metricValue, scrape } from '../support/metrics.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
@@ -154,5 +157,53 @@ test('admin: raise the ratio for a while; it reverts by itself', async (t) => {
     t.deepEqual([...traces.keys()].sort(), [...during.map((s) => s.traceId!), marker.traceId!].sort());
   } finally {
     await p.stop();
+  }
+});
+
+// An unsampled request's span attributes are built only if the tail keeps its trace, long after
+// the request arrived (issue 10): by then http-proxy has appended to the X-Forwarded-* fields and
+// a repeated User-Agent has been restored as a list. A kept trace must say what a head-sampled
+// one says about the same request.
+test('a trace the tail keeps says what a head-sampled one says about the same request', async (t) => {
+  const names = { kept: service('later-kept'), sampled: service('later-sampled') };
+  const kept = await proxyWith(names.kept, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' });
+  const sampled = await proxyWith(names.sampled, { OTEL_TRACES_SAMPLER: 'parentbased_always_on' });
+  try {
+    const request = [
+      'GET /x/later?status=500 HTTP/1.1', 'Host: app.example:8443', 'X-Forwarded-Proto: https', 'X-Forwarded-Host: front.example:9443, inner',
+      'User-Agent: first-agent/1.0', 'User-Agent: second-agent/2.0', 'X-Request-Id: req-later-1', 'traceparent: not-a-traceparent',
+      'Connection: close', '', '',
+    ].join('\r\n');
+    const ids: Record<string, string> = {};
+    for (const [which, proxy] of [['kept', kept], ['sampled', sampled]] as const) {
+      const r = await rawExchange(proxy.port, request);
+      t.deepEqual(r.statuses, [500], which);
+      ids[which] = headerOf(r.text, 'x-trace-id')!;
+      t.regex(ids[which]!, /^[0-9a-f]{32}$/, which);
+    }
+    const spansOfTrace = async (which: 'kept' | 'sampled') => (await waitForSpans(await zipkinUrl(), names[which], (s) => byTrace(s).get(ids[which]!) === 2)).filter((s) => s.traceId === ids[which]);
+    const [a, b] = [await spansOfTrace('kept'), await spansOfTrace('sampled')];
+    // Times differ from one request to the next, each proxy has its own service name, and the
+    // tail's reason is the kept trace's alone.
+    const tags = (spans: typeof a, kind: string) => {
+      const rest: Record<string, string> = { ...spans.find((s) => s.kind === kind)!.tags };
+      delete rest[A.ATTR_PROXY_TIME_TO_FIRST_BYTE_MS];
+      delete rest[ATTR_SERVICE_NAME];
+      delete rest[A.ATTR_TTS_SAMPLING_TAIL_REASON];
+      return rest;
+    };
+    for (const kind of ['SERVER', 'CLIENT']) t.deepEqual(tags(a, kind), tags(b, kind), kind);
+    t.is(a.find((s) => s.kind === 'SERVER')!.tags?.[A.ATTR_TTS_SAMPLING_TAIL_REASON], 'error');
+    // What the request said as it arrived, not what forwarding made of it.
+    const server = tags(a, 'SERVER');
+    t.is(server[A.ATTR_URL_SCHEME], 'https');
+    t.is(server[A.ATTR_SERVER_ADDRESS], 'front.example');
+    t.is(server[A.ATTR_SERVER_PORT], '9443');
+    t.is(server[A.ATTR_USER_AGENT_ORIGINAL], 'first-agent/1.0');
+    t.is(server[A.ATTR_HTTP_REQUEST_ID], 'req-later-1');
+    t.truthy(server[A.ATTR_PROXY_INVALID_PROPAGATION]);
+  } finally {
+    await kept.stop();
+    await sampled.stop();
   }
 });

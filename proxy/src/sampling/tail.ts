@@ -4,12 +4,15 @@
 // pass straight through. A Gradio prediction's spans end on a later request than their SERVER
 // span (design §3), so "ended" means the trace's local open-span count reached zero, with a
 // maximum wait. Memory is capped three ways (traces, spans, spans per trace); every overflow is
-// counted, and an evicted trace is decided at once on what has ended so far.
+// counted, and an evicted trace is decided at once on what has ended so far. A held span's start
+// attributes may not be built yet (spans/tracer.ts, `attributesLater`): the decision needs none
+// of them, and a span leaves for export only through `fillAttributes`.
 import { SpanKind, SpanStatusCode, type Attributes, type Context } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as A from '../spans/attributes.js';
 import { guardedInterval, Site } from '../guard.js';
+import { fillAttributes } from '../spans/tracer.js';
 
 export type KeepReason = 'head' | 'forced' | 'error' | 'slow';
 export type DecideCause = 'complete' | 'timeout' | 'evicted' | 'flush';
@@ -42,6 +45,11 @@ export type SpanSink = (spans: ReadableSpan[]) => void;
 
 interface Pending {
   open: number;
+  /**
+   * Emptied when the trace is decided: a map keeps a removed entry reachable from the hash tables
+   * it left behind when it grew or shrank (old-generation garbage until the next full collection),
+   * and every span an entry still held was promoted with all it referenced (issue 10).
+   */
   readonly spans: ReadableSpan[];
   error: boolean;
   slow: boolean;
@@ -61,6 +69,7 @@ const isError = (s: ReadableSpan) => s.status.code === SpanStatusCode.ERROR;
  * CPU (issue 10).
  */
 function addReason(span: ReadableSpan, reason: KeepReason): ReadableSpan {
+  fillAttributes(span);
   (span.attributes as Attributes)[A.ATTR_TTS_SAMPLING_TAIL_REASON] = reason;
   return span;
 }
@@ -116,7 +125,7 @@ export class TailSampler implements SpanProcessor {
     const id = span.spanContext().traceId;
     if (this.isKept(id)) {
       this.counters.late('kept');
-      this.sink([span]);
+      this.sink([fillAttributes(span)]);
       return;
     }
     const p = this.pending.get(id);
@@ -125,7 +134,7 @@ export class TailSampler implements SpanProcessor {
       // even without the spans that were dropped: a failed prediction must never be lost.
       if (isError(span)) {
         this.counters.late('error_kept');
-        this.sink([span]);
+        this.sink([fillAttributes(span)]);
       } else {
         this.counters.late('dropped');
       }
@@ -172,10 +181,14 @@ export class TailSampler implements SpanProcessor {
     if (cause !== 'complete') this.counters.early(cause);
     const reason: KeepReason | undefined = p.error ? 'error' : p.slow ? 'slow' : undefined;
     this.counters.decided(reason !== undefined, reason ?? 'unsampled');
-    if (!reason) return;
+    if (!reason) {
+      p.spans.length = 0;
+      return;
+    }
     this.kept.set(id, this.now() + this.opts.maxWaitMs);
     if (this.kept.size > this.opts.maxTraces) this.kept.delete(this.kept.keys().next().value as string);
-    if (p.spans.length) this.sink(p.spans.map((s) => (isLocalRoot(s) ? addReason(s, reason) : s)));
+    if (p.spans.length) this.sink(p.spans.map((s) => (isLocalRoot(s) ? addReason(s, reason) : fillAttributes(s))));
+    p.spans.length = 0;
   }
 
   /** Decides traces held longer than maxWaitMs; forgets expired "kept" marks. */

@@ -27,33 +27,63 @@ const splitHostPort = boundedMemo(256, (hostHeader: string): { readonly host: st
   return m[2] ? { host: m[1]!, port: Number(m[2]) } : { host: m[1]! };
 });
 
+/** What a request's SERVER span says besides the request itself: its route, client and routing. */
+export interface ServerSpanFacts extends ArmChoice {
+  readonly route: string;
+  readonly safePath: string;
+  /** The address trusted hops vouch for (client-address.ts), never X-Forwarded-For as sent. */
+  readonly clientAddress?: string;
+  readonly requestId?: string;
+  readonly parentFormat?: string;
+  readonly invalidPropagation: readonly string[];
+}
+
 /**
- * Attributes of the SERVER span, read before any header is rewritten for the upstream. `client`
- * is the address trusted hops vouch for (client-address.ts), never X-Forwarded-For as sent.
+ * The SERVER span's attributes, built when the span needs them (OwnedSpanOptions.attributesLater:
+ * an unsampled request's only if the tail keeps its trace). The request's own fields are read
+ * now, as it arrived: by the time the builder runs, http-proxy's xfwd has appended to
+ * X-Forwarded-Proto and -Host, and a repeated User-Agent may have become a list
+ * (forwarding/repeated-fields.ts). The facts are the request state's, set once by the pipeline.
  */
-export function serverAttributes(req: IncomingMessage, route: string, safePath: string, client: string | undefined): Attributes {
-  const method = normalizeMethod(req.method);
-  const attrs: Attributes = {
-    [A.ATTR_HTTP_REQUEST_METHOD]: method,
-    [A.ATTR_URL_PATH]: safePath,
-    [A.ATTR_URL_SCHEME]: firstValue(req.headers['x-forwarded-proto']) ?? 'http',
-    [A.ATTR_HTTP_ROUTE]: route,
-    [A.ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+export function serverAttributesLater(req: IncomingMessage, f: ServerSpanFacts): () => Attributes {
+  // Each value is copied into the builder, never the request or its state: an unsampled span
+  // waits in the tail (a join's until its prediction ends), and through the state it held the
+  // whole request, sockets and buffers included, which then outlived young collections.
+  const h = req.headers;
+  const rawMethod = req.method;
+  const version = req.httpVersion;
+  const proto = h['x-forwarded-proto'];
+  const forwardedHost = h['x-forwarded-host'];
+  const host = h.host;
+  const ua = h['user-agent'];
+  const peer = req.socket.remoteAddress;
+  const { route, safePath, clientAddress, requestId, parentFormat, invalidPropagation } = f;
+  const arm = armOf(f);
+  return () => {
+    const method = normalizeMethod(rawMethod);
+    const attrs: Attributes = {
+      [A.ATTR_HTTP_REQUEST_METHOD]: method,
+      [A.ATTR_URL_PATH]: safePath,
+      [A.ATTR_URL_SCHEME]: firstValue(proto) ?? 'http',
+      [A.ATTR_HTTP_ROUTE]: route,
+      [A.ATTR_NETWORK_PROTOCOL_VERSION]: version,
+    };
+    if (method === '_OTHER' && rawMethod) attrs[A.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod.slice(0, 32);
+    const hostHeader = firstValue(forwardedHost) ?? host;
+    if (hostHeader) {
+      const hp = splitHostPort(hostHeader);
+      attrs[A.ATTR_SERVER_ADDRESS] = hp.host;
+      if (hp.port !== undefined) attrs[A.ATTR_SERVER_PORT] = hp.port;
+    }
+    if (clientAddress) attrs[A.ATTR_CLIENT_ADDRESS] = clientAddress;
+    if (peer) attrs[A.ATTR_NETWORK_PEER_ADDRESS] = peer;
+    if (ua) attrs[A.ATTR_USER_AGENT_ORIGINAL] = ua.slice(0, 512);
+    if (requestId) attrs[A.ATTR_HTTP_REQUEST_ID] = requestId;
+    addArmAttributes(boundedAttributes(attrs), arm);
+    if (parentFormat) attrs[A.ATTR_PROXY_PARENT_FORMAT] = parentFormat;
+    if (invalidPropagation.length) attrs[A.ATTR_PROXY_INVALID_PROPAGATION] = [...invalidPropagation];
+    return attrs;
   };
-  if (method === '_OTHER' && req.method) attrs[A.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = req.method.slice(0, 32);
-  const host = firstValue(req.headers['x-forwarded-host']) ?? req.headers.host;
-  if (host) {
-    const hp = splitHostPort(host);
-    attrs[A.ATTR_SERVER_ADDRESS] = hp.host;
-    if (hp.port !== undefined) attrs[A.ATTR_SERVER_PORT] = hp.port;
-  }
-  if (client) attrs[A.ATTR_CLIENT_ADDRESS] = client;
-  if (req.socket.remoteAddress) attrs[A.ATTR_NETWORK_PEER_ADDRESS] = req.socket.remoteAddress;
-  const ua = req.headers['user-agent'];
-  if (ua) attrs[A.ATTR_USER_AGENT_ORIGINAL] = ua.slice(0, 512);
-  const requestId = requestIdOf(req);
-  if (requestId) attrs[A.ATTR_HTTP_REQUEST_ID] = requestId;
-  return boundedAttributes(attrs);
 }
 
 /** The front's request id (nginx `$request_id`), only when it is a plain token. */
@@ -62,16 +92,31 @@ export function requestIdOf(req: IncomingMessage): string | undefined {
   return id && /^[A-Za-z0-9._-]{1,128}$/.test(id) ? id : undefined;
 }
 
-/** Attributes of the CLIENT span toward the app. */
-export function clientAttributes(method: string, upstream: URL, safePath: string, route: string): Attributes {
-  const app = appOf(upstream);
-  return boundedAttributes({
-    [A.ATTR_HTTP_REQUEST_METHOD]: method,
-    [A.ATTR_SERVER_ADDRESS]: app.hostname,
-    [A.ATTR_SERVER_PORT]: app.port,
-    [A.ATTR_URL_FULL]: `${app.origin}${safePath}`,
-    [A.ATTR_HTTP_ROUTE]: route,
-  });
+/** What a request's CLIENT span says: the request state's fields, set once by the pipeline. */
+export interface ClientSpanFacts extends ArmChoice {
+  readonly method: string;
+  readonly route: string;
+  readonly safePath: string;
+  /** The replica the request goes to. */
+  readonly upstream?: URL;
+}
+
+/** The CLIENT span's attributes toward the app, built when the span needs them (as the SERVER span's). */
+export function clientAttributesLater(f: ClientSpanFacts, fallback: URL): () => Attributes {
+  // Values copied, never the state (see serverAttributesLater).
+  const { method, safePath, route } = f;
+  const upstream = f.upstream ?? fallback;
+  const arm = armOf(f);
+  return () => {
+    const app = appOf(upstream);
+    return addArmAttributes(boundedAttributes({
+      [A.ATTR_HTTP_REQUEST_METHOD]: method,
+      [A.ATTR_SERVER_ADDRESS]: app.hostname,
+      [A.ATTR_SERVER_PORT]: app.port,
+      [A.ATTR_URL_FULL]: `${app.origin}${safePath}`,
+      [A.ATTR_HTTP_ROUTE]: route,
+    }), arm);
+  };
 }
 
 // The app's replicas are a handful of URL objects made at start-up; their fields are read once
@@ -107,6 +152,15 @@ export interface ArmChoice {
   readonly replica?: string;
   readonly routeReason?: string;
 }
+
+/**
+ * A request's routing as a value of its own. The arms' names and versions are a few strings made
+ * at start-up, and the replica names one per replica, so this holds no request data.
+ */
+function armOf(c: ArmChoice): ArmChoice {
+  return c.arm ? { arm: c.arm, armVersion: c.armVersion, replica: c.replica, routeReason: c.routeReason } : NO_ARM;
+}
+const NO_ARM: ArmChoice = Object.freeze({});
 
 /** What every span of a routed request says about its arm and replica, added to `attrs` in place (each span's attributes are built once, without spreads). */
 export function addArmAttributes<T extends Attributes>(attrs: T, c: ArmChoice): T {

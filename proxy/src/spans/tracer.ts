@@ -82,6 +82,16 @@ export function validParentContext(span: ApiSpan | undefined): SpanContext | und
  */
 export interface OwnedSpanOptions extends SpanOptions {
   readonly attributesOwned?: boolean;
+  /**
+   * The start attributes, built only when needed (in place of `attributes`, and owned as above):
+   * at once for a sampled span, and for an unsampled one only if its trace is kept
+   * (`fillAttributes`, which the tail calls). Most unsampled traces are dropped, and building a
+   * request's attributes was what remained of recording it that the tail's decision does not
+   * need (issue 10). The builder must give the same attributes whenever it runs: it reads what
+   * can change meanwhile (request headers) when the span starts. The sampler sees none of them
+   * (the proxy's decides on the trace id and the parent).
+   */
+  readonly attributesLater?: () => Attributes;
 }
 
 /** Whether sanitizing `attributes` would give an equal object: then it needs no copy. */
@@ -95,6 +105,21 @@ function alreadyClean(attributes: Attributes): boolean {
   return true;
 }
 
+/** A span's start attributes as validated: an owned clean object as it is, anything else copied clean. */
+function startAttributes(given: Attributes | undefined, owned: boolean): Attributes {
+  return owned && given && alreadyClean(given) ? given : sanitize(given);
+}
+
+/**
+ * Completes an unsampled span's attributes whose start attributes were left to be built
+ * (`attributesLater`): called for a span that is going to be exported. Any other span is as it was.
+ */
+export function fillAttributes(span: ReadableSpan): ReadableSpan {
+  if (span instanceof RecordedSpan) span.fill();
+  return span;
+}
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
 const NO_LINKS = Object.freeze([]) as unknown as Link[];
 const NO_EVENTS = Object.freeze([]) as unknown as TimedEvent[];
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
@@ -126,17 +151,22 @@ export class ProxyTracer implements Tracer {
     }
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links: Link[] = options.links ? options.links.map((l) => ({ context: l.context, attributes: sanitize(l.attributes) })) : NO_LINKS;
-    const given = options.attributes;
-    let attributes = options.attributesOwned && given && alreadyClean(given) ? given : sanitize(given);
+    let later = options.attributesLater;
+    let attributes = later ? NO_ATTRIBUTES : startAttributes(options.attributes, options.attributesOwned === true);
     const sampled = this.opts.sampler.shouldSample(context, traceId, name, kind, attributes, links);
     traceState = sampled.traceState ?? traceState;
     const spanContext: SpanContext = {
       traceId, spanId, traceFlags: sampled.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE, traceState,
     };
     if (sampled.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
+    // Only an unsampled span's wait: a sampled one is exported whatever happens.
+    if (later && (sampled.decision === SamplingDecision.RECORD_AND_SAMPLED || sampled.attributes)) {
+      attributes = startAttributes(later(), true);
+      later = undefined;
+    }
     // The sampler may add attributes; they pass the same validation as the caller's.
     if (sampled.attributes) attributes = sanitize(Object.assign(attributes, sampled.attributes));
-    const span = new RecordedSpan(this.opts, spanContext, name, kind, validParent, links, options.startTime, attributes, this.trustedIds);
+    const span = new RecordedSpan(this.opts, spanContext, name, kind, validParent, links, options.startTime, later ? {} : attributes, this.trustedIds, later);
     for (const p of this.opts.processors) p.onStart(span, context);
     return span;
   }
@@ -165,7 +195,7 @@ export class ProxyTracer implements Tracer {
  * is read from the clock, as the SDK reads it.
  */
 export class RecordedSpan implements Span, ReadableSpan {
-  readonly attributes: Attributes;
+  attributes: Attributes;
   // Until a span has links, events, a status or an end, it shares frozen placeholders: most
   // spans never get links or a status, and a waiting prediction's span waits seconds for its end,
   // so five objects per span were garbage to collect or copy for nothing (issue 10).
@@ -197,6 +227,12 @@ export class RecordedSpan implements Span, ReadableSpan {
     attributes: Attributes,
     /** Its ids came from a generator that only makes valid ones, or from a checked parent. */
     readonly idsTrusted = false,
+    /**
+     * The start attributes' builder, until `fill()` (`attributesLater`). Meanwhile `attributes`
+     * holds what was set since the start, as given: the limits apply once the start attributes
+     * are in front of them, so that the result is the span built at its start.
+     */
+    private later?: () => Attributes,
   ) {
     this.resource = opts.resource;
     this.instrumentationScope = opts.scope;
@@ -204,16 +240,32 @@ export class RecordedSpan implements Span, ReadableSpan {
     this.startTimeGiven = startTime != null;
     this.perfStart = this.startTimeGiven && isTimeInputHrTime(startTime) ? 0 : otperformance.now();
     this.startTime = this.time(startTime ?? Date.now());
-    // Validated by the tracer already (sanitize, which made this object): only the limits apply.
+    this.attributes = attributes;
+    if (!later) this.adopt(attributes);
+  }
+
+  /** Builds the start attributes left for later, and puts what was set since behind them. */
+  fill(): void {
+    const build = this.later;
+    if (!build) return;
+    this.later = undefined;
+    const since = this.attributes;
+    this.adopt(startAttributes(build(), true));
+    for (const key in since) this.put(key, since[key]!);
+  }
+
+  /** Start attributes validated by the tracer (sanitize, or an owned clean object): only the limits apply. */
+  private adopt(attributes: Attributes): void {
     // Within them the object becomes the span's own, instead of being copied key by key into a
     // second one (a dozen keyed stores per span at one site that sees every span's shape).
-    const count = withinLimits(attributes, opts.limits);
+    const count = withinLimits(attributes, this.opts.limits);
     if (count >= 0) {
       this.attributes = attributes;
       this.attributeCount = count;
       return;
     }
     this.attributes = {};
+    this.attributeCount = 0;
     for (const key in attributes) {
       const v = attributes[key];
       if (v != null) this.put(key, v);
@@ -240,6 +292,10 @@ export class RecordedSpan implements Span, ReadableSpan {
 
   /** A valid attribute under the count and length limits. */
   private put(key: string, value: AttributeValue): void {
+    if (this.later) {
+      this.attributes[key] = Array.isArray(value) ? (value.slice() as AttributeValue) : value;
+      return;
+    }
     const isNew = !hasOwn(this.attributes, key);
     if (isNew && this.attributeCount >= this.opts.limits.attributeCountLimit) {
       this.droppedAttributesCount++;

@@ -5,6 +5,9 @@ import { HeadSampler, RatioControl, withForce, type SamplerName } from '../../..
 import { TailSampler, type TailOptions } from '../../../proxy/src/sampling/tail.js';
 import * as A from '../../../proxy/src/spans/attributes.js';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { spanLimitsFrom } from '../../../proxy/src/config/span-limits.js';
+import { ProxyTracer, type OwnedSpanOptions } from '../../../proxy/src/spans/tracer.js';
 
 function rig(opts: Partial<TailOptions> = {}, sampler: SamplerName = 'always_off') {
   const clock = { now: 1_000_000 };
@@ -215,4 +218,45 @@ test('bad input: a million distinct trace ids, each left open, stay within the c
   t.is(r.counts['dropped:unsampled'], 990_000);
   // 10,000 held spans at a few KB each, plus garbage not yet collected: far below 1M spans' worth.
   t.true(heapMb < 400, `heap grew ${heapMb.toFixed(0)} MB`);
+});
+
+// The proxy's own tracer, whose request spans build their start attributes only when needed
+// (spans/tracer.ts, attributesLater): the tail builds them for what it keeps, and for nothing else.
+test('start attributes left for later: built for the spans of a kept trace (late ones too), never for a dropped one', (t) => {
+  const exported: ReadableSpan[] = [];
+  const clock = { now: 1_000_000 };
+  const tail = new TailSampler({ slowMs: 1000, maxWaitMs: 10_000, maxTraces: 100, maxSpans: 1000, maxSpansPerTrace: 50, sweepMs: 3_600_000, now: () => clock.now },
+    (s) => exported.push(...s), { decided: () => undefined, early: () => undefined, overflow: () => undefined, late: () => undefined });
+  const tracer = new ProxyTracer({
+    resource: resourceFromAttributes({}), scope: { name: 'test' }, sampler: new HeadSampler('always_off', new RatioControl(0)),
+    limits: spanLimitsFrom({}), processors: [tail],
+  });
+  const built: string[] = [];
+  const later = (name: string): OwnedSpanOptions => ({ attributesLater: () => { built.push(name); return { 'http.route': name }; } });
+  const trace1 = (name: string, fail: boolean) => {
+    const server = tracer.startSpan(`${name} server`, { kind: SpanKind.SERVER, ...later(`${name} server`) }, ROOT_CONTEXT);
+    const ctx = trace.setSpan(ROOT_CONTEXT, server);
+    const client = tracer.startSpan(`${name} client`, { kind: SpanKind.CLIENT, ...later(`${name} client`) }, ctx);
+    const child = tracer.startSpan(`${name} child`, later(`${name} child`), ctx);
+    client.setAttribute('http.response.status_code', fail ? 502 : 200);
+    if (fail) client.setStatus({ code: SpanStatusCode.ERROR });
+    client.end();
+    server.end();
+    return child;
+  };
+  trace1('ok', false).end();
+  const late = trace1('bad', true);
+  t.deepEqual(built, [], 'nothing built while held');
+  // At max wait the open trace is decided on what ended: kept for the failure; its late span is kept too.
+  clock.now += 10_001;
+  tail.sweep();
+  t.is(tail.heldTraces, 0);
+  late.end();
+  t.deepEqual(built.sort(), ['bad child', 'bad client', 'bad server']);
+  t.deepEqual(exported.map((s) => [s.name, s.attributes['http.route'], s.attributes['http.response.status_code'] ?? null, s.attributes[A.ATTR_TTS_SAMPLING_TAIL_REASON] ?? null]).sort(), [
+    ['bad child', 'bad child', null, null],
+    ['bad client', 'bad client', 502, null],
+    ['bad server', 'bad server', null, 'error'],
+  ]);
+  void tail.shutdown();
 });

@@ -6,7 +6,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { spanLimitsFrom, type ResolvedSpanLimits } from '../../../proxy/src/config/span-limits.js';
 import { otlpCodec, zipkinCodec } from '../../../proxy/src/export/codecs.js';
-import { ProxyTracer, type OwnedSpanOptions } from '../../../proxy/src/spans/tracer.js';
+import { fillAttributes, ProxyTracer, type OwnedSpanOptions } from '../../../proxy/src/spans/tracer.js';
 
 // The same ids for both tracers, so that their spans can be compared field for field.
 function countingIds(): IdGenerator {
@@ -226,4 +226,63 @@ test('spans share nothing they can be changed through: events, links and status 
   // Each span's end time and duration are its own.
   t.deepEqual([q!.endTime, bz!.endTime, o!.endTime], [at(1), at(2), at(3)]);
   t.deepEqual([q!.duration, bz!.duration], [[1, 0], [2, 0]]);
+});
+
+// Start attributes built later (issue 10): an unsampled span's are built only if its trace is kept.
+// What the span then holds must be what it would have held with them from the start, whatever
+// was set meanwhile: keys set again, keys past the count limit, values past the length limit.
+function laterScript(tracer: Tracer, later: boolean, built: { n: number }): void {
+  const start = (): Attributes => {
+    built.n++;
+    return { 'http.route': '/x', n: 1, long: 'q'.repeat(40), list: ['a', 'b'.repeat(30)], k5: 5 };
+  };
+  const opts = (name: string): OwnedSpanOptions => (later
+    ? { startTime: at(1), attributesOwned: true, attributesLater: start }
+    : { startTime: at(1), attributesOwned: true, attributes: start() });
+  for (const name of ['record later', 'sampled later']) {
+    const span = tracer.startSpan(name, opts(name), ROOT_CONTEXT);
+    span.setAttributes({ m1: 1, n: 2, m2: 'r'.repeat(40), m3: 3 });
+    span.setAttribute('http.route', '/y');
+    span.addEvent('e', { a: 1 }, at(1, 5));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+    span.end(at(2));
+    span.setAttribute('after end', 1);
+  }
+  // Unclean start attributes take the sanitizing path, later as at the start.
+  const unclean = tracer.startSpan('record unclean', later
+    ? { startTime: at(1), attributesOwned: true, attributesLater: () => ({ a: 'x', '': 'e', undef: undefined, obj: {} as never }) } as OwnedSpanOptions
+    : { startTime: at(1), attributesOwned: true, attributes: { a: 'x', '': 'e', undef: undefined, obj: {} as never } } as OwnedSpanOptions, ROOT_CONTEXT);
+  unclean.setAttribute('b', 2);
+  unclean.end(at(2));
+  // The sampler adds attributes to a forced span: they follow the built ones.
+  tracer.startSpan('forced later', opts('forced later'), ROOT_CONTEXT).end(at(2));
+}
+
+for (const [label, limits] of [['default limits', spanLimitsFrom({})], ['small limits', small]] as const) {
+  test(`start attributes built later: once filled, the span is the one built at its start, and the SDK's (${label})`, (t) => {
+    const { sdk, ours, a, b } = tracers(limits);
+    const eager = { n: 0 };
+    const lazy = { n: 0 };
+    laterScript(sdk, false, eager);
+    laterScript(ours, true, lazy);
+    // The sampled and forced spans built theirs at the start; the unsampled ones not yet.
+    t.is(lazy.n, 2);
+    for (const s of b.ended) fillAttributes(s);
+    fillAttributes(b.ended[0]!);
+    t.is(lazy.n, 3, 'built once, when filled');
+    t.deepEqual(b.ended.map(view), a.ended.map(view));
+    for (const s of b.ended) t.deepEqual(Object.keys(s.attributes), Object.keys(a.ended.find((x) => x.name === s.name)!.attributes), `${s.name}: key order`);
+    t.is(Buffer.from(zipkinCodec('svc').encode(b.ended)).toString(), Buffer.from(zipkinCodec('svc').encode(a.ended)).toString(), 'zipkin');
+    t.deepEqual(otlpCodec('http/protobuf').encode(b.ended), otlpCodec('http/protobuf').encode(a.ended), 'otlp protobuf');
+  });
+}
+
+test('start attributes built later: a span nobody fills never builds them', (t) => {
+  const { ours, b } = tracers(spanLimitsFrom({}));
+  let built = 0;
+  const span = ours.startSpan('record never kept', { attributesLater: () => { built++; return { x: 1 }; } } as OwnedSpanOptions, ROOT_CONTEXT);
+  span.setAttribute('y', 2);
+  span.end();
+  t.is(built, 0);
+  t.deepEqual(b.ended[0]!.attributes, { y: 2 });
 });
