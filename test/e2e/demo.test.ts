@@ -25,12 +25,25 @@ function processesWith(needle: string): string[] {
   return out;
 }
 
+/**
+ * The demo's five ports, each its own, with APP_PORT+10 (the canary's) free and apart from the
+ * others too: the demo refuses two of its ports on one number before it checks anything else.
+ */
+async function demoPorts(): Promise<{ APP_PORT: number; PROXY_PORT: number; ADMIN_PORT: number; NGINX_PORT: number; ZIPKIN_PORT: number }> {
+  const ports = { APP_PORT: await quietPort(), PROXY_PORT: await quietPort(), ADMIN_PORT: await quietPort(), NGINX_PORT: await quietPort(), ZIPKIN_PORT: await quietPort() };
+  while (Object.values(ports).includes(ports.APP_PORT + 10) || !(await portFree(ports.APP_PORT + 10))) ports.APP_PORT = await quietPort();
+  return ports;
+}
+
+const asEnv = (ports: Record<string, number>) => Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)]));
+
 test('a port the demo needs that another program holds: a clear error naming it, before anything is built or started', async (t) => {
-  const app = await quietPort();
+  const ports = await demoPorts();
+  const app = ports.APP_PORT;
   const other: Server = createServer((c) => c.end());
   await new Promise<void>((r) => other.listen(app, '127.0.0.1', r));
   try {
-    const env = { ...process.env, APP_PORT: String(app), PROXY_PORT: String(await quietPort()), ADMIN_PORT: String(await quietPort()), NGINX_PORT: String(await quietPort()), ZIPKIN_PORT: String(await quietPort()) };
+    const env = { ...process.env, ...asEnv(ports) };
     const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
       const p = spawn('bash', ['scripts/demo.sh'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
@@ -46,8 +59,9 @@ test('a port the demo needs that another program holds: a clear error naming it,
 });
 
 test('two of the demo\'s ports given the same number: a clear error naming both, before anything is built or started', async (t) => {
-  const shared = await quietPort();
-  const env = { ...process.env, APP_PORT: String(await quietPort()), PROXY_PORT: String(shared), ADMIN_PORT: String(await quietPort()), NGINX_PORT: String(await quietPort()), ZIPKIN_PORT: String(shared) };
+  const ports = await demoPorts();
+  const shared = ports.PROXY_PORT;
+  const env = { ...process.env, ...asEnv({ ...ports, ZIPKIN_PORT: shared }) };
   const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
     const p = spawn('bash', ['scripts/demo.sh'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -65,10 +79,8 @@ test('demo: fresh clone, stack up, a generation in Zipkin, Ctrl-C stops everythi
   const clone = join(dir, 'tts-trace-proxy');
   execFileSync('git', ['clone', '-q', repoRoot, clone]);
   // The demo binds them minutes from now, after its build: ports no other test can be handed meanwhile.
-  const ports = { APP_PORT: await quietPort(), PROXY_PORT: await quietPort(), ADMIN_PORT: await quietPort(), NGINX_PORT: await quietPort(), ZIPKIN_PORT: await quietPort() };
-  // APP_PORT+10 is the canary's: make sure that one is free too.
-  while (Object.values(ports).includes(ports.APP_PORT + 10) || !(await portFree(ports.APP_PORT + 10))) ports.APP_PORT = await quietPort();
-  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), CANARY_WEIGHT: '50' };
+  const ports = await demoPorts();
+  const env = { ...process.env, ...asEnv(ports), CANARY_WEIGHT: '50' };
   delete (env as Record<string, string | undefined>).ZIPKIN_URL;
   const demo = spawn('bash', ['scripts/demo.sh'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

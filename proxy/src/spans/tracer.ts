@@ -166,7 +166,7 @@ export class ProxyTracer implements Tracer {
     }
     // The sampler may add attributes; they pass the same validation as the caller's.
     if (sampled.attributes) attributes = sanitize(Object.assign(attributes, sampled.attributes));
-    const span = new RecordedSpan(this.opts, spanContext, name, kind, validParent, links, options.startTime, later ? {} : attributes, this.trustedIds, later);
+    const span = new RecordedSpan(this.opts, spanContext, name, kind, validParent, links, options.startTime, attributes, this.trustedIds, later);
     for (const p of this.opts.processors) p.onStart(span, context);
     return span;
   }
@@ -212,6 +212,8 @@ export class RecordedSpan implements Span, ReadableSpan {
   droppedEventsCount = 0;
   droppedLinksCount = 0;
   private attributeCount = 0;
+  /** Keys and values set while the start attributes wait to be built (see `later`). */
+  private sets?: (string | AttributeValue)[] = undefined;
   private readonly startTimeGiven: boolean;
   // Performance-clock start, read only when the start time was left to the clock.
   private readonly perfStart: number;
@@ -229,8 +231,9 @@ export class RecordedSpan implements Span, ReadableSpan {
     readonly idsTrusted = false,
     /**
      * The start attributes' builder, until `fill()` (`attributesLater`). Meanwhile `attributes`
-     * holds what was set since the start, as given: the limits apply once the start attributes
-     * are in front of them, so that the result is the span built at its start.
+     * is empty and every set is kept in order (`sets`): the limits apply once the start
+     * attributes are in front of them, set by set, so that the result is the span built at its
+     * start, its dropped count included.
      */
     private later?: () => Attributes,
   ) {
@@ -249,9 +252,10 @@ export class RecordedSpan implements Span, ReadableSpan {
     const build = this.later;
     if (!build) return;
     this.later = undefined;
-    const since = this.attributes;
+    const sets = this.sets;
+    this.sets = undefined;
     this.adopt(startAttributes(build(), true));
-    for (const key in since) this.put(key, since[key]!);
+    if (sets) for (let i = 0; i < sets.length; i += 2) this.put(sets[i] as string, sets[i + 1] as AttributeValue);
   }
 
   /** Start attributes validated by the tracer (sanitize, or an owned clean object): only the limits apply. */
@@ -293,7 +297,7 @@ export class RecordedSpan implements Span, ReadableSpan {
   /** A valid attribute under the count and length limits. */
   private put(key: string, value: AttributeValue): void {
     if (this.later) {
-      this.attributes[key] = Array.isArray(value) ? (value.slice() as AttributeValue) : value;
+      (this.sets ??= []).push(key, Array.isArray(value) ? (value.slice() as AttributeValue) : value);
       return;
     }
     const isNew = !hasOwn(this.attributes, key);
