@@ -37,19 +37,23 @@ async function demoPorts(): Promise<{ APP_PORT: number; PROXY_PORT: number; ADMI
 
 const asEnv = (ports: Record<string, number>) => Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)]));
 
+/** The demo run in this checkout with `env` added, to its exit: for the refusals it makes before building. */
+function demoOutcome(env: Record<string, string>): Promise<{ code: number | null; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('bash', ['scripts/demo.sh'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+    p.on('exit', (code) => resolve({ code, err }));
+  });
+}
+
 test('a port the demo needs that another program holds: a clear error naming it, before anything is built or started', async (t) => {
   const ports = await demoPorts();
   const app = ports.APP_PORT;
   const other: Server = createServer((c) => c.end());
   await new Promise<void>((r) => other.listen(app, '127.0.0.1', r));
   try {
-    const env = { ...process.env, ...asEnv(ports) };
-    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
-      const p = spawn('bash', ['scripts/demo.sh'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      p.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
-      p.on('exit', (code) => resolve({ code, err }));
-    });
+    const r = await demoOutcome(asEnv(ports));
     t.not(r.code, 0);
     t.regex(r.err, new RegExp(`port ${app} \\(APP_PORT\\) is already in use`));
     t.notRegex(r.err, /node dependencies and build/, 'nothing was built');
@@ -61,13 +65,7 @@ test('a port the demo needs that another program holds: a clear error naming it,
 test('two of the demo\'s ports given the same number: a clear error naming both, before anything is built or started', async (t) => {
   const ports = await demoPorts();
   const shared = ports.PROXY_PORT;
-  const env = { ...process.env, ...asEnv({ ...ports, ZIPKIN_PORT: shared }) };
-  const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
-    const p = spawn('bash', ['scripts/demo.sh'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
-    p.on('exit', (code) => resolve({ code, err }));
-  });
+  const r = await demoOutcome(asEnv({ ...ports, ZIPKIN_PORT: shared }));
   t.not(r.code, 0);
   t.regex(r.err, new RegExp(`PROXY_PORT and ZIPKIN_PORT are both ${shared}`));
   t.notRegex(r.err, /node dependencies and build/, 'nothing was built');

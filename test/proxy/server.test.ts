@@ -157,27 +157,32 @@ async function serverErrorType(p: Started): Promise<string | undefined> {
   return spans.find((s) => s.kind === 'SERVER')?.tags?.['error.type'];
 }
 
-test('an app silent past --upstream-idle-timeout before its answer: 504, and the SERVER span says upstream_timeout', async (t) => {
-  const upstream = await slowApp(() => { /* never answers */ });
-  const p = await startProxy(upstream.url, { TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS: '300' });
+/** A proxy with `--upstream-idle-timeout` `timeoutMs` in front of an app answering with `handler`, for `fn`; both stopped after. */
+async function withIdleTimeout(handler: (res: import('node:http').ServerResponse) => void, timeoutMs: number, fn: (p: Started) => Promise<void>): Promise<void> {
+  const upstream = await slowApp(handler);
+  const p = await startProxy(upstream.url, { TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS: String(timeoutMs) });
   try {
-    const res = await get(p.port, '/gradio_api/info', {});
-    t.is(res.status, 504);
-    t.truthy(res.headers['x-trace-id']);
-    t.is(await serverErrorType(p), 'upstream_timeout');
+    await fn(p);
   } finally {
     await stop(p);
     await upstream.close();
   }
+}
+
+test('an app silent past --upstream-idle-timeout before its answer: 504, and the SERVER span says upstream_timeout', async (t) => {
+  await withIdleTimeout(() => { /* never answers */ }, 300, async (p) => {
+    const res = await get(p.port, '/gradio_api/info', {});
+    t.is(res.status, 504);
+    t.truthy(res.headers['x-trace-id']);
+    t.is(await serverErrorType(p), 'upstream_timeout');
+  });
 });
 
 test('an app silent past --upstream-idle-timeout mid-answer: the stream is cut, and the SERVER span says upstream_timeout', async (t) => {
-  const upstream = await slowApp((res) => {
+  await withIdleTimeout((res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: first\n\n');
-  });
-  const p = await startProxy(upstream.url, { TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS: '300' });
-  try {
+  }, 300, async (p) => {
     const outcome = await new Promise<{ status: number; body: string; complete: boolean }>((resolve) => {
       const req = request({ host: '127.0.0.1', port: p.port, path: '/stream', agent: false }, (res) => {
         let body = '';
@@ -192,14 +197,11 @@ test('an app silent past --upstream-idle-timeout mid-answer: the stream is cut, 
     t.is(outcome.body, 'data: first\n\n', 'what the app sent was forwarded before the cut');
     t.false(outcome.complete, 'the client sees a cut, not an ended answer');
     t.is(await serverErrorType(p), 'upstream_timeout');
-  } finally {
-    await stop(p);
-    await upstream.close();
-  }
+  });
 });
 
 test('an answer that keeps coming is never cut by --upstream-idle-timeout, however long it lasts', async (t) => {
-  const upstream = await slowApp((res) => {
+  await withIdleTimeout((res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     let n = 0;
     // Each byte well inside the timeout; the whole answer several times longer than it.
@@ -210,14 +212,9 @@ test('an answer that keeps coming is never cut by --upstream-idle-timeout, howev
         res.end();
       }
     }, 100);
-  });
-  const p = await startProxy(upstream.url, { TTS_PROXY_UPSTREAM_IDLE_TIMEOUT_MS: '400' });
-  try {
+  }, 400, async (p) => {
     const res = await get(p.port, '/slow', {});
     t.is(res.status, 200);
     t.is(res.body, '012345678901');
-  } finally {
-    await stop(p);
-    await upstream.close();
-  }
+  });
 });
