@@ -28,6 +28,8 @@ export interface LoadSpec {
   sseEvents: number;
   /** A correct body that is not an event stream: the join's JSON answer (with an event_id), or the static asset. */
   expect?: 'event_id' | 'asset';
+  /** Requests per second offered over all connections (autocannon's overallRate); unset: as fast as answered. */
+  rate?: number;
 }
 
 export interface Percentiles { p50: number; p90: number; p99: number; max: number; mean: number; n: number }
@@ -86,6 +88,7 @@ function baseOptions(spec: LoadSpec, durationS: number): autocannon.Options {
     duration: durationS,
     timeout: 10,
     verifyBody: verifier(spec),
+    ...(spec.rate ? { overallRate: spec.rate } : {}),
   };
 }
 

@@ -31,10 +31,10 @@ import {
 
 // ---- configuration ----
 
-interface Options { out?: string; rounds: number; durationS: number; warmupS: number; settleS: number; connections: number }
+interface Options { out?: string; rounds: number; durationS: number; warmupS: number; settleS: number; connections: number; equalRate: number }
 
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { rounds: 3, durationS: 6, warmupS: 2, settleS: 4, connections: 16 };
+  const o: Options = { rounds: 3, durationS: 6, warmupS: 2, settleS: 4, connections: 16, equalRate: EQUAL_RATE };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -51,8 +51,9 @@ function parseOptions(argv: readonly string[]): Options {
     else if (a === '--warmup') o.warmupS = num(0, 10);
     else if (a === '--settle') o.settleS = num(0, 20);
     else if (a === '--connections') o.connections = Math.round(num(1, 256));
+    else if (a === '--equal-rate') o.equalRate = Math.round(num(0, 20_000));
     else if (a === '--help') {
-      process.stdout.write('usage: node dist/bench/run.js [--out PATH] [--rounds N (3)] [--duration S (6)] [--warmup S (2)] [--settle S (4)] [--connections N (16)]\n');
+      process.stdout.write(`usage: node dist/bench/run.js [--out PATH] [--rounds N (3)] [--duration S (6)] [--warmup S (2)] [--settle S (4)] [--connections N (16)] [--equal-rate R (${EQUAL_RATE}; 0: skip)]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument "${a}" (see --help)`);
   }
@@ -60,6 +61,18 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 const SSE_EVENTS = 10;
+/**
+ * Run as fast as it answers, a saturated proxy's peers (the load generator, the app) wait for it,
+ * and each of its writes pays a sleeping peer's wake-up in kernel time; the untraced proxy, twice
+ * as fast, meets its peers awake more often. So CPU per request is also compared at one offered
+ * load that both proxies answer without saturating: what tracing costs an operator at a given
+ * request rate. Below the traced proxy's join throughput on a 2-core machine.
+ */
+const EQUAL_RATE = 2000;
+const EQUAL_PAYLOADS: readonly string[] = ['static', 'json'];
+const EQUAL_TARGETS: readonly string[] = ['plain-proxy', 'traced', 'traced ratio=0.01'];
+/** Below this share of the offered rate a target could not keep up: its row is saturated, not at the offered load. */
+const EQUAL_RATE_REACHED = 0.95;
 const MEMORY_STREAMS = 1000;
 const MEMORY_HOLD_MS = 3000;
 const MEMORY_UPLOAD_BYTES = 20 << 20;
@@ -351,6 +364,11 @@ function ratioTable(rs: readonly Ratio[]): string {
   return table(['target', 'payload', 'req/s', 'req/s÷untraced', 'rounds', 'proxy CPU µs/req', 'untraced µs/req', 'CPU÷untraced', 'rounds'], rows);
 }
 
+function equalTable(rs: readonly Ratio[]): string {
+  const rows = rs.map((r) => [r.target, r.payload, f(r.rps, 0), f(r.micros, 0), f(r.untracedMicros, 0), f(r.cpuRatio), spread(r.cpuRatios)]);
+  return table(['target', 'payload', 'req/s', 'proxy CPU µs/req', 'untraced µs/req', 'CPU÷untraced', 'rounds'], rows);
+}
+
 function cpuTable(sums: readonly Summary[]): string {
   const roles = [...new Set(sums.flatMap((m) => Object.keys(m.cores)))];
   const rows = sums.map((m) => [m.target, m.payload, ...roles.map((r) => f(m.cores[r])), f(Object.values(m.cores).reduce((a, b) => a + b, 0))]);
@@ -559,6 +577,8 @@ async function main(): Promise<number> {
     // stretch of the machine falls on all of them alike, and each proxy is compared with the
     // untraced one of its round.
     const measurements: Measurement[] = [];
+    /** The same proxies at one offered load (EQUAL_RATE), measured after the others in each round. */
+    const equalMeasurements: Measurement[] = [];
     const ratioDecisions: Record<string, number> = {};
     let handled: number | undefined = 0;
     const proxyExits: (number | string)[] = [];
@@ -572,6 +592,15 @@ async function main(): Promise<number> {
         for (const target of r.targets) {
           process.stderr.write(`measuring ${target.name} / ${payload.name} (round ${round + 1}/${o.rounds}) …\n`);
           measurements.push(await measure(target, payload, round, o, r.roles, sink));
+        }
+      }
+      if (o.equalRate) {
+        for (const payload of PAYLOADS.filter((p) => EQUAL_PAYLOADS.includes(p.name))) {
+          const offered: Payload = { ...payload, spec: (url, opts) => ({ ...payload.spec(url, opts), rate: o.equalRate }) };
+          for (const target of r.targets.filter((t) => EQUAL_TARGETS.includes(t.name))) {
+            process.stderr.write(`measuring ${target.name} / ${payload.name} at ${o.equalRate} req/s (round ${round + 1}/${o.rounds}) …\n`);
+            equalMeasurements.push(await measure(target, offered, round, o, r.roles, sink));
+          }
         }
       }
       // At ratio 0.01 the tail still keeps every failed trace; a join whose prediction is never
@@ -591,6 +620,8 @@ async function main(): Promise<number> {
     const paired = await pairedRatio(upstream.url, ablationSpansUrl, `${serviceName}-paired`, nodeArgs, o, stoppers);
     const summaries = summarize(measurements);
     const ratioRows = ratios(summaries);
+    const equalSummaries = summarize(equalMeasurements);
+    const equalRows = ratios(equalSummaries);
     const proxyExit = proxyExits.join(',');
 
     out(`medians of ${o.rounds} rounds per row (each round starts every proxy afresh and measures each target once, in this order):`);
@@ -604,6 +635,14 @@ async function main(): Promise<number> {
       out('Its join rows keep most traces: a join whose prediction is never read ends as prediction_abandoned, an error the tail keeps.');
     }
     out();
+    if (o.equalRate) {
+      out(`At one offered load: above, every proxy ran as fast as it answers, so the faster untraced one found its peers (load generator, app)`);
+      out(`awake more often and paid less kernel time per write. Here each is offered ${o.equalRate} req/s on the same connections; measured after the rows above, in each round:`);
+      out(equalTable(equalRows));
+      const short = equalSummaries.filter((m) => m.rps < EQUAL_RATE_REACHED * o.equalRate);
+      if (short.length) out(`NOTE: ${short.map((m) => `${m.target}/${m.payload} (${f(m.rps, 0)} req/s)`).join(', ')} answered less than ${EQUAL_RATE_REACHED * 100}% of the offered rate: saturated, not at the offered load.`);
+      out();
+    }
     out(`The head ratio in one process (${PAIRED_TARGET}): one traced proxy, its ratio switched between 1.0 and ${PAIRED_RATIO} through the admin API`);
     out(`between ${2 * PAIRED_WINDOWS} measured windows per payload, alternating which comes first, so that no process-to-process spread enters the ratio:`);
     out(pairedTable(paired));
@@ -689,7 +728,7 @@ async function main(): Promise<number> {
       writeFileSync(o.out, JSON.stringify({
         startedAt: new Date(startedAt).toISOString(), node: process.version, cores: ncpu, cpuModel: cpus()[0]?.model.trim(),
         options: { ...o, sseEvents: SSE_EVENTS, sseIntervalMs: SSE_INTERVAL_MS, jsonBodyBytes: Buffer.byteLength(JOIN_BODY) },
-        measurements, ratios: ratioRows, pairedRatio: paired, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
+        measurements, ratios: ratioRows, equalLoad: o.equalRate ? { rate: o.equalRate, measurements: equalMeasurements, ratios: equalRows } : undefined, pairedRatio: paired, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
       }, null, 2) + '\n');
       out(`results written to ${o.out}`);
     }
