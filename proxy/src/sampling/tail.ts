@@ -127,12 +127,12 @@ export class TailSampler implements SpanProcessor {
     }
     const id = span.spanContext().traceId;
     const p = this.pending.get(id);
-    if (!p && this.isKept(id)) {
-      this.counters.late('kept');
-      this.sink([fillAttributes(span)]);
-      return;
-    }
     if (!p) {
+      if (this.isKept(id)) {
+        this.counters.late('kept');
+        this.sink([fillAttributes(span)]);
+        return;
+      }
       // Its trace was decided (dropped) before this span ended. A failure is still worth having,
       // even without the spans that were dropped: a failed prediction must never be lost.
       if (isError(span)) {

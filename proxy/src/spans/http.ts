@@ -29,6 +29,8 @@ const splitHostPort = boundedMemo(256, (hostHeader: string): { readonly host: st
 
 /** What a request's SERVER span says besides the request itself: its route, client and routing. */
 export interface ServerSpanFacts extends ArmChoice {
+  /** The method as normalizeMethod gives it (the request state's). */
+  readonly method: string;
   readonly route: string;
   readonly safePath: string;
   /** The address trusted hops vouch for (client-address.ts), never X-Forwarded-For as sent. */
@@ -57,10 +59,9 @@ export function serverAttributesLater(req: IncomingMessage, f: ServerSpanFacts):
   const host = h.host;
   const ua = h['user-agent'];
   const peer = req.socket.remoteAddress;
-  const { route, safePath, clientAddress, requestId, parentFormat, invalidPropagation } = f;
+  const { method, route, safePath, clientAddress, requestId, parentFormat, invalidPropagation } = f;
   const arm = armOf(f);
   return () => {
-    const method = normalizeMethod(rawMethod);
     const attrs: Attributes = {
       [A.ATTR_HTTP_REQUEST_METHOD]: method,
       [A.ATTR_URL_PATH]: safePath,
