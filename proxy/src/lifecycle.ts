@@ -43,8 +43,13 @@ export function recordUpstreamFailure(s: RequestState, err: unknown): Classified
   return c;
 }
 
+function mayHaveBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 export class RequestLifecycle {
-  private readonly connection: Socket;
+  private readonly connection: Socket | undefined;
   private closed = false;
 
   constructor(
@@ -56,14 +61,18 @@ export class RequestLifecycle {
   ) {
     state.observer = observer;
     deps.metrics.activeRequests.inc({ http_request_method: state.method });
-    req.on('data', this.onRequestData);
+    // Without Transfer-Encoding or a non-zero Content-Length no body follows (RFC 9112 §6.3):
+    // nothing to count, and no listener (a GET is most of a page load).
+    if (mayHaveBody(req)) req.on('data', this.onRequestData);
     if (observer?.onRequestEnd) req.on('end', observer.onRequestEnd);
     // A pipelined request whose answer was still queued behind an earlier one when the connection
     // died: Node never gives its response a socket, so that response never emits 'close', and
-    // without this its state, spans and gauges would leak (found by the fuzzer). The listener
-    // leaves with the response, so a long keep-alive connection does not collect them.
-    this.connection = req.socket;
-    this.connection.once('close', this.onConnectionClose);
+    // without this its state, spans and gauges would leak (found by the fuzzer). A response that
+    // has its socket hears the socket's 'close' itself (Node relays it), so only a queued one
+    // needs the listener; it leaves with the response, so a long keep-alive connection does not
+    // collect them.
+    this.connection = res.socket ? undefined : req.socket;
+    this.connection?.once('close', this.onConnectionClose);
     res.on('close', this.onResponseClose);
   }
 
@@ -133,7 +142,7 @@ export class RequestLifecycle {
   };
 
   private readonly onResponseClose = (): void => {
-    this.connection.off('close', this.onConnectionClose);
+    this.connection?.off('close', this.onConnectionClose);
     this.close();
   };
 

@@ -28,12 +28,13 @@ class FakeRes extends EventEmitter {
   finish() { this.headersSent = true; this.writableFinished = true; this.emit('close'); }
 }
 
-function setup(observer?: Observer, queued = false) {
+// A request as the wire frames it: a body comes with Transfer-Encoding or Content-Length.
+function setup(observer?: Observer, queued = false, headers: Record<string, string> = { 'transfer-encoding': 'chunked' }) {
   const mem = new InMemorySpanExporter();
   const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(mem)] }).getTracer('lifecycle-test');
   const metrics = buildMetrics();
   const connection = new FakeSocket();
-  const req = Object.assign(new PassThrough(), { socket: connection, headers: {}, method: 'POST', url: '/gradio_api/queue/join' }) as unknown as IncomingMessage;
+  const req = Object.assign(new PassThrough(), { socket: connection, headers, method: 'POST', url: '/gradio_api/queue/join' }) as unknown as IncomingMessage;
   const res = new FakeRes(queued ? null : connection);
   const s = newState('/gradio_api/queue/join', '/gradio_api/queue/join', 'POST', ROOT_CONTEXT);
   s.serverSpan = tracer.startSpan('POST /gradio_api/queue/join', { kind: SpanKind.SERVER });
@@ -77,6 +78,26 @@ test('a whole exchange: trace fields on the answer, bytes counted, both spans en
   t.is(await x.active(), 0);
   // Both bodies' chunks are counted towards the scavenge budget (body-scavenger.ts).
   t.deepEqual(x.bodyChunks, [7, 16]);
+});
+
+test('a request that cannot carry a body is not listened to for one; a response with its socket leaves the connection alone', (t) => {
+  for (const headers of [{}, { 'content-length': '0' }] as Record<string, string>[]) {
+    const x = setup(undefined, false, headers);
+    t.is((x.req as unknown as PassThrough).listenerCount('data'), 0, JSON.stringify(headers));
+    t.is(x.connection.listenerCount('close'), 0, 'Node relays the socket close to a response that has the socket');
+    x.res.finish();
+    t.is(x.spans(SpanKind.SERVER).length, 1);
+  }
+  for (const headers of [{ 'content-length': '7' }, { 'transfer-encoding': 'chunked' }] as Record<string, string>[]) {
+    const x = setup(undefined, false, headers);
+    (x.req as unknown as PassThrough).write(Buffer.from('{"a":1}'));
+    x.res.finish();
+    assertSpan(t, x.spans(SpanKind.SERVER)[0], { attributes: { [A.ATTR_HTTP_REQUEST_BODY_SIZE]: 7 } });
+  }
+  const queued = setup(undefined, true, {});
+  t.is(queued.connection.listenerCount('close'), 1, 'a queued response hears the connection');
+  queued.res.emit('close');
+  t.is(queued.connection.listenerCount('close'), 0, 'and lets go of it with the response');
 });
 
 test('the client leaves mid-answer: 499-style abort, the app is told at once, nothing is an error', async (t) => {

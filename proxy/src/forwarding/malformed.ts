@@ -23,11 +23,16 @@ export class Pending {
     let set = this.open.get(socket);
     if (!set) this.open.set(socket, (set = new Set()));
     set.add(res);
-    res.once('close', () => {
-      set.delete(res);
-      this.waiting.get(socket)?.();
-    });
+    // One listener for every response, not a closure per request: 'close' comes once, and the
+    // response still names its request, whose socket is the one tracked here.
+    res.on('close', this.closed);
   }
+
+  private readonly closed = ((pending: Pending) => function (this: ServerResponse): void {
+    const socket = this.req.socket;
+    pending.open.get(socket)?.delete(this);
+    pending.waiting.get(socket)?.();
+  })(this);
 
   /** Answers on `socket` are still being written. */
   busy(socket: Duplex): boolean {

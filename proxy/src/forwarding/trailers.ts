@@ -11,6 +11,9 @@ function pairs(raw: readonly string[]): [string, string][] {
 
 /** Must be called before http-proxy pipes `from` into `to`: its 'end' listener then runs before the pipe's, which ends `to`. */
 function relay(from: IncomingMessage, to: ClientRequest | ServerResponse): void {
+  // Only a chunked body can end in trailers, and a chunked message says Transfer-Encoding (Node
+  // leaves the field on the parsed headers); the rest, nearly every message, costs no listener.
+  if (from.headers['transfer-encoding'] === undefined) return;
   from.once('end', () => {
     if (!from.rawTrailers.length) return;
     try {
