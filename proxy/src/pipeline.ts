@@ -116,7 +116,9 @@ export function runPipeline(req: IncomingMessage, isUpgrade: boolean, deps: Pipe
   const { route, safePath } = matchRoute(query < 0 ? url : url.slice(0, query));
   const state = newState(route, safePath, normalizeMethod(req.method), ROOT);
   const input: StageInput = { req, isUpgrade, deps, state };
-  for (const stage of STAGES) {
+  // Indexed: the allocation profile showed an array iterator made here on every request.
+  for (let i = 0; i < STAGES.length; i++) {
+    const stage = STAGES[i]!;
     try {
       stage.run(input);
     } catch (err) {

@@ -174,3 +174,12 @@ test('a throw while the sweep looks at a connection costs that connection, not t
   a.server.closeAllConnections();
   a.server.close();
 });
+
+test("Node's agent options hold only Node's keys: the proxy's clocks stay out of every request's copy", (t) => {
+  const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: 4000, busyIdleMs: 1000 });
+  const options = (agent as unknown as { options: Record<string, unknown> }).options;
+  t.false('idleMs' in options);
+  t.false('busyIdleMs' in options);
+  t.is(options.keepAlive, true);
+  agent.destroy();
+});
