@@ -49,7 +49,7 @@ function mayHaveBody(req: IncomingMessage): boolean {
 }
 
 export class RequestLifecycle {
-  private readonly connection: Socket | undefined;
+  private readonly connection: Socket;
   private closed = false;
 
   constructor(
@@ -67,12 +67,11 @@ export class RequestLifecycle {
     if (observer?.onRequestEnd) req.on('end', observer.onRequestEnd);
     // A pipelined request whose answer was still queued behind an earlier one when the connection
     // died: Node never gives its response a socket, so that response never emits 'close', and
-    // without this its state, spans and gauges would leak (found by the fuzzer). A response that
-    // has its socket hears the socket's 'close' itself (Node relays it), so only a queued one
-    // needs the listener; it leaves with the response, so a long keep-alive connection does not
-    // collect them.
-    this.connection = res.socket ? undefined : req.socket;
-    this.connection?.once('close', this.onConnectionClose);
+    // without this its state, spans and gauges would leak (found by the fuzzer). The listener
+    // leaves with the response, so a long keep-alive connection does not collect them. (Listening
+    // only when the response has no socket yet left requests in flight: test/e2e/http-strictness.)
+    this.connection = req.socket;
+    this.connection.once('close', this.onConnectionClose);
     res.on('close', this.onResponseClose);
   }
 
@@ -142,7 +141,7 @@ export class RequestLifecycle {
   };
 
   private readonly onResponseClose = (): void => {
-    this.connection?.off('close', this.onConnectionClose);
+    this.connection.off('close', this.onConnectionClose);
     this.close();
   };
 
