@@ -12,7 +12,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Codec } from './codecs.js';
 import { contentTypeOfExt } from './codecs.js';
 import type { Spool, SpoolEntry } from './spool.js';
-import type { FailureKind, Transport } from './transport.js';
+import type { FailureKind, SendOutcome, Transport } from './transport.js';
 
 export type DropReason = 'queue_full' | 'spool_full' | 'spool_error' | 'retries_exhausted' | 'rejected' | 'encode_error' | 'shutdown' | 'invalid';
 
@@ -55,6 +55,8 @@ const IDLE_TICK_MS = 1000;
 // Refusals about the content of a batch, which a smaller batch can get past. Others (401, 404…)
 // would refuse every half the same way, so the batch is dropped whole as before.
 const BISECT_STATUSES: ReadonlySet<number> = new Set([400, 413, 422]);
+// Nothing was sent: retried as a connection that failed.
+const SEND_THREW: SendOutcome = Object.freeze({ ok: false, retryable: true, kind: 'network' });
 
 /** Exponential backoff with "equal jitter": half the step fixed, half random, capped. */
 export function backoffMs(failures: number, initialMs: number, maxMs: number, random: () => number, retryAfterMs?: number): number {
@@ -262,6 +264,19 @@ export class ExportQueue {
     return { body: got.body, spans: got.entry.spans, contentType, attempts: got.entry.attempts, maybeDelivered: got.entry.maybeDelivered, entry: got.entry };
   }
 
+  /**
+   * One send, whatever it does: a send that throws (a request that cannot be built, a failed
+   * compression) is a failed attempt like a refused connection. Thrown out of the loop, it ended
+   * the loop, and with it every export of the process, silently.
+   */
+  private async attempt(b: Batch): Promise<SendOutcome> {
+    try {
+      return await this.transport.send(b.body, b.contentType);
+    } catch {
+      return SEND_THREW;
+    }
+  }
+
   private async run(): Promise<void> {
     while (!this.closed) {
       if (this.draining && this.drainFailed) return;
@@ -279,7 +294,7 @@ export class ExportQueue {
         continue;
       }
       this.inflight = b;
-      const r = await this.transport.send(b.body, b.contentType);
+      const r = await this.attempt(b);
       this.inflight = undefined;
       this.counters.attempt(r.ok);
       if (r.ok) {

@@ -10,7 +10,7 @@ import { Spool } from '../../../proxy/src/export/spool.js';
 import type { SendOutcome, Transport } from '../../../proxy/src/export/transport.js';
 import { until } from '../../support/until.js';
 
-type Mode = 'up' | 'down' | '500' | '429' | '400' | 'hang' | 'lost';
+type Mode = 'up' | 'down' | '500' | '429' | '400' | 'hang' | 'lost' | 'throw';
 
 const dirs: string[] = [];
 const tempDir = (prefix: string) => { const d = mkdtempSync(join(tmpdir(), prefix)); dirs.push(d); return d; };
@@ -37,6 +37,8 @@ function fakeBackend() {
         case '500': return { ok: false, retryable: true, kind: 'http_5xx', status: 500 };
         case '429': return { ok: false, retryable: true, kind: 'http_429', status: 429 };
         case '400': return { ok: false, retryable: false, kind: 'http_4xx', status: 400 };
+        // A send that fails before it has an outcome (a request that cannot be built, a failed compression).
+        case 'throw': throw new Error('send failed');
       }
     },
     close() {},
@@ -154,6 +156,24 @@ test('a full spool drops its oldest batches, counted; dropped equals what never 
   t.true((c.dropped.spool_full ?? 0) > 0);
   t.is(sum(c.dropped), 500 - new Set(b.state.delivered).size);
   await q.drain(100);
+});
+
+test('a send that throws is a failed attempt, retried: the export loop lives on and delivers everything once the backend works', async (t) => {
+  for (const [name, cd] of CODECS) {
+    const b = fakeBackend();
+    b.state.mode = 'throw';
+    const { c, counters } = counting();
+    const q = new ExportQueue('zipkin', cd, b.transport, fast, counters);
+    q.add(spans(0, 15));
+    await until(() => b.state.attempts >= 3);
+    b.state.mode = 'up';
+    q.add(spans(15, 5));
+    await until(() => c.exported === 20);
+    t.deepEqual([...b.state.delivered].sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i), name);
+    t.true(c.retried > 0, name);
+    t.true(c.failed >= 3, name);
+    await q.drain(100);
+  }
 });
 
 test('4xx is final: dropped as rejected, never retried', async (t) => {
