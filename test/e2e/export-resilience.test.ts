@@ -90,6 +90,14 @@ async function poll(what: string, cond: () => Promise<boolean>, progress: () => 
   }
 }
 
+/** The export and process figures of a scenario's proxy, and its last log lines. */
+async function stallReport(s: Scenario): Promise<string> {
+  const front = Object.entries(fronts).map(([k, f]) => `${k} front: ${f.mode} ${JSON.stringify(f.counts)}`).join('; ');
+  const m = await scrape(s.proxy!.adminUrl).catch((e: Error) => `(metrics unreadable: ${e.message})`);
+  const lines = m.split('\n').filter((l) => /^(tts_proxy_export_|tts_proxy_observation_failures|process_cpu_seconds_total|http_server_active_requests)/.test(l));
+  return [`requests: warm ${s.warm}, before ${s.before.length} (${s.before.filter(ok).length} ok)`, front, ...lines, 'stderr:', s.proxy!.stderr().slice(-4000)].join('\n');
+}
+
 const ok = (x: Sample) => x.status === 200 && !x.error;
 const spools: string[] = [];
 const spoolDir = () => { const d = mkdtempSync(join(tmpdir(), 'tts-spool-')); spools.push(d); return d; };
@@ -145,7 +153,10 @@ async function timeline(): Promise<Outcome[]> {
   await Promise.all(scenarios.map((s) => poll(`${s.service} to drain before the fault`, async () => {
     const m = await scrape(s.proxy!.adminUrl);
     return metricValue(m, 'tts_proxy_export_queue_spans') === 0 && metricValue(m, 'tts_proxy_export_exported_spans_total') === 2 * (s.warm + s.before.length);
-  }, async () => metricValue(await scrape(s.proxy!.adminUrl), 'tts_proxy_export_exported_spans_total'), 20_000)));
+  }, async () => metricValue(await scrape(s.proxy!.adminUrl), 'tts_proxy_export_exported_spans_total'), 20_000).catch(async (err: Error) => {
+    // A stall here once came with nothing to read (CI, beside stress-ng): say what the proxy saw.
+    throw new Error(`${err.message}\n${await stallReport(s)}`);
+  })));
   const cutCheck = await Promise.all(scenarios.map(async (s) => {
     const traces = byTrace(await spansOf(s.zipkin(), s.service));
     return s.before.every((x) => traces.get(x.traceId!) === 2) && metricValue(await scrape(s.proxy!.adminUrl), 'tts_proxy_export_dropped_spans_total') === 0;
