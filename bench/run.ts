@@ -130,8 +130,10 @@ const PAYLOADS: readonly Payload[] = [
   },
 ];
 
+interface Ablation { readonly name: string; readonly env?: NodeJS.ProcessEnv; readonly args?: readonly string[] }
+
 /** The traced proxy with one switch each turned off: where its cost comes from. */
-const ABLATIONS: readonly { name: string; env?: NodeJS.ProcessEnv; args?: readonly string[] }[] = [
+const ABLATIONS: readonly Ablation[] = [
   { name: 'traced exporter=none', env: { OTEL_TRACES_EXPORTER: 'none' } },
   { name: 'traced log=off', env: { TTS_PROXY_ACCESS_LOG: 'off' } },
   { name: 'traced gradio=off', args: ['--gradio', 'false'] },
@@ -151,6 +153,23 @@ const PAIRED_PAYLOADS = ['static', 'json'];
 // Only the bench's own proxy on 127.0.0.1 ever sees it.
 const PAIRED_ADMIN_TOKEN = 'bench-paired-ratio';
 const PAIRED_TARGET = 'traced (paired ratio)';
+
+/**
+ * What each switch saves, side by side. The ablation rows are processes of their own, measured
+ * one after another, and consecutive processes of one build differ by up to about 15% in CPU per
+ * request, more than most switches save (a `log=off` row has come out dearer than the traced
+ * one). Here a fresh traced proxy and a fresh ablated one start together, settle together and are
+ * loaded at the same time, so both meet the same machine; each pair gives one ratio of their CPU
+ * per request, and the row is the median over the pairs. `traced core` has every switch off:
+ * what no switch removes (the forwarding policy, the request's lifecycle, its SERVER and CLIENT
+ * spans recorded, the metrics, the trace headers). The head ratio has its own section.
+ */
+const SIDE_BY_SIDE: readonly Ablation[] = [
+  ...ABLATIONS.filter((a) => a.name !== 'traced ratio=0.01'),
+  { name: 'traced core', env: { OTEL_TRACES_EXPORTER: 'none', TTS_PROXY_ACCESS_LOG: 'off' }, args: ['--gradio', 'false'] },
+];
+const SIDE_BY_SIDE_PAIRS = 4;
+const SIDE_BY_SIDE_PAYLOADS = ['static', 'json'];
 
 // ---- measurement ----
 
@@ -213,11 +232,11 @@ async function measure(target: Target, payload: Payload, round: number, o: Optio
  * join still spent 10-15 µs per request compiling, in the window (issue 10). What an operator's
  * long-running proxy costs is the settled figure; the plain proxy settles within its warm-up.
  */
-async function settle(targets: readonly Target[], o: Options): Promise<void> {
+async function settle(targets: readonly Target[], o: Options, payloads: readonly Payload[] = PAYLOADS): Promise<void> {
   if (o.settleS <= 0) return;
   for (const target of targets) {
     if (target.name === 'direct') continue;
-    for (const payload of PAYLOADS) {
+    for (const payload of payloads) {
       const spec = payload.spec(target.url, { ...o, warmupS: 0, durationS: o.settleS });
       const child = spawnChild(`settle ${target.name}/${payload.name}`, process.execPath, [LOAD_JS, JSON.stringify(spec)]);
       const code = await child.exited;
@@ -425,6 +444,52 @@ function pairedTable(rows: readonly PairedRatio[]): string {
     rows.map((r) => [r.payload, list(r.full), list(r.reduced), f(r.cpuRatio, 3)]), 3);
 }
 
+/** One switch against the traced proxy, side by side: CPU µs per request of each, pair by pair. */
+interface SideBySideRow {
+  readonly ablation: string;
+  readonly payload: string;
+  readonly traced: readonly number[];
+  readonly ablated: readonly number[];
+  /** ablated ÷ traced, one per pair. */
+  readonly ratios: readonly number[];
+  readonly cpuRatio: number;
+}
+
+async function sideBySide(upstreamUrl: string, spansUrl: string, serviceName: string, nodeArgs: readonly string[], o: Options, stoppers: (() => Promise<void>)[]): Promise<SideBySideRow[]> {
+  const payloads = PAYLOADS.filter((p) => SIDE_BY_SIDE_PAYLOADS.includes(p.name));
+  const cells = new Map<string, { ablation: string; payload: string; traced: number[]; ablated: number[]; ratios: number[] }>();
+  const microsOf = (m: Measurement): number => (m.result.rps > 0 ? (m.cores[m.target]! / m.result.rps) * 1e6 : NaN);
+  for (let pair = 0; pair < SIDE_BY_SIDE_PAIRS; pair++) {
+    for (const a of SIDE_BY_SIDE) {
+      const [t, x] = await Promise.all([
+        startTracedProxy(upstreamUrl, spansUrl, serviceName, nodeArgs),
+        startTracedProxy(upstreamUrl, spansUrl, serviceName, nodeArgs, a.env, a.args),
+      ]);
+      stoppers.push(() => t.stop(), () => x.stop());
+      const both: Target[] = [{ ...t, name: 'traced' }, { ...x, name: a.name }];
+      await Promise.all(both.map((b) => settle([b], o, payloads)));
+      for (const payload of payloads) {
+        process.stderr.write(`measuring traced and ${a.name} side by side / ${payload.name} (pair ${pair + 1}/${SIDE_BY_SIDE_PAIRS}) …\n`);
+        // Each measurement reads only its own proxy's CPU, under its own role name.
+        const [mt, mx] = await Promise.all(both.map((b) => measure(b, payload, pair, o, { [b.name]: b.pids })));
+        const key = `${a.name}\u0000${payload.name}`;
+        const c = cells.get(key) ?? { ablation: a.name, payload: payload.name, traced: [], ablated: [], ratios: [] };
+        cells.set(key, c);
+        c.traced.push(microsOf(mt!));
+        c.ablated.push(microsOf(mx!));
+        c.ratios.push(microsOf(mx!) / microsOf(mt!));
+      }
+      await Promise.all([t.stop(), x.stop()]);
+    }
+  }
+  return [...cells.values()].map((c) => ({ ...c, cpuRatio: median(c.ratios) }));
+}
+
+function sideBySideTable(rows: readonly SideBySideRow[]): string {
+  return table(['switched off', 'payload', 'traced µs/req', 'switched off µs/req', 'CPU÷traced', 'pairs'],
+    rows.map((r) => [r.ablation, r.payload, f(median(r.traced), 0), f(median(r.ablated), 0), f(r.cpuRatio), spread(r.ratios)]));
+}
+
 /** The text of a proxy's /metrics, or undefined when it does not answer within 5 s. */
 async function adminMetrics(adminUrl: string): Promise<string | undefined> {
   try {
@@ -508,7 +573,7 @@ async function main(): Promise<number> {
   out('a hop costs CPU that the load generator and the app would otherwise get, so the ratios, not the absolute numbers, are the result.');
   out(`load: autocannon in a child process, ${o.connections} connections, pipelining 1, ${o.warmupS} s warm-up (discarded) + ${o.durationS} s measured, per target and payload; each proxy started afresh per round and settled first (${o.settleS} s of each payload, unmeasured).`);
   out(`payloads: static = GET /assets/index.js (~20 KB); json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out, a distinct event_id each); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end).`);
-  out(`ablations: the traced proxy with one switch off each: ${ABLATIONS.map((a) => a.name).join(', ')}.`);
+  out(`ablations: the traced proxy with one switch off each: ${ABLATIONS.map((a) => a.name).join(', ')}; and side by side with a traced proxy: ${SIDE_BY_SIDE.map((a) => a.name).join(', ')}.`);
   out(`traced proxy: real CLI, every request sampled (SERVER + CLIENT span), batch export with default settings to ${zipkinUrl ? `Zipkin at ${zipkinUrl}` : 'the bench\'s span sink'}; access log on (stdout → /dev/null).`);
   out();
 
@@ -618,6 +683,8 @@ async function main(): Promise<number> {
     }
     process.stderr.write(`sampling ratio in one process: ${PAIRED_WINDOWS} windows at each ratio …\n`);
     const paired = await pairedRatio(upstream.url, ablationSpansUrl, `${serviceName}-paired`, nodeArgs, o, stoppers);
+    process.stderr.write(`switches side by side: ${SIDE_BY_SIDE_PAIRS} pairs of fresh processes each …\n`);
+    const sides = await sideBySide(upstream.url, ablationSpansUrl, `${serviceName}-side-by-side`, nodeArgs, o, stoppers);
     const summaries = summarize(measurements);
     const ratioRows = ratios(summaries);
     const equalSummaries = summarize(equalMeasurements);
@@ -647,6 +714,11 @@ async function main(): Promise<number> {
     out(`between ${2 * PAIRED_WINDOWS} measured windows per payload, alternating which comes first, so that no process-to-process spread enters the ratio:`);
     out(pairedTable(paired));
     out();
+    out(`What each switch saves, side by side: ${SIDE_BY_SIDE_PAIRS} pairs per switch of a fresh traced proxy and a fresh one with the switch off, started, settled and`);
+    out('loaded together (each on its own connections), so that no process-to-process spread enters the ratio as it does in the ablation rows above;');
+    out('"core" has every switch off. CPU÷traced is the median of the pairs\' ratios, "pairs" their range; the µs columns are medians:');
+    out(sideBySideTable(sides));
+    out();
     out('ttfe = time to first SSE event (first body byte). bad = errors/timeouts/non-2xx/body mismatches.');
     out('Ratios compare with "direct" for the same payload; req/s÷direct < 1 and p99÷direct > 1 mean overhead.');
     out();
@@ -666,7 +738,7 @@ async function main(): Promise<number> {
       const spans = sink.spans();
       const perRequest = handled ? spans / handled : NaN;
       out(`spans: the sink received ${spans} spans in ${sink.batches()} batches (${sink.rejected()} rejected); the proxy handled ${handled ?? '?'} requests` +
-        ` (incl. warm-ups and sanity checks) → ${f(perRequest)} spans/request (2 expected: SERVER + CLIENT). proxy exit: ${proxyExit}.`);
+        ` (incl. warm-ups and sanity checks) → ${f(perRequest)} spans/request (2 per static or SSE request, SERVER and CLIENT; 4 per join, with gradio.predict and gradio.queue). proxy exit: ${proxyExit}.`);
       out(`spans received inside the measured windows: ${summaries.filter((m) => m.target !== 'direct' && m.target !== 'plain-proxy').map((m) => `${m.target}/${m.payload} ${m.rounds.reduce((n, r) => n + (r.spansInWindow ?? 0), 0)}`).join(', ')}`);
       spanSummary = { sink: true, spans, batches: sink.batches(), rejected: sink.rejected(), proxyRequestsHandled: handled, spansPerRequest: perRequest };
     } else {
@@ -728,7 +800,7 @@ async function main(): Promise<number> {
       writeFileSync(o.out, JSON.stringify({
         startedAt: new Date(startedAt).toISOString(), node: process.version, cores: ncpu, cpuModel: cpus()[0]?.model.trim(),
         options: { ...o, sseEvents: SSE_EVENTS, sseIntervalMs: SSE_INTERVAL_MS, jsonBodyBytes: Buffer.byteLength(JOIN_BODY) },
-        measurements, ratios: ratioRows, equalLoad: o.equalRate ? { rate: o.equalRate, measurements: equalMeasurements, ratios: equalRows } : undefined, pairedRatio: paired, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
+        measurements, ratios: ratioRows, equalLoad: o.equalRate ? { rate: o.equalRate, measurements: equalMeasurements, ratios: equalRows } : undefined, pairedRatio: paired, sideBySide: sides, memory, spans: spanSummary, ratioDecisions, totalRunS: totalS,
       }, null, 2) + '\n');
       out(`results written to ${o.out}`);
     }
