@@ -7,6 +7,7 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { classify, type Classified } from './errors.js';
 import { CLIENT_CLOSED_REQUEST, closeRequest, endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
+import { isBodyless } from './forwarding/stale-connection.js';
 import { guard, Site } from './guard.js';
 import type { Metrics } from './metrics.js';
 import type { Observer } from './observer.js';
@@ -43,11 +44,6 @@ export function recordUpstreamFailure(s: RequestState, err: unknown): Classified
   return c;
 }
 
-function mayHaveBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
 export class RequestLifecycle {
   private readonly connection: Socket;
   private closed = false;
@@ -63,7 +59,7 @@ export class RequestLifecycle {
     deps.metrics.activeRequests.inc({ http_request_method: state.method });
     // Without Transfer-Encoding or a non-zero Content-Length no body follows (RFC 9112 §6.3):
     // nothing to count, and no listener (a GET is most of a page load).
-    if (mayHaveBody(req)) req.on('data', this.onRequestData);
+    if (!isBodyless(req)) req.on('data', this.onRequestData);
     if (observer?.onRequestEnd) req.on('end', observer.onRequestEnd);
     // A pipelined request whose answer was still queued behind an earlier one when the connection
     // died: Node never gives its response a socket, so that response never emits 'close', and
