@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { raw } from '../support/http.js';
 import { metricValue, scrape } from '../support/metrics.js';
@@ -21,6 +22,14 @@ const DEPTH = 25_000;
 const deep = (n: number) => `{"data":[${'['.repeat(n)}${']'.repeat(n)}]}`;
 const DEEP_GZIP = gzipSync(Buffer.from(deep(DEPTH)));
 const DEEP_PLAIN = Buffer.from(deep(20_000)); // under the 64 KiB fast path
+
+// Bodies of one size, one a JSON value per two bytes (more tokens than any Gradio payload), the
+// other one long plain string (a Gradio 3.x inline upload): what observing each costs the proxy.
+const DENSE_MIB = 16;
+const dense = (mib: number) => Buffer.from(`{"data":[${'0,'.repeat((mib << 19) - 8)}0]}`);
+const plainString = (mib: number) => Buffer.from(`{"data":["${'A'.repeat((mib << 20) - 17)}"]}`);
+const DENSE_GZIP = gzipSync(dense(2 * DENSE_MIB));
+const PLAIN_GZIP = gzipSync(plainString(2 * DENSE_MIB));
 
 function schema(apiNames: readonly string[]) {
   return {
@@ -36,7 +45,8 @@ interface App { server: Server; url: string }
 async function startApp(opts: { deepConfig?: boolean } = {}): Promise<App> {
   let events = 0;
   const server = createServer((req, res) => {
-    req.resume();
+    const received = createHash('sha256');
+    req.on('data', (c: Buffer) => received.update(c));
     req.on('end', () => {
       const path = new URL(req.url!, 'http://x').pathname;
       const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -50,6 +60,11 @@ async function startApp(opts: { deepConfig?: boolean } = {}): Promise<App> {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write('data: {"msg":"heartbeat"}\n\n');
         return;
+      }
+      if (path === '/gradio_api/queue/join') return json(200, { event_id: `ev${++events}`, sha256: received.digest('hex') });
+      if (path === '/gradio_api/run/dense') {
+        const body = req.url!.includes('control') ? PLAIN_GZIP : DENSE_GZIP;
+        return void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(body);
       }
       if (path === '/gradio_api/run/deep') {
         if (req.url!.includes('gzip')) return void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(DEEP_GZIP);
@@ -166,6 +181,67 @@ test.serial('defect 2: a deeply nested /config the proxy fetches itself does not
     deepApp.server.closeAllConnections();
     deepApp.server.close();
   }
+});
+
+/** CPU ticks (user + system, every thread) the process has used so far. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** The proxy's CPU for each of `runs`, alternated over two rounds so that a busy machine weighs on both alike. */
+async function cpuOf(pid: number, runs: Record<string, () => Promise<void>>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (let round = 0; round < 2; round++) {
+    for (const [name, run] of Object.entries(runs)) {
+      const before = cpuTicks(pid);
+      await run();
+      // Observation that outlives the answer (a decoder, a tokenizer) is counted too: until the
+      // process has been idle for 300 ms (a tick or two of its timers aside).
+      let last = cpuTicks(pid);
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 300));
+        const now = cpuTicks(pid);
+        if (now - last <= 2) break;
+        last = now;
+      }
+      out[name] = (out[name] ?? 0) + cpuTicks(pid) - before;
+    }
+  }
+  return out;
+}
+
+test.serial('a request body denser in JSON tokens than any Gradio payload costs about what a plain body of its size does, and is forwarded whole', async (t) => {
+  const bodies = { plain: plainString(DENSE_MIB), dense: dense(DENSE_MIB) };
+  t.is(bodies.plain.length, bodies.dense.length);
+  let denseTrace = '';
+  const join = async (name: keyof typeof bodies) => {
+    const r = await raw(`${proxy.url}/gradio_api/queue/join`, { body: bodies[name], headers: { 'content-type': 'application/json' } });
+    t.is(r.status, 200);
+    t.is((JSON.parse(r.body.toString()) as { sha256: string }).sha256, sha256(bodies[name]), `${name}: the app got every byte`);
+    if (name === 'dense') denseTrace = String(r.headers['x-trace-id']);
+  };
+  const cpu = await cpuOf(proxy.child.pid!, { plain: () => join('plain'), dense: () => join('dense') });
+  // Tokenized to its end, the dense body cost the proxy 20-50 times the plain one.
+  t.log(`CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
+  t.true(cpu.dense! <= 3 * cpu.plain! + 10, `CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
+  const spans = await spansOf(spanFile, denseTrace, (s) => s.some((x) => x.kind === 'SERVER'));
+  t.is(spans.find((x) => x.kind === 'SERVER')?.tags?.['gradio.parse_error'], 'truncated');
+  t.true(await alive(proxy));
+});
+
+test.serial('a gzip answer that inflates to a token-dense body is not inflated further than the capture reads', async (t) => {
+  const body = Buffer.from('{"data":["hi"]}');
+  const headers = { 'content-type': 'application/json' };
+  const run = (which: string) => async () => {
+    const r = await raw(`${proxy.url}/gradio_api/run/dense?${which}`, { body, headers });
+    t.is(sha256(r.body), sha256(which === 'control' ? PLAIN_GZIP : DENSE_GZIP), `${which}: the same bytes`);
+  };
+  const cpu = await cpuOf(proxy.child.pid!, { plain: run('control'), dense: run('dense') });
+  t.log(`CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
+  t.true(cpu.dense! <= 3 * cpu.plain! + 10, `CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
+  t.true(await alive(proxy));
 });
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;

@@ -7,8 +7,13 @@ import { guardedListener, Site } from '../guard.js';
 /**
  * Feeds `sink` the decoded bytes of a response that may be compressed (Gradio 5.36+ compresses
  * some JSON); returns a feeder for the raw chunks. The original bytes are never touched.
+ *
+ * `wants`: whether the sink still reads. Once it says no (its capture hit a budget), decoding
+ * stops and `onEnd` is told at once: a few KiB of gzip can inflate to gigabytes, and inflating
+ * them for a sink that reads nothing more was the app's way to keep the proxy busy for nothing.
+ * `onEnd` is told once, however the stream ends.
  */
-export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) => void, onEnd: () => void): { feed(c: Buffer): void; end(): void } {
+export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) => void, onEnd: () => void, wants?: () => boolean): { feed(c: Buffer): void; end(): void } {
   const enc = (encoding ?? '').trim().toLowerCase();
   let z: Transform | undefined;
   if (enc === 'gzip' || enc === 'x-gzip') z = createGunzip();
@@ -17,10 +22,37 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
   else if (enc !== '' && enc !== 'identity') return { feed: () => undefined, end: onEnd };
   if (!z) return { feed: sink, end: onEnd };
   const dec = z;
+  let ended = false;
+  const endOnce = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const stop = () => {
+    if (dec.destroyed) return;
+    // Destroyed without an error: zlib drops what it has not inflated yet and emits only 'close'.
+    dec.destroy();
+    endOnce();
+  };
+  const decoded = (c: Buffer) => {
+    if (ended) return;
+    if (wants && !wants()) return stop();
+    sink(c);
+  };
   // These run from zlib's callbacks, outside any hook of the byte path: guarded here. The 'error'
   // listener must exist (an unheard 'error' throws), so it is registered before any write.
-  guardedListener(dec, 'data', Site.DECODER, sink);
-  guardedListener(dec, 'end', Site.DECODER, onEnd);
-  guardedListener(dec, 'error', Site.DECODER, onEnd);
-  return { feed: (c) => dec.write(c), end: () => dec.end() };
+  guardedListener(dec, 'data', Site.DECODER, decoded);
+  guardedListener(dec, 'end', Site.DECODER, endOnce);
+  guardedListener(dec, 'error', Site.DECODER, endOnce);
+  return {
+    feed: (c) => {
+      if (dec.destroyed || ended) return;
+      if (wants && !wants()) return stop();
+      dec.write(c);
+    },
+    end: () => {
+      if (dec.destroyed || dec.writableEnded) return;
+      dec.end();
+    },
+  };
 }

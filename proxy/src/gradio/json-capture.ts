@@ -23,7 +23,30 @@ export interface CaptureLimits {
   readonly maxNodes: number;
   /** Containers nested deeper than this are kept as `null` and the result is marked `tooDeep`. */
   readonly maxDepth?: number;
+  /**
+   * Tokens a streamed body may cost beyond one per TOKEN_FREE_BYTES of it, kept or skipped
+   * (default: tokensFor(maxNodes)); past it the capture stops reading and is marked truncated.
+   * The node budget alone left the tokens of a too-deep part, and everything after a truncation,
+   * to be tokenized to the body's end.
+   */
+  readonly maxTokens?: number;
 }
+
+/**
+ * The token budget for a node budget: a kept value costs its token and, in a container, a key or
+ * an end token; the rest leaves room for a too-deep part skipped on the way (issue 9) whose
+ * siblings are still read.
+ */
+export const tokensFor = (maxNodes: number): number => 5 * maxNodes;
+
+/**
+ * The tokenizer cuts a plain string into a chunk per 256 characters, and an inline audio upload
+ * (Gradio 3.x: megabytes of base64) is such a string: one token per 256 bytes of body is free, so
+ * a long plain string is read to its end (its length is an attribute). What the budget stops is a
+ * body denser in tokens than that (`[0,0,…`, `[[[…`, a string of escapes: one token per 2-3 bytes),
+ * which cost the event loop about 0.1-0.2 µs a token, seconds for a body nginx lets through.
+ */
+const TOKEN_FREE_BYTES = 256;
 
 /** Gradio payloads nest a handful of levels (updates inside outputs inside data); 64 is generous. */
 export const MAX_DEPTH = 64;
@@ -161,8 +184,28 @@ export class JsonCapture {
   private tooDeep = false;
   /** Inside a container past maxDepth: how many levels still to close before tokens count again. */
   private skipping = 0;
+  private tokens = 0;
+  private streamedBytes = 0;
+  private readonly maxTokens: number;
 
-  constructor(private readonly limits: CaptureLimits = DEFAULT_LIMITS) {}
+  constructor(private readonly limits: CaptureLimits = DEFAULT_LIMITS) {
+    this.maxTokens = limits.maxTokens ?? tokensFor(limits.maxNodes);
+  }
+
+  /**
+   * Whether more of the body can still change the result: false once it has ended, failed to
+   * parse, or hit a budget. A caller that decodes the body first stops decoding then (decode.ts).
+   */
+  get wantsMore(): boolean {
+    return !this.done && !this.invalid && !this.truncated;
+  }
+
+  /** A budget is spent: nothing read from here on could change the result, so nothing more is read. */
+  private stopReading(): void {
+    this.truncated = true;
+    // The tokenizer is dropped with what it still holds; `end` resolves without it.
+    this.parser = undefined;
+  }
 
   /** Resolves once the body is parsed (never rejects). */
   get result(): Promise<CaptureResult> {
@@ -190,12 +233,17 @@ export class JsonCapture {
   private startStreaming(): void {
     const parser = StreamJson.parser({ packKeys: true, streamKeys: false, packStrings: false, packNumbers: true, streamNumbers: false });
     const finish = () => this.resolve({ value: this.hasRoot && !this.invalid ? this.root : undefined, invalid: this.invalid, truncated: this.truncated, tooDeep: this.tooDeep });
-    guardedListener(parser, 'data', Site.JSON_TOKEN, (t: Token) => { if (!this.truncated && !this.invalid) this.token(t); });
+    guardedListener(parser, 'data', Site.JSON_TOKEN, (t: Token) => { if (this.parser === parser && !this.invalid) this.token(t); });
     // Always listened to (an 'error' without a listener would throw); resolving is not optional.
-    parser.on('error', () => { this.invalid = true; finish(); });
-    parser.on('end', finish);
+    // A tokenizer dropped at a budget may still fail on the rest of a chunk it was given: by then
+    // the result is the value so far (`end`), not what that rest would have made it.
+    parser.on('error', () => { if (this.parser !== parser) return; this.invalid = true; finish(); });
+    parser.on('end', () => { if (this.parser === parser) finish(); });
     this.parser = parser;
-    for (const c of this.small ?? []) parser.write(c);
+    for (const c of this.small ?? []) {
+      this.streamedBytes += c.length;
+      parser.write(c);
+    }
     this.small = undefined;
   }
 
@@ -210,14 +258,15 @@ export class JsonCapture {
   }
 
   feed(chunk: Buffer): void {
-    if (this.done || this.invalid) return;
+    if (!this.wantsMore) return;
     if (this.small) {
       this.small.push(chunk);
       this.smallBytes += chunk.length;
       if (this.smallBytes > FAST_PATH_BYTES) this.startStreaming();
       return;
     }
-    this.parser!.write(chunk);
+    this.streamedBytes += chunk.length;
+    this.parser?.write(chunk);
   }
 
   end(): void {
@@ -243,13 +292,18 @@ export class JsonCapture {
       this.resolve({ value, invalid: false, truncated: this.truncated, tooDeep: this.tooDeep });
       return;
     }
-    this.parser!.end();
-    this.parser!.resume();
+    if (!this.parser) {
+      // Stopped at a budget: the value so far is the result, whatever the rest of the body was.
+      this.resolve({ value: this.hasRoot ? this.root : undefined, invalid: false, truncated: true, tooDeep: this.tooDeep });
+      return;
+    }
+    this.parser.end();
+    this.parser.resume();
   }
 
   private add(v: Captured): void {
     if (++this.nodes > this.limits.maxNodes) {
-      this.truncated = true;
+      this.stopReading();
       return;
     }
     const top = this.stack.at(-1);
@@ -265,6 +319,10 @@ export class JsonCapture {
   }
 
   private token(t: Token): void {
+    if (++this.tokens > this.maxTokens + this.streamedBytes / TOKEN_FREE_BYTES) {
+      this.stopReading();
+      return;
+    }
     const opens = t.name === 'startObject' || t.name === 'startArray';
     if (this.skipping) {
       if (opens) this.skipping++;

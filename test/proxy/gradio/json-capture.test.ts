@@ -102,3 +102,46 @@ test('property: a parsed value fits the limits exactly when capping it changes n
   t.true(fitsLimits({ '': '__proto__' }, { maxString: 100, headChars: 10, maxNodes: 100, maxDepth: 64 }));
   t.true(fitsLimits({ event_id: 'x', data: ['hello', 1, null, true, { path: '/tmp/a.wav' }] }, { maxString: 100, headChars: 10, maxNodes: 100, maxDepth: 64 }));
 });
+
+// Work past a limit is work for nothing: a streamed body of tiny tokens (`[0,0,…`, `[[[…`) took
+// the tokenizer about 0.1-0.2 µs a token to the body's end, seconds of the event loop for a 64 MiB
+// body that nginx lets through, while nothing read after the limit could change the result.
+test('past its node budget a capture reads no more: what follows cannot make it invalid', async (t) => {
+  const limits = { maxString: 100, headChars: 10, maxNodes: 50 };
+  const c = new JsonCapture(limits);
+  c.feed(Buffer.from(`{"pad":"${'x'.repeat(70_000)}","data":[`));
+  for (let i = 0; i < 20; i++) c.feed(Buffer.from('0,'.repeat(500)));
+  t.true(c.settled === undefined && !c.wantsMore, 'it says so before the body ends');
+  c.feed(Buffer.from('}}} this is not JSON'));
+  c.end();
+  const r = await c.result;
+  t.true(r.truncated);
+  t.false(r.invalid, 'the garbage after the limit was never tokenized');
+  t.is(((r.value as { pad: unknown }).pad as { length: number }).length, 70_000);
+});
+
+test('skipped tokens count too: a body nested past the depth budget is read only up to its token budget', async (t) => {
+  const c = new JsonCapture({ maxString: 100, headChars: 10, maxNodes: 200, maxTokens: 1000 });
+  c.feed(Buffer.from(`{"pad":"${'x'.repeat(70_000)}","deep":`));
+  for (let i = 0; i < 10; i++) c.feed(Buffer.from('['.repeat(1000)));
+  t.false(c.wantsMore);
+  c.feed(Buffer.from(']'.repeat(10_000) + ',"after":1} trailing garbage'));
+  c.end();
+  const r = await c.result;
+  t.true(r.truncated);
+  t.true(r.tooDeep);
+  t.false(r.invalid);
+  t.is((r.value as { after?: unknown }).after, undefined, 'nothing after the budget is kept');
+});
+
+test('within its budgets a capture wants the whole body, and says so until it ends', async (t) => {
+  const c = new JsonCapture();
+  c.feed(Buffer.from(`{"pad":"${'x'.repeat(70_000)}","data":[1,2,3]`));
+  t.true(c.wantsMore);
+  c.feed(Buffer.from('}'));
+  c.end();
+  t.false(c.wantsMore);
+  const r = await c.result;
+  t.false(r.truncated);
+  t.deepEqual((r.value as { data: unknown }).data, [1, 2, 3]);
+});
