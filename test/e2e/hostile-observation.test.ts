@@ -29,6 +29,18 @@ const DENSE_MIB = 16;
 const dense = (mib: number) => Buffer.from(`{"data":[${'0,'.repeat((mib << 19) - 8)}0]}`);
 const plainString = (mib: number) => Buffer.from(`{"data":["${'A'.repeat((mib << 20) - 17)}"]}`);
 const DENSE_GZIP = gzipSync(dense(2 * DENSE_MIB));
+// Client websocket traffic of one size: one-byte text frames, or frames of 64 KiB.
+const WS_BYTES = 2 << 20;
+const maskedText = (payload: Buffer) => {
+  const mask = [1, 2, 3, 4];
+  const head = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0]);
+  if (payload.length >= 126) head.writeUInt32BE(payload.length, 6);
+  return Buffer.concat([head, Buffer.from(mask), Buffer.from(payload.map((b, i) => b ^ mask[i & 3]!))]);
+};
+const wsTraffic = (frameBytes: number): Buffer => {
+  const one = maskedText(Buffer.alloc(frameBytes, 0x31));
+  return Buffer.concat(Array.from({ length: Math.ceil(WS_BYTES / one.length) }, () => one));
+};
 const PLAIN_GZIP = gzipSync(plainString(2 * DENSE_MIB));
 
 function schema(apiNames: readonly string[]) {
@@ -75,6 +87,18 @@ async function startApp(opts: { deepConfig?: boolean } = {}): Promise<App> {
       if (stream) return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('event: complete\ndata: ["hi"]\n\n');
       if (path === '/gradio_api/call/%E0') return json(200, { ok: true }); // no event_id
       json(404, { detail: 'Not Found' });
+    });
+  });
+  // Gradio 3.x's queue: a websocket on GET /queue/join. This one accepts and reads what comes.
+  server.on('upgrade', (req, socket) => {
+    socket.on('error', () => undefined);
+    const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    let got = 0;
+    socket.on('data', (c: Buffer) => {
+      got += c.length;
+      // Told how much arrived, in one unmasked text frame, once the client's marker length is in.
+      if (got >= WS_BYTES) socket.end(Buffer.concat([Buffer.from([0x81, String(got).length]), Buffer.from(String(got))]));
     });
   });
   const port = await freePort();
@@ -239,6 +263,27 @@ test.serial('a gzip answer that inflates to a token-dense body is not inflated f
     t.is(sha256(r.body), sha256(which === 'control' ? PLAIN_GZIP : DENSE_GZIP), `${which}: the same bytes`);
   };
   const cpu = await cpuOf(proxy.child.pid!, { plain: run('control'), dense: run('dense') });
+  t.log(`CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
+  t.true(cpu.dense! <= 3 * cpu.plain! + 10, `CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
+  t.true(await alive(proxy));
+});
+
+test.serial('a client websocket of one-byte frames costs about what the same bytes in large frames do', async (t) => {
+  const exchange = (traffic: Buffer) => async () => {
+    const socket = connect(proxy.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const got: Buffer[] = [];
+    socket.on('data', (c: Buffer) => got.push(c));
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.write('GET /queue/join HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    socket.write(traffic);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 30_000))]);
+    const answer = Buffer.concat(got).toString('latin1');
+    t.true(answer.startsWith('HTTP/1.1 101'), answer.slice(0, 40));
+    t.true(answer.endsWith(String(traffic.length)), `the app got every byte (${traffic.length}): ${answer.slice(-12)}`);
+  };
+  const cpu = await cpuOf(proxy.child.pid!, { plain: exchange(wsTraffic(64 << 10)), dense: exchange(wsTraffic(1)) });
   t.log(`CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
   t.true(cpu.dense! <= 3 * cpu.plain! + 10, `CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
   t.true(await alive(proxy));

@@ -15,9 +15,21 @@ export interface MessageSink {
   data(bytes: Buffer): void;
   /** The current message is complete. */
   end(): void;
+  /** The frame budget is spent: nothing more is read (once, after the current message ended). */
+  overBudget?(): void;
 }
 
 const MAX_HEADER = 14;
+
+/**
+ * Frames read per direction beyond one per FRAME_FREE_BYTES. A frame costs the reader and the
+ * capture behind it a few microseconds whatever its size, so a flood of one-byte frames cost the
+ * proxy about half a second of event loop per MiB a client sent. A Gradio message is tens of
+ * bytes at least, so a real connection earns more frames than it spends; the base covers a few
+ * short ones (hashes, estimations) before the bytes add up.
+ */
+export const FRAME_BUDGET = 1000;
+export const FRAME_FREE_BYTES = 64;
 
 export class FrameReader {
   private readonly header = Buffer.alloc(MAX_HEADER);
@@ -32,6 +44,8 @@ export class FrameReader {
   private inMessage = false;
   /** Past a close frame or a frame it cannot follow: nothing more is read. */
   private stopped = false;
+  private frames = 0;
+  private bytes = 0;
 
   constructor(private readonly sink: MessageSink) {}
 
@@ -40,6 +54,8 @@ export class FrameReader {
   }
 
   feed(chunk: Buffer): void {
+    if (this.stopped) return;
+    this.bytes += chunk.length;
     let i = 0;
     while (i < chunk.length && !this.stopped) {
       if (!this.inPayload) {
@@ -67,6 +83,11 @@ export class FrameReader {
   }
 
   private beginFrame(): void {
+    if (++this.frames > FRAME_BUDGET + this.bytes / FRAME_FREE_BYTES) {
+      this.stop();
+      this.sink.overBudget?.();
+      return;
+    }
     const h = this.header;
     const b0 = h[0]!;
     this.fin = (b0 & 0x80) !== 0;

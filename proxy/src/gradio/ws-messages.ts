@@ -26,6 +26,9 @@ export function negotiatedDeflate(header: string | string[] | undefined): Deflat
   return undefined;
 }
 
+/** Why a direction stopped being read (`gradio.parse_error`). */
+export type ReadProblem = 'too_large' | 'invalid_deflate' | 'too_many_frames';
+
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 /** Inflated bytes read per connection and direction. */
 export const INFLATE_BUDGET = 64 << 20;
@@ -54,7 +57,7 @@ export class MessageReader implements MessageSink {
   constructor(
     private readonly deflate: { noContextTakeover: boolean } | undefined,
     private readonly onMessage: (capture: JsonCapture, at: number) => void,
-    private readonly onProblem: (kind: 'too_large' | 'invalid_deflate') => void,
+    private readonly onProblem: (kind: ReadProblem) => void,
   ) {}
 
   feed(chunk: Buffer): void {
@@ -144,7 +147,12 @@ export class MessageReader implements MessageSink {
     return inflating;
   }
 
-  private giveUp(kind: 'too_large' | 'invalid_deflate'): void {
+  /** The frame reader's budget is spent (ws-frames.ts): it reads no more. */
+  overBudget(): void {
+    this.giveUp('too_many_frames');
+  }
+
+  private giveUp(kind: ReadProblem): void {
     if (this.open.size === 0 && this.stopped) return;
     this.onProblem(kind);
     this.abort();

@@ -3,7 +3,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import * as wsModule from 'ws';
-import { FrameReader, type MessageSink } from '../../../proxy/src/gradio/ws-frames.js';
+import { FRAME_BUDGET, FRAME_FREE_BYTES, FrameReader, type MessageSink } from '../../../proxy/src/gradio/ws-frames.js';
 
 interface Got { opcode: number; compressed: boolean; body: string }
 
@@ -73,4 +73,30 @@ test('a continuation without a message, a reserved opcode or a huge length: read
     t.true(r.isStopped);
     t.deepEqual(got, []);
   }
+});
+
+// A frame costs the reader (and a text message the capture behind it) a few microseconds
+// whatever its size: a client's flood of one-byte frames cost the proxy about half a second of
+// event loop per MiB it sent, a thousand times what forwarding the MiB did.
+test('a flood of tiny frames stops the reading at the frame budget: the sink hears it once and gets nothing more', (t) => {
+  let budget = 0;
+  let started = 0;
+  const sink: MessageSink = { start: () => { started++; }, data: () => undefined, end: () => undefined, overBudget: () => { budget++; } };
+  const r = new FrameReader(sink);
+  const tiny = frame('1', { opcode: 1, mask: true });
+  const flood = Buffer.concat(Array.from({ length: 20_000 }, () => tiny));
+  for (let i = 0; i < flood.length; i += 4096) r.feed(flood.subarray(i, i + 4096));
+  t.is(budget, 1);
+  t.true(r.isStopped);
+  const allowed = FRAME_BUDGET + flood.length / FRAME_FREE_BYTES;
+  t.true(started <= allowed && started > FRAME_BUDGET, `${started} messages read, ${allowed} allowed`);
+});
+
+test('frames the size of real messages are never over the budget, however many', (t) => {
+  const { r, got } = reader();
+  const msg = frame(`{"msg":"process_generating","output":{"data":["${'x'.repeat(FRAME_FREE_BYTES)}"]}}`, { opcode: 1 });
+  const n = 3 * FRAME_BUDGET;
+  r.feed(Buffer.concat(Array.from({ length: n }, () => msg)));
+  t.is(got.length, n);
+  t.false(r.isStopped);
 });

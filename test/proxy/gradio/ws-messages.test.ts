@@ -89,3 +89,17 @@ test('the connection closes right after a whole compressed message: it still inf
   await new Promise((r) => setTimeout(r, 50));
   t.deepEqual(await values(), [JSON.parse(last)], 'the whole message, and nothing of the cut one');
 });
+
+test('a flood of tiny messages is reported once as too_many_frames, and the reading stops', async (t) => {
+  const captures: JsonCapture[] = [];
+  const problems: string[] = [];
+  const reader = new MessageReader(undefined, (c) => captures.push(c), (kind) => problems.push(kind));
+  const tiny = frame(Buffer.from('1'), false);
+  reader.feed(Buffer.concat(Array.from({ length: 50_000 }, () => tiny)));
+  const read = captures.length;
+  reader.feed(Buffer.concat(Array.from({ length: 1000 }, () => tiny)));
+  t.deepEqual(problems, ['too_many_frames']);
+  t.is(captures.length, read, 'nothing is read after it');
+  t.true(read < 50_000, `${read} messages read`);
+  await Promise.all(captures.map((c) => c.result));
+});
