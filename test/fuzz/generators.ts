@@ -108,6 +108,10 @@ const WAV = (() => {
 
 const deep = fc.tuple(fc.constantFrom(50, 3000, 20_000, 30_000), fc.constantFrom('[', '{"a":')).map(([d, open]) =>
   open === '[' ? '['.repeat(d) + ']'.repeat(d) : open.repeat(d) + '1' + '}'.repeat(d));
+// Denser in JSON tokens than any Gradio payload, past the capture's budgets, sometimes with
+// garbage after them: the capture stops reading there (json-capture.ts); the bytes still go on.
+const dense = fc.tuple(fc.integer({ min: 40_000, max: 120_000 }), fc.constantFrom('0,', '[', '"\\n",'), fc.boolean()).map(([n, unit, garbage]) =>
+  `{"data":[${unit.repeat(n)}0]}${garbage ? '}} not json' : ''}`);
 const fileData = fc.record({ path: fc.constantFrom('/tmp/gradio/ab/voice.wav', '../../etc/passwd', 'x.wav'), meta: fc.constant({ _type: 'gradio.FileData' }), orig_name: fc.constantFrom('v.wav', 'a\u0000b') }, { requiredKeys: ['path'] });
 const inputValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 80 }) },
@@ -129,6 +133,7 @@ const json = (s: string): BodyPick => ({ body: s, headers: [['Content-Type', 'ap
 const jsonBody: fc.Arbitrary<BodyPick> = fc.oneof(
   { weight: 6, arbitrary: gradioJson.map(json) },
   { weight: 2, arbitrary: deep.map(json) },
+  { weight: 1, arbitrary: dense.map(json) },
   { weight: 1, arbitrary: fc.json({ maxDepth: 5 }).map((s) => json(utf8AsLatin1(s))) },
   { weight: 1, arbitrary: gradioJson.map((s) => ({ body: toLatin1(gzipSync(Buffer.from(s, 'latin1'))), headers: [['Content-Type', 'application/json'], ['Content-Encoding', 'gzip']] as Header[] })) },
   { weight: 1, arbitrary: binary(300).map((s) => json(s)) },
