@@ -5,11 +5,12 @@
 // Child processes are spawned through `setpriv --pdeathsig SIGKILL` when util-linux has it (as
 // test/support/proc.ts does), so even a SIGKILLed bench leaves nothing running; the normal,
 // error and Ctrl-C paths stop them explicitly via stopAll().
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type RunningNginx } from '../test/support/nginx.js';
 import { freePort, waitForPort } from '../test/support/ports.js';
+import { CLK_TCK, cpuSecondsOf, statFields } from '../test/support/proc-stat.js';
 import { PROXY_NODE_FLAGS } from '../proxy/src/node-flags.js';
 
 const HERE = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -194,34 +195,11 @@ export async function startNginxFront(proxyPort: number): Promise<Target & { ngi
 
 // ---- CPU accounting from /proc (Linux): where do the 2 cores go during a measurement? ----
 
-const CLK_TCK = ((): number => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name (which may itself contain spaces).
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
+export { cpuSecondsOf };
 
 function parentOf(pid: number): number | undefined {
   const f = statFields(pid);
   return f ? Number(f[1]) : undefined;
-}
-
-/** utime + stime of `pid`, in seconds (0 if it is gone). */
-export function cpuSecondsOf(pid: number): number {
-  const f = statFields(pid);
-  // stat(5): utime is field 14, stime 15; f[0] is field 3.
-  return f ? (Number(f[11]) + Number(f[12])) / CLK_TCK : 0;
 }
 
 /** CPU seconds the whole machine spent busy (all cores; everything but idle and iowait). */

@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { raw } from '../support/http.js';
 import { metricValue, scrape } from '../support/metrics.js';
 import { freePort } from '../support/ports.js';
+import { CLK_TCK, cpuSecondsOf } from '../support/proc-stat.js';
 import { alive, startProxy, type RunningProxy } from '../support/proxy.js';
 import { sha256 } from '../support/upstream.js';
 
@@ -208,11 +209,7 @@ test.serial('defect 2: a deeply nested /config the proxy fetches itself does not
 });
 
 /** CPU ticks (user + system, every thread) the process has used so far. */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
+const cpuTicks = (pid: number): number => Math.round(cpuSecondsOf(pid) * CLK_TCK);
 
 /** The proxy's CPU for each of `runs`, alternated over two rounds so that a busy machine weighs on both alike. */
 async function cpuOf(pid: number, runs: Record<string, () => Promise<void>>): Promise<Record<string, number>> {
