@@ -28,9 +28,9 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
     ended = true;
     onEnd();
   };
+  // Called only while not ended. Destroyed without an error: zlib drops what it has not inflated
+  // yet and emits only 'close'.
   const stop = () => {
-    if (dec.destroyed) return;
-    // Destroyed without an error: zlib drops what it has not inflated yet and emits only 'close'.
     dec.destroy();
     endOnce();
   };
@@ -46,13 +46,12 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
   guardedListener(dec, 'error', Site.DECODER, endOnce);
   return {
     feed: (c) => {
-      if (dec.destroyed || ended) return;
+      if (ended) return;
       if (wants && !wants()) return stop();
       dec.write(c);
     },
     end: () => {
-      if (dec.destroyed || dec.writableEnded) return;
-      dec.end();
+      if (!ended && !dec.writableEnded) dec.end();
     },
   };
 }
