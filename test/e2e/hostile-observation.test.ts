@@ -14,6 +14,7 @@ import { raw } from '../support/http.js';
 import { metricValue, scrape } from '../support/metrics.js';
 import { freePort } from '../support/ports.js';
 import { CLK_TCK, cpuSecondsOf } from '../support/proc-stat.js';
+import { wsFrame } from '../support/ws-frame.js';
 import { alive, startProxy, type RunningProxy } from '../support/proxy.js';
 import { sha256 } from '../support/upstream.js';
 
@@ -32,14 +33,8 @@ const plainString = (mib: number) => Buffer.from(`{"data":["${'A'.repeat((mib <<
 const DENSE_GZIP = gzipSync(dense(2 * DENSE_MIB));
 // Client websocket traffic of one size: one-byte text frames, or frames of 64 KiB.
 const WS_BYTES = 2 << 20;
-const maskedText = (payload: Buffer) => {
-  const mask = [1, 2, 3, 4];
-  const head = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0]);
-  if (payload.length >= 126) head.writeUInt32BE(payload.length, 6);
-  return Buffer.concat([head, Buffer.from(mask), Buffer.from(payload.map((b, i) => b ^ mask[i & 3]!))]);
-};
 const wsTraffic = (frameBytes: number): Buffer => {
-  const one = maskedText(Buffer.alloc(frameBytes, 0x31));
+  const one = wsFrame(Buffer.alloc(frameBytes, 0x31), { opcode: 1, mask: true });
   return Buffer.concat(Array.from({ length: Math.ceil(WS_BYTES / one.length) }, () => one));
 };
 const PLAIN_GZIP = gzipSync(plainString(2 * DENSE_MIB));

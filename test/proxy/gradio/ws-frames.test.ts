@@ -2,7 +2,7 @@
 // and without masks, fragmented, with control frames between fragments, fed in arbitrary pieces.
 import test from 'ava';
 import fc from 'fast-check';
-import * as wsModule from 'ws';
+import { wsFrame as frame } from '../../support/ws-frame.js';
 import { FRAME_BUDGET, FRAME_FREE_BYTES, FrameReader, type MessageSink } from '../../../proxy/src/gradio/ws-frames.js';
 
 interface Got { opcode: number; compressed: boolean; body: string }
@@ -16,14 +16,6 @@ function reader(): { r: FrameReader; got: Got[] } {
     end: () => { got.push({ opcode: cur!.opcode, compressed: cur!.compressed, body: Buffer.concat(cur!.parts).toString('utf8') }); cur = undefined; },
   };
   return { r: new FrameReader(sink), got };
-}
-
-/** One frame as ws writes it (FIN, opcode, mask as a client would). */
-function frame(payload: string | Buffer, opts: { opcode: number; fin?: boolean; mask?: boolean; rsv1?: boolean }): Buffer {
-  const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
-  // ws exports its Sender at run time; its type definitions leave it out.
-  const list = (wsModule as unknown as { Sender: { frame(data: Buffer, o: never): Buffer[] } }).Sender.frame(data, { fin: opts.fin ?? true, opcode: opts.opcode, mask: opts.mask ?? false, rsv1: opts.rsv1 ?? false, readOnly: false, maskKey: Buffer.from([1, 2, 3, 4]) } as never);
-  return Buffer.concat(list as Buffer[]);
 }
 
 test('text messages, masked (client) and not (server), small, 16-bit and 64-bit lengths', (t) => {
