@@ -25,8 +25,8 @@ import type { LoadResult, LoadSpec } from './load.js';
 import { startSink, type SpanSink } from './sink.js';
 import { holdStreams, uploadOnce, type StreamsResult, type UploadResult } from './memory.js';
 import {
-  LOAD_JS, cpuSecondsOf, machineBusySeconds, spawnChild, startNginxFront, startPlainProxy, startTracedProxy, startUpstream,
-  stopAllChildren, type Target,
+  LOAD_JS, cpuSecondsOf, cpuSplitOf, machineBusySeconds, spawnChild, startNginxFront, startPlainProxy, startTracedProxy, startUpstream,
+  stopAllChildren, type CpuSplit, type Target,
 } from './targets.js';
 
 // ---- configuration ----
@@ -191,6 +191,8 @@ interface Measurement {
   cores: Record<string, number>;
   /** Spans the sink received during the measured window (undefined with a real Zipkin). */
   spansInWindow?: number;
+  /** The compared proxy's CPU µs per request by where it ran (main thread user/kernel, other threads). */
+  split?: CpuSplit;
 }
 
 function cpuSnapshot(roles: Roles): Record<string, number> {
@@ -203,14 +205,18 @@ function cpuSnapshot(roles: Roles): Record<string, number> {
 }
 
 async function measure(target: Target, payload: Payload, round: number, o: Options, roles: Roles, sink?: SpanSink): Promise<Measurement> {
-  let before: { cpu: Record<string, number>; at: bigint; spans: number } | undefined;
-  let after: { cpu: Record<string, number>; at: bigint; spans: number } | undefined;
+  type Snapshot = { cpu: Record<string, number>; at: bigint; spans: number; split?: CpuSplit };
+  let before: Snapshot | undefined;
+  let after: Snapshot | undefined;
   let result: LoadResult | undefined;
+  const proxyPids = roles[PROXY_ROLE[target.name] ?? '']?.();
+  const proxyPid = proxyPids?.length === 1 ? proxyPids[0] : undefined;
+  const snapshot = (): Snapshot => ({ cpu: cpuSnapshot(roles), at: process.hrtime.bigint(), spans: sink?.spans() ?? 0, split: proxyPid === undefined ? undefined : cpuSplitOf(proxyPid) });
   const child = spawnChild(`load ${target.name}/${payload.name}`, process.execPath, [LOAD_JS, JSON.stringify(payload.spec(target.url, o))], {
     onLine: (line) => {
-      if (line === 'main-start') before = { cpu: cpuSnapshot(roles), at: process.hrtime.bigint(), spans: sink?.spans() ?? 0 };
+      if (line === 'main-start') before = snapshot();
       else if (line.startsWith('result ')) {
-        after = { cpu: cpuSnapshot(roles), at: process.hrtime.bigint(), spans: sink?.spans() ?? 0 };
+        after = snapshot();
         result = JSON.parse(line.slice('result '.length)) as LoadResult;
       }
     },
@@ -222,7 +228,13 @@ async function measure(target: Target, payload: Payload, round: number, o: Optio
   for (const role of Object.keys(after.cpu)) if (role !== MACHINE) cores[role] = (after.cpu[role]! - before.cpu[role]!) / wallS;
   const machine = (after.cpu[MACHINE]! - before.cpu[MACHINE]!) / wallS;
   cores[REST] = Math.max(0, machine - Object.values(cores).reduce((a, b) => a + b, 0));
-  return { target: target.name, payload: payload.name, round, result, cores, spansInWindow: sink ? after.spans - before.spans : undefined };
+  const requests = result.rps * wallS;
+  const split = before.split && after.split && requests > 0 ? {
+    mainUser: ((after.split.mainUser - before.split.mainUser) / requests) * 1e6,
+    mainSystem: ((after.split.mainSystem - before.split.mainSystem) / requests) * 1e6,
+    otherThreads: ((after.split.otherThreads - before.split.otherThreads) / requests) * 1e6,
+  } : undefined;
+  return { target: target.name, payload: payload.name, round, result, cores, spansInWindow: sink ? after.spans - before.spans : undefined, split };
 }
 
 /**
@@ -387,6 +399,17 @@ function equalTable(rs: readonly Ratio[]): string {
   const rows = rs.map((r) => [r.target, r.payload, f(r.rps, 0), f(r.micros, 0), f(r.untracedMicros, 0), f(r.cpuRatio), spread(r.cpuRatios)]);
   return table(['target', 'payload', 'req/s', 'proxy CPU µs/req', 'untraced µs/req', 'CPU÷untraced', 'rounds'], rows);
 }
+
+/** Where plain http-proxy's and the traced proxy's CPU per request ran (medians of the rounds). */
+function splitTable(sums: readonly Summary[]): string {
+  const rows = sums.filter((m) => SPLIT_TARGETS.includes(m.target)).map((m) => {
+    const of = (pick: (s: CpuSplit) => number) => median(m.rounds.map((r) => (r.split ? pick(r.split) : NaN)));
+    const [u, k, t] = [of((s) => s.mainUser), of((s) => s.mainSystem), of((s) => s.otherThreads)];
+    return [m.target, m.payload, f(u, 0), f(k, 0), f(t, 0), f(u + k + t, 0)];
+  });
+  return table(['target', 'payload', 'main thread user', 'main thread kernel', 'other threads', 'sum'], rows);
+}
+const SPLIT_TARGETS: readonly string[] = ['plain-proxy', 'traced'];
 
 function cpuTable(sums: readonly Summary[]): string {
   const roles = [...new Set(sums.flatMap((m) => Object.keys(m.cores)))];
@@ -699,6 +722,8 @@ async function main(): Promise<number> {
     out('Against plain http-proxy with the same options (xfwd, keep-alive agent, preserveHeaderKeyCase), measured in this run:');
     out('each ratio is the median of the rounds\' ratios, a proxy against the untraced one of the same round; "rounds" gives their range.');
     out(ratioTable(ratioRows));
+    out('Their CPU µs per request by where it ran (main thread: the event loop and the JavaScript, in user and kernel mode; other threads: V8\'s collector and compiler helpers):');
+    out(splitTable(summaries));
     if (Object.keys(ratioDecisions).length) {
       out(`traced ratio=0.01, traces decided (decision/reason): ${Object.entries(ratioDecisions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
       out('Its join rows keep most traces: a join whose prediction is never read ends as prediction_abandoned, an error the tail keeps.');
@@ -708,6 +733,8 @@ async function main(): Promise<number> {
       out(`At one offered load: above, every proxy ran as fast as it answers, so the faster untraced one found its peers (load generator, app)`);
       out(`awake more often and paid less kernel time per write. Here each is offered ${o.equalRate} req/s on the same connections; measured after the rows above, in each round:`);
       out(equalTable(equalRows));
+      out('The same CPU µs per request by where it ran (main thread: the event loop and the JavaScript; other threads: V8\'s collector and compiler helpers):');
+      out(splitTable(equalSummaries));
       const short = equalSummaries.filter((m) => m.rps < EQUAL_RATE_REACHED * o.equalRate);
       if (short.length) out(`NOTE: ${short.map((m) => `${m.target}/${m.payload} (${f(m.rps, 0)} req/s)`).join(', ')} answered less than ${EQUAL_RATE_REACHED * 100}% of the offered rate: saturated, not at the offered load.`);
       out();

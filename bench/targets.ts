@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startNginx, type RunningNginx } from '../test/support/nginx.js';
 import { freePort, waitForPort } from '../test/support/ports.js';
-import { CLK_TCK, cpuSecondsOf, statFields } from '../test/support/proc-stat.js';
+import { CLK_TCK, cpuSecondsOf, cpuSplitOf, statFields, type CpuSplit } from '../test/support/proc-stat.js';
 import { PROXY_NODE_FLAGS } from '../proxy/src/node-flags.js';
 
 const HERE = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -195,7 +195,7 @@ export async function startNginxFront(proxyPort: number): Promise<Target & { ngi
 
 // ---- CPU accounting from /proc (Linux): where do the 2 cores go during a measurement? ----
 
-export { cpuSecondsOf };
+export { cpuSecondsOf, cpuSplitOf, type CpuSplit };
 
 function parentOf(pid: number): number | undefined {
   const f = statFields(pid);
