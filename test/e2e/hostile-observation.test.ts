@@ -98,7 +98,7 @@ async function startApp(opts: { deepConfig?: boolean } = {}): Promise<App> {
       const before = got;
       got += c.length;
       // Told how much arrived, in one unmasked text frame, once all of it is in.
-      if (before < expected && got >= expected) socket.end(Buffer.concat([Buffer.from([0x81, String(got).length]), Buffer.from(String(got))]));
+      if (before < expected && got >= expected) socket.end(wsFrame(String(got), { opcode: 1 }));
     });
   });
   const port = await freePort();

@@ -7,10 +7,11 @@ import test from 'ava';
 import { createServer, type Server, type Socket } from 'node:net';
 import { connect } from 'node:net';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
+import { wsFrame } from '../support/ws-frame.js';
 
 const ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
-// Server frames are not masked: FIN + text, length, payload.
-const frame = (text: string) => Buffer.concat([Buffer.from([0x81, text.length]), Buffer.from(text)]);
+// Server frames are not masked.
+const frame = (text: string) => wsFrame(text, { opcode: 1 });
 const FIRST = frame('{"msg":"send_hash"}');
 const LATER = frame('{"msg":"estimation","rank":0}');
 

@@ -28,16 +28,17 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
     ended = true;
     onEnd();
   };
-  // Called only while not ended. Destroyed without an error: zlib drops what it has not inflated
-  // yet and emits only 'close'.
-  const stop = () => {
+  // Whether decoding is over: ended, or just now stopped because the sink reads no more (then
+  // destroyed without an error: zlib drops what it has not inflated yet and emits only 'close').
+  const over = (): boolean => {
+    if (ended) return true;
+    if (!wants || wants()) return false;
     dec.destroy();
     endOnce();
+    return true;
   };
   const decoded = (c: Buffer) => {
-    if (ended) return;
-    if (wants && !wants()) return stop();
-    sink(c);
+    if (!over()) sink(c);
   };
   // These run from zlib's callbacks, outside any hook of the byte path: guarded here. The 'error'
   // listener must exist (an unheard 'error' throws), so it is registered before any write.
@@ -46,9 +47,7 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
   guardedListener(dec, 'error', Site.DECODER, endOnce);
   return {
     feed: (c) => {
-      if (ended) return;
-      if (wants && !wants()) return stop();
-      dec.write(c);
+      if (!over()) dec.write(c);
     },
     end: () => {
       if (!ended && !dec.writableEnded) dec.end();

@@ -5,6 +5,7 @@ import test from 'ava';
 import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
 import type { JsonCapture } from '../../../proxy/src/gradio/json-capture.js';
 import { INFLATE_BUDGET, MessageReader, negotiatedDeflate } from '../../../proxy/src/gradio/ws-messages.js';
+import { wsFrame } from '../../support/ws-frame.js';
 
 function compressor(): (text: string) => Promise<Buffer> {
   let z: DeflateRaw = createDeflateRaw();
@@ -21,11 +22,8 @@ function compressor(): (text: string) => Promise<Buffer> {
   });
 }
 
-/** One unmasked text frame with RSV1 (compressed) set. */
-const frame = (payload: Buffer, rsv1 = true) => {
-  const head = payload.length < 126 ? Buffer.from([rsv1 ? 0xc1 : 0x81, payload.length]) : Buffer.from([rsv1 ? 0xc1 : 0x81, 126, payload.length >> 8, payload.length & 0xff]);
-  return Buffer.concat([head, payload]);
-};
+/** One unmasked text frame, with RSV1 (compressed) set unless told otherwise. */
+const frame = (payload: Buffer, rsv1 = true) => wsFrame(payload, { opcode: 1, rsv1 });
 
 function collect(deflate: { noContextTakeover: boolean } | undefined) {
   const captures: JsonCapture[] = [];
