@@ -23,6 +23,8 @@ export interface ProxyOptions {
   readonly zipkinUrl?: string;
   readonly env?: Record<string, string>;
   readonly args?: readonly string[];
+  /** Node flags after the shipped ones (e.g. `--trace-gc`). */
+  readonly nodeArgs?: readonly string[];
   /** Serve the admin port on this unix socket instead of a TCP port (`adminUrl` is then unusable). */
   readonly adminSocket?: string;
   /** Picks a port that is free now (tests of this harness pass one that is not). */
@@ -74,7 +76,7 @@ async function startOnce(opts: ProxyOptions): Promise<RunningProxy> {
     ...(opts.zipkinUrl ? { OTEL_EXPORTER_ZIPKIN_ENDPOINT: `${opts.zipkinUrl}/api/v2/spans` } : {}),
     ...opts.env,
   };
-  const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, MAIN, '--upstream', opts.upstream, '--listen', `127.0.0.1:${port}`, '--admin', opts.adminSocket ? `unix:${opts.adminSocket}` : `127.0.0.1:${adminPort}`, ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...PROXY_NODE_FLAGS, ...(opts.nodeArgs ?? []), MAIN, '--upstream', opts.upstream, '--listen', `127.0.0.1:${port}`, '--admin', opts.adminSocket ? `unix:${opts.adminSocket}` : `127.0.0.1:${adminPort}`, ...(opts.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   let err = '';
