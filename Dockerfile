@@ -53,5 +53,5 @@ FROM runtime AS proxy
 USER node
 EXPOSE 7861 9464
 # The heap limit: proxy/src/node-flags.ts.
-ENTRYPOINT ["node", "--max-old-space-size=2048", "--heap-growing-percent=100", "dist/proxy/src/main.js"]
+ENTRYPOINT ["node", "--max-old-space-size=2048", "--heap-growing-percent=100", "--initial-old-space-size=64", "dist/proxy/src/main.js"]
 CMD ["--listen", "0.0.0.0:7861", "--admin", "0.0.0.0:9464"]

@@ -103,7 +103,7 @@ else
 fi
 
 OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-tts-trace-proxy}" TTS_PROXY_ARMS="$arms" TTS_PROXY_SPAN_FILE="$demo_run/spans.zipkin.json" \
-  node --max-old-space-size=2048 --heap-growing-percent=100 dist/proxy/src/main.js --listen "127.0.0.1:$PROXY_PORT" --admin "127.0.0.1:$ADMIN_PORT" \
+  node --max-old-space-size=2048 --heap-growing-percent=100 --initial-old-space-size=64 dist/proxy/src/main.js --listen "127.0.0.1:$PROXY_PORT" --admin "127.0.0.1:$ADMIN_PORT" \
   >"$demo_run/proxy-access.log" 2>"$demo_run/proxy.log" &
 pids+=($!)
 wait_http "http://127.0.0.1:$ADMIN_PORT/healthz" "the proxy" "$demo_run/proxy.log" "${pids[-1]}"

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=2048 --heap-growing-percent=100
+#!/usr/bin/env -S node --max-old-space-size=2048 --heap-growing-percent=100 --initial-old-space-size=64
 // Entry point: parse config once, build, listen; SIGTERM/SIGINT drain, flush and exit 0.
 import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';

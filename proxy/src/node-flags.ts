@@ -14,4 +14,14 @@
 // small one and the proxy's JavaScript ran 10-15% slower across the board (bench, side by side,
 // with the same collection counts: 384 MB and 1 GB alike, 2 GB and no limit alike). The ceiling
 // is there so that a leak ends the process at 2 GB rather than at a quarter of the machine.
-export const PROXY_NODE_FLAGS: readonly string[] = Object.freeze(['--max-old-space-size=2048', '--heap-growing-percent=100']);
+//
+// Why a 64 MB floor under the old generation's limit (`--initial-old-space-size`, which V8 also
+// keeps as the limit's minimum): body bytes pass through in buffers outside V8's heap, and V8
+// counts those allocated since its last full collection against that limit, as if they were old
+// objects. Twice a ~14 MB live heap left ~12 MB for them before V8 starts marking (it keeps a
+// young generation's worth, 16 MB, in reserve), so answers of 64 KB and more (audio files, the
+// product's main download) set off a full collection every 60-100 ms: half the proxy's CPU per
+// 256 KB answer, and 0.6 of the throughput it has without them (test/e2e/body-gc.test.ts). The
+// floor changes nothing once the live heap is larger: 1,000 streams and a 20 MiB upload peak as
+// before (bench).
+export const PROXY_NODE_FLAGS: readonly string[] = Object.freeze(['--max-old-space-size=2048', '--heap-growing-percent=100', '--initial-old-space-size=64']);
