@@ -13,6 +13,7 @@
 // ms from process.hrtime) rather than autocannon's histogram, which records whole milliseconds
 // and would round a sub-millisecond direct p50 to 0 or 1.
 import autocannon from 'autocannon';
+import { isWavFile } from './wav-file.js';
 
 export interface LoadSpec {
   url: string;
@@ -26,8 +27,8 @@ export interface LoadSpec {
   ttfe: boolean;
   /** How many `\n\n`-terminated SSE events a correct response has (0: a JSON body with event_id). */
   sseEvents: number;
-  /** A correct body that is not an event stream: the join's JSON answer (with an event_id), or the static asset. */
-  expect?: 'event_id' | 'asset';
+  /** A correct body that is not an event stream: the join's JSON answer (with an event_id), the static asset, or the WAV file. */
+  expect?: 'event_id' | 'asset' | 'file';
   /** Requests per second offered over all connections (autocannon's overallRate); unset: as fast as answered. */
   rate?: number;
 }
@@ -73,6 +74,7 @@ class Samples {
 
 function verifier(spec: LoadSpec): (body: string | Buffer | undefined) => boolean {
   if (spec.sseEvents > 0) return (body) => String(body ?? '').split('\n\n').length - 1 === spec.sseEvents;
+  if (spec.expect === 'file') return (body) => isWavFile(String(body ?? ''));
   if (spec.expect === 'asset') return (body) => { const b = String(body ?? ''); return b.length > 19_000 && b.startsWith('/* app bundle */'); };
   return (body) => String(body ?? '').includes('"event_id"');
 }

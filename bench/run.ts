@@ -6,8 +6,9 @@
 //   traced        load → tts-trace-proxy (real CLI, 100% sampled, Zipkin export) → upstream
 //   nginx+traced  load → nginx (repo template) → tts-trace-proxy → upstream
 //   traced …      the traced proxy with one switch off (exporter, access log, Gradio, ratio 0.01)
-// for three payloads: a ~20 KB static asset GET, a ~200-byte JSON POST answered with a small JSON
-// (a distinct event_id each), and an SSE stream (10 events 5 ms apart). For each proxy it prints
+// for four payloads: a ~20 KB static asset GET, a ~200-byte JSON POST answered with a small JSON
+// (a distinct event_id each), an SSE stream (10 events 5 ms apart), and a 256 KiB WAV download
+// (direct, plain-proxy and traced only). For each proxy it prints
 // req/s and CPU µs per request against plain http-proxy. Every box above is its own process; the load generator is autocannon
 // in a fresh child process per measurement (see load.ts for why). Then the head ratio inside one
 // traced process (1.0 against 0.01, switched through its admin API). Then memory (memory.ts): 1,000
@@ -22,6 +23,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadResult, LoadSpec } from './load.js';
+import { isWavFile, WAV_FILE_BYTES } from './wav-file.js';
 import { startSink, type SpanSink } from './sink.js';
 import { holdStreams, uploadOnce, type StreamsResult, type UploadResult } from './memory.js';
 import {
@@ -97,10 +99,12 @@ const JOIN_BODY = JSON.stringify({
 });
 
 interface Payload {
-  readonly name: 'static' | 'json' | 'sse';
+  readonly name: 'static' | 'json' | 'sse' | 'file';
   readonly spec: (url: string, o: Options) => LoadSpec;
   /** The sanity check of one answer's body. */
   readonly ok: (body: string) => boolean;
+  /** Only these targets carry it (all when unset). */
+  readonly targets?: readonly string[];
 }
 
 const PAYLOADS: readonly Payload[] = [
@@ -128,7 +132,20 @@ const PAYLOADS: readonly Payload[] = [
     }),
     ok: (body) => body.split('\n\n').length - 1 === SSE_EVENTS,
   },
+  {
+    // What a TTS page downloads most: bodies that large pass in buffers outside V8's heap, which
+    // V8 weighs when it decides to collect the whole heap (proxy/src/node-flags.ts).
+    name: 'file',
+    spec: (url, o) => ({
+      url: `${url}/gradio_api/file=/tmp/gradio/bench/speech.wav`, method: 'GET', headers: {},
+      connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: false, sseEvents: 0, expect: 'file',
+    }),
+    ok: isWavFile,
+    targets: ['direct', 'plain-proxy', 'traced'],
+  },
 ];
+
+const carries = (payload: Payload, target: { name: string }): boolean => !payload.targets || payload.targets.includes(target.name);
 
 interface Ablation { readonly name: string; readonly env?: NodeJS.ProcessEnv; readonly args?: readonly string[] }
 
@@ -249,6 +266,7 @@ async function settle(targets: readonly Target[], o: Options, payloads: readonly
   for (const target of targets) {
     if (target.name === 'direct') continue;
     for (const payload of payloads) {
+      if (!carries(payload, target)) continue;
       const spec = payload.spec(target.url, { ...o, warmupS: 0, durationS: o.settleS });
       const child = spawnChild(`settle ${target.name}/${payload.name}`, process.execPath, [LOAD_JS, JSON.stringify(spec)]);
       const code = await child.exited;
@@ -597,7 +615,7 @@ async function main(): Promise<number> {
   out(`All processes (load generator, upstream app, proxies, nginx workers, span sink) run on 127.0.0.1 and share these ${ncpu} cores:`);
   out('a hop costs CPU that the load generator and the app would otherwise get, so the ratios, not the absolute numbers, are the result.');
   out(`load: autocannon in a child process, ${o.connections} connections, pipelining 1, ${o.warmupS} s warm-up (discarded) + ${o.durationS} s measured, per target and payload; each proxy started afresh per round and settled first (${o.settleS} s of each payload, unmeasured).`);
-  out(`payloads: static = GET /assets/index.js (~20 KB); json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out, a distinct event_id each); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end).`);
+  out(`payloads: static = GET /assets/index.js (~20 KB); json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out, a distinct event_id each); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end); file = GET /gradio_api/file=… (a ${WAV_FILE_BYTES >> 10} KiB WAV; direct, plain-proxy and traced only).`);
   out(`ablations: the traced proxy with one switch off each: ${ABLATIONS.map((a) => a.name).join(', ')}; and side by side with a traced proxy: ${SIDE_BY_SIDE.map((a) => a.name).join(', ')}.`);
   out(`traced proxy: real CLI, every request sampled (SERVER + CLIENT span), batch export with default settings to ${zipkinUrl ? `Zipkin at ${zipkinUrl}` : 'the bench\'s span sink'}; access log on (stdout → /dev/null).`);
   out();
@@ -679,7 +697,7 @@ async function main(): Promise<number> {
       process.stderr.write(`settling every proxy: each payload for ${o.settleS} s …\n`);
       await settle(r.targets, o);
       for (const payload of PAYLOADS) {
-        for (const target of r.targets) {
+        for (const target of r.targets.filter((t) => carries(payload, t))) {
           process.stderr.write(`measuring ${target.name} / ${payload.name} (round ${round + 1}/${o.rounds}) …\n`);
           measurements.push(await measure(target, payload, round, o, r.roles, sink));
         }
@@ -767,7 +785,7 @@ async function main(): Promise<number> {
       const spans = sink.spans();
       const perRequest = handled ? spans / handled : NaN;
       out(`spans: the sink received ${spans} spans in ${sink.batches()} batches (${sink.rejected()} rejected); the proxy handled ${handled ?? '?'} requests` +
-        ` (incl. warm-ups and sanity checks) → ${f(perRequest)} spans/request (2 per static or SSE request, SERVER and CLIENT; 4 per join, with gradio.predict and gradio.queue). proxy exit: ${proxyExit}.`);
+        ` (incl. warm-ups and sanity checks) → ${f(perRequest)} spans/request (2 per static, SSE or file request, SERVER and CLIENT; 4 per join, with gradio.predict and gradio.queue). proxy exit: ${proxyExit}.`);
       out(`spans received inside the measured windows: ${summaries.filter((m) => m.target !== 'direct' && m.target !== 'plain-proxy').map((m) => `${m.target}/${m.payload} ${m.rounds.reduce((n, r) => n + (r.spansInWindow ?? 0), 0)}`).join(', ')}`);
       spanSummary = { sink: true, spans, batches: sink.batches(), rejected: sink.rejected(), proxyRequestsHandled: handled, spansPerRequest: perRequest };
     } else {

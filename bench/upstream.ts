@@ -7,8 +7,10 @@
 //   GET  /gradio_api/queue/data   SSE: SSE_EVENTS events SSE_INTERVAL_MS apart, then the end
 //                                 (with `hold=1`: one event, then a heartbeat a second until the client leaves)
 //   POST /gradio_api/upload       any body, read whole, answered with one server path (the memory bench's upload)
+//   GET  /gradio_api/file=…       a 256 KiB WAV, as a page fetches the speech it asked for
 // usage: node dist/bench/upstream.js --port N [--sse-events 10] [--sse-interval-ms 5]
 import { createServer } from 'node:http';
+import { wavFile } from './wav-file.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -27,6 +29,8 @@ let joins = 0;
 const joinAnswer = (): Buffer => Buffer.from(JSON.stringify({ event_id: `${(joins++).toString(16).padStart(8, '0')}${EVENT_ID.slice(8)}` }));
 // A static asset of the web UI, about 20 KB of script.
 const ASSET = Buffer.from(`/* app bundle */\n${'export const x = "0123456789abcdef0123456789abcdef";\n'.repeat(400)}`);
+
+const WAV = wavFile();
 
 // Gradio-shaped SSE messages of ~150 bytes; the last one is `process_completed`.
 function sseEvent(i: number): Buffer {
@@ -54,6 +58,11 @@ const server = createServer((req, res) => {
   if (req.method === 'GET' && path.startsWith('/assets/')) {
     res.writeHead(200, { 'content-type': 'text/javascript', 'content-length': ASSET.length, 'cache-control': 'public, max-age=0' });
     res.end(ASSET);
+    return;
+  }
+  if (req.method === 'GET' && path.startsWith('/gradio_api/file=')) {
+    res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': WAV.length });
+    res.end(WAV);
     return;
   }
   if (req.method === 'POST' && path.startsWith('/gradio_api/upload')) {
