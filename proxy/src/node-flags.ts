@@ -21,7 +21,7 @@
 // objects. Twice a ~14 MB live heap left ~12 MB for them before V8 starts marking (it keeps a
 // young generation's worth, 16 MB, in reserve), so answers of 64 KB and more (audio files, the
 // product's main download) set off a full collection every 60-100 ms: half the proxy's CPU per
-// 256 KB answer, and 0.6 of the throughput it has without them (test/e2e/body-gc.test.ts). The
+// 256 KB answer, and 0.6 of the rate it reaches without them (test/e2e/body-gc.test.ts). The
 // floor changes nothing once the live heap is larger: 1,000 streams and a 20 MiB upload peak as
 // before (bench).
 export const PROXY_NODE_FLAGS: readonly string[] = Object.freeze(['--max-old-space-size=2048', '--heap-growing-percent=100', '--initial-old-space-size=64']);

@@ -3,7 +3,8 @@
 // against the old generation's limit. With the shipped growing factor of 2 on the proxy's small
 // live heap (~14 MB) that left ~12 MB for them, so answers of 64 KB and more (audio files, the
 // product's main download) set off a full collection every 60-100 ms: half the proxy's CPU went
-// to them, and it answered 256 KB files at 0.6 of its throughput with room (proxy/src/node-flags.ts).
+// to them, and it answered 256 KB files at 0.6 of the rate it reaches without them
+// (proxy/src/node-flags.ts).
 // The proxy runs here with the shipped flags; `--trace-gc` says which collections ran.
 import test from 'ava';
 import { Agent, createServer, get, type Server } from 'node:http';
