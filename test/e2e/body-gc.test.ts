@@ -7,8 +7,9 @@
 // (proxy/src/node-flags.ts).
 // The proxy runs here with the shipped flags; `--trace-gc` says which collections ran.
 import test from 'ava';
-import { Agent, createServer, get, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { burst } from '../support/load.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
 
 const BODY_BYTES = 256 << 10;
@@ -41,29 +42,10 @@ test.after.always(async () => {
 
 const fullCollections = (): number => proxy.stdout().split('\n').filter((l) => l.includes('Mark-Compact')).length;
 
-/** Bytes of one answer, read as they come (the test keeps none of them). */
-function download(agent: Agent, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    get(`${proxy.url}${path}`, { agent }, (res) => {
-      let n = 0;
-      res.on('data', (c: Buffer) => { n += c.length; });
-      res.on('end', () => resolve(n));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
-
 test('forwarding 256 KB answers runs no more than a few full collections', async (t) => {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const before = fullCollections();
-  let short = 0;
-  const worker = async (w: number) => {
-    for (let i = w; i < REQUESTS; i += CONNECTIONS) {
-      if ((await download(agent, `/gradio_api/file=/tmp/gradio/${i}/speech.wav`)) !== BODY_BYTES) short++;
-    }
-  };
-  await Promise.all(Array.from({ length: CONNECTIONS }, (_, w) => worker(w)));
-  agent.destroy();
+  const answers = await burst(proxy.url, REQUESTS, CONNECTIONS, (i) => ({ path: `/gradio_api/file=/tmp/gradio/${i}/speech.wav` }));
+  const short = answers.filter((a) => a.status !== 200 || a.bytes !== BODY_BYTES).length;
   const full = fullCollections() - before;
   t.log(`${REQUESTS} answers of ${BODY_BYTES >> 10} KB (${(REQUESTS * BODY_BYTES) >> 20} MB): ${full} full collections`);
   t.is(short, 0, 'every answer arrived whole');

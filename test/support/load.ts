@@ -11,6 +11,8 @@ export interface Sample {
   /** traceresponse flags: the head decision the proxy made. */
   readonly sampled?: boolean;
   readonly error?: string;
+  /** Body bytes received. */
+  readonly bytes?: number;
 }
 
 export function once(url: string, headers: OutgoingHttpHeaders = {}, agent?: Agent): Promise<Sample> {
@@ -18,12 +20,13 @@ export function once(url: string, headers: OutgoingHttpHeaders = {}, agent?: Age
   const t0 = process.hrtime.bigint();
   return new Promise((resolve) => {
     const req = request(url, { headers, agent: agent ?? false }, (res) => {
-      res.resume();
+      let bytes = 0;
+      res.on('data', (c: Buffer) => { bytes += c.length; });
       res.on('end', () => {
         const tr = String(res.headers.traceresponse ?? '');
         resolve({
           startedAt, latencyMs: Number(process.hrtime.bigint() - t0) / 1e6, status: res.statusCode ?? 0,
-          traceId: res.headers['x-trace-id'] as string | undefined, sampled: tr ? tr.endsWith('-01') : undefined,
+          traceId: res.headers['x-trace-id'] as string | undefined, sampled: tr ? tr.endsWith('-01') : undefined, bytes,
         });
       });
       res.on('error', (e) => resolve({ startedAt, latencyMs: Number(process.hrtime.bigint() - t0) / 1e6, status: 0, error: e.message }));
