@@ -24,6 +24,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import type { LoadResult, LoadSpec } from './load.js';
 import { isWavFile, WAV_FILE_BYTES } from './wav-file.js';
+import { median } from '../test/support/load.js';
 import { startSink, type SpanSink } from './sink.js';
 import { holdStreams, uploadOnce, type StreamsResult, type UploadResult } from './memory.js';
 import {
@@ -298,14 +299,6 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[],
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-/** Middle value; the mean of the two middle ones for an even count. */
-function median(xs: readonly number[]): number {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!v.length) return NaN;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
 /**

@@ -5,12 +5,11 @@
 // slowest requests in five hundred, and one process's unlucky baseline (87 ms against 69-75 for
 // the others, CI beside stress-ng) understated the drift and failed proxies that were no slower
 // than the control.
+import { median } from './load.js';
 
 /** The median p99 of the healthy processes before, divided into the control's p99 after; at least 1. */
 export function machineDrift(controlAfter: number, healthyBefore: readonly number[]): number {
-  const xs = healthyBefore.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!xs.length || !Number.isFinite(controlAfter)) return 1;
-  const m = xs.length >> 1;
-  const baseline = xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
-  return baseline > 0 ? Math.max(1, controlAfter / baseline) : 1;
+  const baseline = median(healthyBefore);
+  // No baseline (NaN fails the comparison) or no control: no drift to allow for.
+  return baseline > 0 && Number.isFinite(controlAfter) ? Math.max(1, controlAfter / baseline) : 1;
 }
