@@ -2,7 +2,7 @@
 // still delivers the last request's spans (issue #2).
 import test from 'ava';
 import { raw } from '../support/http.js';
-import { freePort } from '../support/ports.js';
+import { closedPort } from '../support/ports.js';
 import { startProxy } from '../support/proxy.js';
 import { startUpstream, JSON_BODY, sha256, type Upstream } from '../support/upstream.js';
 import { getTrace, zipkinUrl } from '../support/zipkin.js';
@@ -12,7 +12,7 @@ test.before(async () => { up = await startUpstream(); });
 test.after.always(async () => { await up?.close(); });
 
 test('Zipkin unreachable: every request still succeeds', async (t) => {
-  const deadPort = await freePort();
+  const deadPort = await closedPort();
   const proxy = await startProxy({ upstream: up.url, zipkinUrl: `http://127.0.0.1:${deadPort}`, env: { OTEL_BSP_SCHEDULE_DELAY: '10' } });
   try {
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => raw(`${proxy.url}/json?i=${i}`)));

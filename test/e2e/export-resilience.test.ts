@@ -18,7 +18,7 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { machineDrift } from '../support/drift.js';
 import { percentile, steadyLoad, type Sample } from '../support/load.js';
 import { metricValue, scrape } from '../support/metrics.js';
-import { freePort } from '../support/ports.js';
+import { quietPort } from '../support/ports.js';
 import { repoRoot } from '../support/proc.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -105,7 +105,9 @@ const spoolDir = () => { const d = mkdtempSync(join(tmpdir(), 'tts-spool-')); sp
 
 async function timeline(): Promise<Outcome[]> {
   app = await startTestApp();
-  ownZipkinPort = await freePort();
+  // Bound again after a minute's outage: from below the ephemeral range, or another test's
+  // listen(0) can be handed the number meanwhile.
+  ownZipkinPort = await quietPort();
   const shared = await zipkinUrl();
   const [started] = await Promise.all([
     script('start-zipkin.sh', { ZIPKIN_PORT: String(ownZipkinPort) }),

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { raw } from '../support/http.js';
-import { freePort } from '../support/ports.js';
+import { closedPort, freePort } from '../support/ports.js';
 import { accessLog, startProxy, type RunningProxy } from '../support/proxy.js';
 import { GZIP_BODY, JSON_BODY, WAV, sha256, startUpstream, type Upstream } from '../support/upstream.js';
 
@@ -156,7 +156,7 @@ test.serial('websocket upgrades are proxied with trace headers', async (t) => {
 });
 
 test('upstream down: 502 with X-Trace-Id and a JSON error', async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const down = await startProxy({ upstream: `http://127.0.0.1:${port}` });
   try {
     const res = await raw(`${down.url}/gradio_api/queue/join`, { body: JSON_BODY });

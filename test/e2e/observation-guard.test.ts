@@ -13,7 +13,7 @@ import { makeWav } from '../support/audio.js';
 import { raw } from '../support/http.js';
 import { rawExchange } from '../support/raw-socket.js';
 import { metricValue, scrape } from '../support/metrics.js';
-import { freePort } from '../support/ports.js';
+import { closedPort, freePort } from '../support/ports.js';
 import { alive, startProxy, type RunningProxy } from '../support/proxy.js';
 import { sha256 } from '../support/upstream.js';
 
@@ -155,8 +155,8 @@ for (const site of [...GUARD_SITES, 'all']) {
 // Forwarding policy holds for a request the pipeline failed to observe (no request state): a
 // refused app is a 502 answer, an app dying mid-body closes the client's connection.
 test.serial('a request left unobserved still gets the gateway\'s answers: 502 for a refused app, a closed connection for an app dying mid-body', async (t) => {
-  const closedPort = await freePort();
-  const refused = await startProxy({ upstream: `http://127.0.0.1:${closedPort}`, env: { TTS_PROXY_FAULT_INJECT: Site.PIPELINE } });
+  const deadPort = await closedPort();
+  const refused = await startProxy({ upstream: `http://127.0.0.1:${deadPort}`, env: { TTS_PROXY_FAULT_INJECT: Site.PIPELINE } });
   try {
     const r = await raw(`${refused.url}/plain`);
     t.is(r.status, 502);

@@ -87,8 +87,8 @@ test('malformed headers are counted in /metrics', async (t) => {
 });
 
 test('upstream down: the error span says upstream_unavailable', async (t) => {
-  const { freePort } = await import('../support/ports.js');
-  const down = await startProxy({ upstream: `http://127.0.0.1:${await freePort()}`, zipkinUrl: await zipkinUrl() });
+  const { closedPort } = await import('../support/ports.js');
+  const down = await startProxy({ upstream: `http://127.0.0.1:${await closedPort()}`, zipkinUrl: await zipkinUrl() });
   try {
     const res = await raw(`${down.url}/gradio_api/queue/join`, { body: Buffer.from('{}') });
     t.is(res.status, 502);

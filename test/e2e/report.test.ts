@@ -4,7 +4,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import type { ZipkinSpan } from '../support/zipkin.js';
-import { freePort } from '../support/ports.js';
+import { closedPort } from '../support/ports.js';
 import { MAIN } from '../support/proxy.js';
 import { hex, prediction, request } from '../support/report-spans.js';
 import { findTraces, postSpans, zipkinUrl } from '../support/zipkin.js';
@@ -186,7 +186,7 @@ test('no data in the window: says so and exits 0', async (t) => {
 });
 
 test('an unreachable Zipkin and a bad --since are clear errors (exit 1 and 2)', async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const down = await report(['--zipkin', `http://127.0.0.1:${port}`, '--since', '1h']);
   t.is(down.code, 1);
   t.is(down.stdout, '');

@@ -17,7 +17,8 @@ export function freePort(): Promise<number> {
 
 /**
  * A free port on 127.0.0.1 below the kernel's ephemeral range, for a program that binds it only
- * minutes later (the demo builds first). freePort()'s ports come from that range, as do the
+ * minutes later (the demo builds first) or binds it again after letting it go (export-resilience
+ * stops its Zipkin for a minute). freePort()'s ports come from that range, as do the
  * source ports of every outgoing connection, so another test file running meanwhile can be handed
  * the same number and take it first (the demo once fronted another test's Gradio app that way).
  * Below the range only another caller of this function could; the start is random, so two
@@ -39,6 +40,13 @@ export async function quietPort(): Promise<number> {
   }
   throw new Error('no free port below the ephemeral range');
 }
+
+/**
+ * A port on 127.0.0.1 that nothing listens on, for a test of a refused connection. From below the
+ * ephemeral range, like quietPort(): a freePort() number can be handed to another test's listen(0)
+ * before the test connects, and then the "refused" peer answers.
+ */
+export const closedPort = quietPort;
 
 /** Whether `port` on 127.0.0.1 can be bound right now. */
 export function portFree(port: number): Promise<boolean> {
