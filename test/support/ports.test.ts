@@ -1,6 +1,5 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { quietPort } from './ports.js';
+import { ephemeralLow, QUIET_FROM, quietPort } from './ports.js';
 
 // The demo test once drew the same number for PROXY_PORT and ZIPKIN_PORT: Zipkin took it, the proxy
 // could not bind and exited. Each draw is random over ~20,000 ports, so five draws meet rarely;
@@ -16,9 +15,9 @@ test('quietPort never hands one process the same port twice', async (t) => {
 // which every listen(0) and every outgoing connection draws from too). A port that is let go and
 // bound again later, or that must stay closed, has to come from below that range.
 test('quietPort stays below the ephemeral range, where no port-0 listen or outgoing connection is handed a number', async (t) => {
-  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const low = ephemeralLow();
   for (let i = 0; i < 200; i++) {
     const port = await quietPort();
-    t.true(port >= 10_000 && port < low!, `${port} is outside [10000, ${low})`);
+    t.true(port >= QUIET_FROM && port < low, `${port} is outside [${QUIET_FROM}, ${low})`);
   }
 });

@@ -15,6 +15,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The first port of the kernel's ephemeral range (port-0 listens and outgoing connections). */
+export function ephemeralLow(): number {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  return low ?? 32768;
+}
+
+/** Where quietPort() draws from: above the well-known and registered ports most programs use by default (7860, 8080, 9411…). */
+export const QUIET_FROM = 10_000;
+
 /**
  * A free port on 127.0.0.1 below the kernel's ephemeral range, for a program that binds it only
  * minutes later (the demo builds first) or binds it again after letting it go (export-resilience
@@ -26,12 +35,9 @@ export function freePort(): Promise<number> {
  * number twice: the demo binds its five only later, so "free" cannot tell them apart.
  */
 const handedOut = new Set<number>();
-
 export async function quietPort(): Promise<number> {
-  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-  // Above the well-known and registered ports most programs use by default (7860, 8080, 9411…).
-  const from = 10_000;
-  const to = Math.max(from + 1000, (low ?? 32768) - 20);
+  const from = QUIET_FROM;
+  const to = Math.max(from + 1000, ephemeralLow() - 20);
   for (let tries = 0; tries < 200; tries++) {
     const port = from + Math.floor(Math.random() * (to - from));
     if (handedOut.has(port) || !(await portFree(port))) continue;
