@@ -1,19 +1,24 @@
 // The CPU split the bench prints: work done on a worker thread must land in otherThreads, work on
-// the main thread in mainUser. Fixed amounts of work, not wall-clock spins, so a busy machine
-// changes how long it takes, never how much CPU it is.
+// the main thread in mainUser. The child spins until the process has used a fixed amount of CPU
+// (process.cpuUsage(): the other thread idles meanwhile), not for a number of iterations or a
+// wall-clock time: a busy machine changes how long that takes, never how much CPU it is, and a
+// faster one cannot finish early (a fixed 4e8 iterations took 0.17 s on one machine, under the
+// 0.2 s asserted below).
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpuSecondsOf, cpuSplitOf } from './proc-stat.js';
 
-// Optimized on the main thread, a worker's eval'd copy runs several times slower: both take well over 0.2 s.
-const spin = (n: number): string => `let x = 0; for (let i = 0; i < ${n}; i++) x = (x + i) | 0; return x;`;
+const SPIN_CPU_MS = 400;
+const spin = `const until = process.cpuUsage().user + ${SPIN_CPU_MS * 1000}; let x = 0;
+  while (process.cpuUsage().user < until) for (let i = 0; i < 1e6; i++) x = (x + i) | 0;
+  return x;`;
 
 async function childAt(onMain: boolean): Promise<ChildProcess> {
   const script = onMain
-    ? `(() => { ${spin(1.5e9)} })(); process.stdout.write('done\\n'); setInterval(() => {}, 1000);`
+    ? `(() => { ${spin} })(); process.stdout.write('done\\n'); setInterval(() => {}, 1000);`
     : `const { Worker } = require('node:worker_threads');
-       const w = new Worker(\`(() => { ${spin(4e8)} })(); require('node:worker_threads').parentPort.postMessage(1);\`, { eval: true });
+       const w = new Worker(\`(() => { ${spin} })(); require('node:worker_threads').parentPort.postMessage(1);\`, { eval: true });
        w.once('message', () => process.stdout.write('done\\n')); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   await once(child.stdout!, 'data');
