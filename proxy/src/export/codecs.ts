@@ -5,6 +5,7 @@ import { hrTimeToMicroseconds } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { JsonBytes } from './json-bytes.js';
+import type { Pieces } from './open-batch.js';
 import { splitOtlpProtobuf } from './otlp-protobuf-split.js';
 import { otlpSpanRule, zipkinSpanRule, type SpanRule } from './span-rules.js';
 
@@ -16,13 +17,10 @@ export interface Codec {
   encode(spans: ReadableSpan[]): Uint8Array;
   /**
    * Encoding one span at a time, when the encoding allows it: the queue then encodes spans at the
-   * end of the turn they ended in and holds bytes, not span objects (queue.ts). `join` of the
-   * pieces of some spans equals `encode` of those spans.
+   * end of the turn they ended in and holds bytes, not span objects (queue.ts, open-batch.ts).
+   * The framing of the pieces of some spans equals `encode` of those spans.
    */
-  readonly pieces?: {
-    encode(span: ReadableSpan): Uint8Array;
-    join(pieces: readonly Uint8Array[]): Uint8Array;
-  };
+  readonly pieces?: Pieces<ReadableSpan>;
   /** The backend's rules for one span: one that fails them is dropped before encoding. */
   readonly admits?: SpanRule;
   /**
@@ -70,9 +68,9 @@ export function zipkinCodec(defaultServiceName: string): Codec {
     }
     return tags;
   };
-  // One buffer for the process: a span is written whole, then copied out, before the next.
-  const w = new JsonBytes();
-  const encodeSpan = (span: ReadableSpan): void => {
+  // One buffer for whole batches (`encode`): written, then copied out, before the next.
+  const whole = new JsonBytes();
+  const encodeSpan = (w: JsonBytes, span: ReadableSpan): void => {
     const resource = tagsOf(span.resource);
     const sc = span.spanContext();
     const parent = span.parentSpanContext?.spanId;
@@ -154,24 +152,17 @@ export function zipkinCodec(defaultServiceName: string): Codec {
     admits: zipkinSpanRule,
     split: splitJsonArray,
     encode: (spans) => {
-      w.reset();
-      w.byte(OPEN);
+      whole.reset();
+      whole.byte(OPEN);
       spans.forEach((span, i) => {
-        if (i) w.byte(COMMA);
-        encodeSpan(span);
+        if (i) whole.byte(COMMA);
+        encodeSpan(whole, span);
       });
-      w.byte(CLOSE);
-      return w.take();
+      whole.byte(CLOSE);
+      return whole.take();
     },
-    // Each piece is its bytes once, when its span ends; a batch is then a copy of bytes.
-    pieces: {
-      encode: (span) => {
-        w.reset();
-        encodeSpan(span);
-        return w.take();
-      },
-      join: joinJsonArray,
-    },
+    // Each span is written once, when it ends, behind the batch's earlier spans.
+    pieces: { encodeInto: encodeSpan, frame: JSON_ARRAY },
   };
 }
 
@@ -225,21 +216,8 @@ const OPEN = 0x5b; // [
 const COMMA = 0x2c;
 const CLOSE = 0x5d; // ]
 
-/** `[a,b,…]` from encoded JSON values. */
-function joinJsonArray(items: readonly Uint8Array[]): Uint8Array {
-  let size = 1 + Math.max(0, items.length - 1) + 1;
-  for (const b of items) size += b.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  out[at++] = OPEN;
-  for (let i = 0; i < items.length; i++) {
-    if (i) out[at++] = COMMA;
-    out.set(items[i]!, at);
-    at += items[i]!.length;
-  }
-  out[at] = CLOSE;
-  return out;
-}
+/** A Zipkin batch is a JSON array of its spans. */
+const JSON_ARRAY = { open: Uint8Array.of(OPEN), separator: Uint8Array.of(COMMA), close: Uint8Array.of(CLOSE) };
 
 interface ResourceTags {
   readonly keys: ReadonlySet<string>;

@@ -18,13 +18,27 @@ export class JsonBytes {
   private buf: Buffer;
   private at = 0;
 
-  constructor(private readonly initialBytes = 4096) {
+  /** `keepAtMost`: a buffer grown past this is let go at the next reset. */
+  constructor(private readonly initialBytes = 4096, private readonly keepAtMost = KEEP_AT_MOST) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialBytes));
   }
 
   reset(): void {
     this.at = 0;
-    if (this.buf.length > KEEP_AT_MOST) this.buf = Buffer.allocUnsafe(Math.max(16, this.initialBytes));
+    if (this.buf.length > this.keepAtMost) this.buf = Buffer.allocUnsafe(Math.max(16, this.initialBytes));
+  }
+
+  /** Forgets what was written past `length` bytes. */
+  truncate(length: number): void {
+    this.at = Math.max(0, Math.min(this.at, length));
+  }
+
+  /** Removes the bytes in [from, to), moving what follows them down. */
+  cut(from: number, to: number): void {
+    to = Math.min(to, this.at);
+    if (to <= from) return;
+    this.buf.copyWithin(from, to, this.at);
+    this.at -= to - from;
   }
 
   /** Bytes written since the last reset. */

@@ -11,6 +11,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Codec } from './codecs.js';
 import { contentTypeOfExt } from './codecs.js';
+import { OpenBatch } from './open-batch.js';
 import type { Spool, SpoolEntry } from './spool.js';
 import type { FailureKind, SendOutcome, Transport } from './transport.js';
 
@@ -73,7 +74,7 @@ export class ExportQueue {
    * a batch filled (a tenth of a second under load), every span survived young-generation
    * collections and was promoted, and full collections came several times a second (issue 10).
    */
-  private pieces: Uint8Array[] = [];
+  private readonly open?: OpenBatch<ReadableSpan>;
   private turnScheduled = false;
   private readonly batches: Batch[] = [];
   private inflight?: Batch;
@@ -100,12 +101,13 @@ export class ExportQueue {
     private readonly spool?: Spool,
   ) {
     this.random = opts.random ?? Math.random;
+    if (codec.pieces) this.open = new OpenBatch(codec.pieces);
     this.loop = this.run();
   }
 
   /** Spans held in memory (pending, batched, in flight). */
   get queuedSpans(): number {
-    return this.pending.length + this.pieces.length + this.batches.reduce((n, b) => n + b.spans, 0) + (this.inflight && !this.inflight.entry ? this.inflight.spans : 0);
+    return this.pending.length + this.encodedSpans + this.batches.reduce((n, b) => n + b.spans, 0) + (this.inflight && !this.inflight.entry ? this.inflight.spans : 0);
   }
 
   get spoolBytes(): number {
@@ -126,7 +128,7 @@ export class ExportQueue {
       return;
     }
     for (const s of spans) this.pending.push(s);
-    if (this.pending.length + this.pieces.length >= this.opts.maxBatchSpans) this.scheduleSeal();
+    if (this.pending.length + this.encodedSpans >= this.opts.maxBatchSpans) this.scheduleSeal();
     else {
       this.sealTimer ??= setTimeout(() => { this.sealTimer = undefined; this.seal(); }, this.opts.scheduleDelayMs).unref();
       if (this.codec.pieces) this.scheduleTurn();
@@ -149,19 +151,36 @@ export class ExportQueue {
     return valid;
   }
 
-  /** Pending spans to encoded pieces (codecs with `pieces`). */
+  /** Spans encoded into the open batch, not yet sealed. */
+  private get encodedSpans(): number {
+    return this.open?.spans ?? 0;
+  }
+
+  /** Pending spans into the open batch (codecs with `pieces`); a full one becomes a batch. */
   private encodePieces(): void {
-    const pieces = this.codec.pieces;
-    if (!pieces || !this.pending.length) return;
+    const open = this.open;
+    if (!open || !this.pending.length) return;
     const spans = this.admitted(this.pending);
     this.pending = [];
     for (const span of spans) {
-      try {
-        this.pieces.push(pieces.encode(span));
-      } catch {
-        this.counters.dropped(1, 'encode_error');
-      }
+      if (!open.add(span)) this.counters.dropped(1, 'encode_error');
+      else if (open.spans >= this.opts.maxBatchSpans) this.sealOpen();
     }
+  }
+
+  private sealOpen(): void {
+    const open = this.open;
+    if (!open || !open.spans) return;
+    const spans = open.spans;
+    let body: Uint8Array;
+    try {
+      body = open.close();
+    } catch {
+      this.counters.dropped(spans, 'encode_error');
+      open.dropOldest(spans);
+      return;
+    }
+    this.batches.push({ body, spans, contentType: this.codec.contentType, attempts: 0, maybeDelivered: false });
   }
 
   // Encoding waits for the next turn of the event loop: never inside a request's own callbacks.
@@ -175,20 +194,9 @@ export class ExportQueue {
   private seal(enforce = true): void {
     clearTimeout(this.sealTimer);
     this.sealTimer = undefined;
-    const pieces = this.codec.pieces;
-    if (pieces) {
+    if (this.open) {
       this.encodePieces();
-      while (this.pieces.length) {
-        const batch = this.pieces.splice(0, this.opts.maxBatchSpans);
-        let body: Uint8Array;
-        try {
-          body = pieces.join(batch);
-        } catch {
-          this.counters.dropped(batch.length, 'encode_error');
-          continue;
-        }
-        this.batches.push({ body, spans: batch.length, contentType: this.codec.contentType, attempts: 0, maybeDelivered: false });
-      }
+      this.sealOpen();
     }
     while (this.pending.length) {
       const spans = this.admitted(this.pending.splice(0, this.opts.maxBatchSpans));
@@ -216,15 +224,15 @@ export class ExportQueue {
       }
       // Only pending spans and pieces (and the batch in flight) are left. With a spool, encode
       // them now so they can go to disk; without one, drop the oldest (pieces are older).
-      if (this.spool && (this.pending.length || this.pieces.length)) {
+      if (this.spool && (this.pending.length || this.encodedSpans)) {
         this.seal(false);
         if (this.batches.length) continue;
       }
       const over = this.queuedSpans - this.opts.maxQueueSpans;
-      const fromPieces = Math.min(this.pieces.length, over);
+      const fromPieces = Math.min(this.encodedSpans, over);
       const fromPending = Math.min(this.pending.length, over - fromPieces);
       if (fromPieces + fromPending <= 0) break;
-      this.pieces.splice(0, fromPieces);
+      this.open?.dropOldest(fromPieces);
       this.pending.splice(0, fromPending);
       this.counters.dropped(fromPieces + fromPending, 'queue_full');
     }

@@ -49,7 +49,8 @@ function fakeBackend() {
 const codec: Codec = { contentType: 'application/json', ext: 'zipkin.json', encode: (spans) => Buffer.from(JSON.stringify(spans.map((s) => (s as unknown as { id: number }).id))) };
 // The same encoding one span at a time, as the Zipkin codec offers it: the queue encodes each turn's spans.
 const idOf = (s: ReadableSpan) => (s as unknown as { id: number }).id;
-const pieceCodec: Codec = { ...codec, pieces: { encode: (s) => Buffer.from(String(idOf(s))), join: (p) => Buffer.from(`[${p.map((b) => Buffer.from(b).toString()).join(',')}]`) } };
+const JSON_ARRAY = { open: Buffer.from('['), separator: Buffer.from(','), close: Buffer.from(']') };
+const pieceCodec: Codec = { ...codec, pieces: { encodeInto: (out, s) => out.text(String(idOf(s))), frame: JSON_ARRAY } };
 const CODECS = [['whole batches', codec], ['pieces', pieceCodec]] as const;
 const spans = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: from + i }) as unknown as ReadableSpan);
 
@@ -313,11 +314,25 @@ for (const [name, codec] of CODECS) test(`property (${name}): whatever the backe
   t.pass();
 });
 
+test('a span that cannot be encoded is dropped alone as encode_error; the spans beside it are exported', async (t) => {
+  const b = fakeBackend();
+  const { c, counters } = counting();
+  // Span 13 cannot be written (a value the encoder chokes on): written span by span, it must not
+  // take its batch, nor leave half its bytes in it.
+  const choking: Codec = { ...pieceCodec, pieces: { encodeInto: (out, s) => { out.text(String(idOf(s))); if (idOf(s) === 13) throw new Error('no'); }, frame: JSON_ARRAY } };
+  const q = new ExportQueue('zipkin', choking, b.transport, { ...fast, maxQueueSpans: 1000 }, counters);
+  q.add(spans(0, 25));
+  await until(() => c.exported + (c.dropped.encode_error ?? 0) === 25);
+  t.is(c.dropped.encode_error, 1);
+  t.deepEqual([...b.state.delivered].sort((x, y) => x - y), Array.from({ length: 25 }, (_, i) => i).filter((i) => i !== 13));
+  await q.drain(100);
+});
+
 test('with a codec that encodes span by span, no span object is held past the turn it ended in', async (t) => {
   const b = fakeBackend();
   const { c, counters } = counting();
   const encoded: number[] = [];
-  const watching: Codec = { ...pieceCodec, pieces: { encode: (s) => { encoded.push(idOf(s)); return Buffer.from(String(idOf(s))); }, join: pieceCodec.pieces!.join } };
+  const watching: Codec = { ...pieceCodec, pieces: { encodeInto: (out, s) => { encoded.push(idOf(s)); out.text(String(idOf(s))); }, frame: JSON_ARRAY } };
   // A long schedule delay and a large batch: nothing would be sealed for a minute.
   const q = new ExportQueue('zipkin', watching, b.transport, { ...fast, maxQueueSpans: 1000, maxBatchSpans: 500, scheduleDelayMs: 60_000 }, counters);
   q.add(spans(0, 3));
