@@ -52,11 +52,7 @@ export class OpenBatch<S> {
     const drop = Math.min(n, this.ends.length);
     if (drop <= 0) return;
     const from = this.pieces.frame.open.length;
-    if (drop === this.ends.length) {
-      this.w.truncate(from);
-      this.ends = [];
-      return;
-    }
+    if (drop === this.ends.length) return this.clear();
     // The first kept piece loses its separator: it is the first now.
     const to = this.ends[drop - 1]! + this.pieces.frame.separator.length;
     this.w.cut(from, to);
@@ -66,12 +62,16 @@ export class OpenBatch<S> {
 
   /** The batch's bytes, framed; the batch is empty afterwards. */
   close(): Uint8Array {
-    const w = this.w;
-    w.bytes(this.pieces.frame.close);
-    const body = w.take();
-    w.reset();
-    w.bytes(this.pieces.frame.open);
-    this.ends = [];
+    this.w.bytes(this.pieces.frame.close);
+    const body = this.w.take();
+    this.clear();
     return body;
+  }
+
+  /** Forgets every span in the batch (also after a `close` that threw). */
+  clear(): void {
+    this.w.reset();
+    this.w.bytes(this.pieces.frame.open);
+    this.ends = [];
   }
 }

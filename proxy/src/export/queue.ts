@@ -177,7 +177,7 @@ export class ExportQueue {
       body = open.close();
     } catch {
       this.counters.dropped(spans, 'encode_error');
-      open.dropOldest(spans);
+      open.clear();
       return;
     }
     this.batches.push({ body, spans, contentType: this.codec.contentType, attempts: 0, maybeDelivered: false });

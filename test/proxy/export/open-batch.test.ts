@@ -52,6 +52,11 @@ test('dropping the oldest pieces keeps the newest, framed as before', (t) => {
   b.dropOldest(5);
   t.is(b.spans, 0, 'more than it holds drops them all');
   t.is(text(b.close()), '<>');
+  b.add('y');
+  b.clear();
+  t.is(b.spans, 0);
+  b.add('z');
+  t.is(text(b.close()), '<z>', 'cleared, it starts afresh, framing and all');
 });
 
 test('property: whatever is added, dropped and closed, a batch equals the framing of what is left', (t) => {
@@ -59,6 +64,7 @@ test('property: whatever is added, dropped and closed, a batch equals the framin
     fc.record({ add: fc.oneof(fc.string({ maxLength: 40 }), fc.constant('boom')) }),
     fc.record({ drop: fc.nat(6) }),
     fc.constant({ close: true as const }),
+    fc.constant({ clear: true as const }),
   );
   fc.assert(fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
     const b = new OpenBatch(pieces, 16);
@@ -70,6 +76,9 @@ test('property: whatever is added, dropped and closed, a batch equals the framin
       } else if ('drop' in o) {
         b.dropOldest(o.drop);
         model = model.slice(Math.min(o.drop, model.length));
+      } else if ('clear' in o) {
+        b.clear();
+        model = [];
       } else {
         if (text(b.close()) !== `<${model.join('|')}>`) return false;
         model = [];
