@@ -181,6 +181,8 @@ export class ExportQueue {
       return;
     }
     this.batches.push({ body, spans, contentType: this.codec.contentType, attempts: 0, maybeDelivered: false });
+    // A batch filled at the end of a turn goes out without waiting for the seal that follows.
+    this.wake?.();
   }
 
   // Encoding waits for the next turn of the event loop: never inside a request's own callbacks.
