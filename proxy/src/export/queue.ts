@@ -131,7 +131,7 @@ export class ExportQueue {
     if (this.pending.length + this.encodedSpans >= this.opts.maxBatchSpans) this.scheduleSeal();
     else {
       this.sealTimer ??= setTimeout(() => { this.sealTimer = undefined; this.seal(); }, this.opts.scheduleDelayMs).unref();
-      if (this.codec.pieces) this.scheduleTurn();
+      if (this.open) this.scheduleTurn();
     }
     this.enforceCap();
   }
@@ -192,7 +192,7 @@ export class ExportQueue {
     setImmediate(() => { this.sealScheduled = false; this.seal(); });
   }
 
-  /** Turns pending spans (and pieces) into encoded batches. */
+  /** Turns pending spans (and the open batch) into encoded batches. */
   private seal(enforce = true): void {
     clearTimeout(this.sealTimer);
     this.sealTimer = undefined;
@@ -224,19 +224,19 @@ export class ExportQueue {
         this.spill(oldest, 'queue_full');
         continue;
       }
-      // Only pending spans and pieces (and the batch in flight) are left. With a spool, encode
-      // them now so they can go to disk; without one, drop the oldest (pieces are older).
+      // Only pending spans, the open batch's (and the batch in flight) are left. With a spool,
+      // seal them now so they can go to disk; without one, drop the oldest (the encoded are older).
       if (this.spool && (this.pending.length || this.encodedSpans)) {
         this.seal(false);
         if (this.batches.length) continue;
       }
       const over = this.queuedSpans - this.opts.maxQueueSpans;
-      const fromPieces = Math.min(this.encodedSpans, over);
-      const fromPending = Math.min(this.pending.length, over - fromPieces);
-      if (fromPieces + fromPending <= 0) break;
-      this.open?.dropOldest(fromPieces);
+      const fromEncoded = Math.min(this.encodedSpans, over);
+      const fromPending = Math.min(this.pending.length, over - fromEncoded);
+      if (fromEncoded + fromPending <= 0) break;
+      this.open?.dropOldest(fromEncoded);
       this.pending.splice(0, fromPending);
-      this.counters.dropped(fromPieces + fromPending, 'queue_full');
+      this.counters.dropped(fromEncoded + fromPending, 'queue_full');
     }
   }
 
