@@ -20,6 +20,7 @@ import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
 import { makeInTurn } from './forwarding/in-turn.js';
 import { ConnectionEnd, dropAfterLast, honourClose } from './forwarding/connection-end.js';
+import { lingerAfterAnswer } from './forwarding/linger.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { StaleConnectionRetry } from './forwarding/stale-connection.js';
@@ -212,6 +213,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     res.on('error', onResponseError);
     honourClose(req, res);
     if (connectionEnd.isAfterLast(req, res)) return dropAfterLast(req);
+    if (!res.shouldKeepAlive) lingerAfterAnswer(req.socket);
     const refusal = refusalFor(req);
     if (refusal) {
       connectionEnd.last(req.socket);

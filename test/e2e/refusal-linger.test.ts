@@ -1,5 +1,6 @@
-// A request the proxy refuses (here `OPTIONS *`, asterisk-form) while its body is still on its
-// way: the client must get the 400 (found by the fuzzer, seed 20261204 case 74). Node's server
+// A connection the proxy ends while the client is still sending must close the lingering way, or
+// the client loses its answer. First, a request the proxy refuses (here `OPTIONS *`, asterisk-form)
+// while its body is still on its way: the client must get the 400 (found by the fuzzer, seed 20261204 case 74). Node's server
 // closed the socket as soon as the answer was flushed; with request bytes still unread, the
 // kernel sends an RST instead of a FIN, and a client that had not read the answer yet loses it.
 // nginx closes such a connection the lingering way; so does the proxy now. The client here sends
@@ -22,8 +23,11 @@ test.after.always(async () => {
   await up?.close();
 });
 
-test('a refused request whose body is still arriving: the client reads its 400, then the close', async (t) => {
-  const body = Buffer.alloc(256 * 1024, 'x');
+/**
+ * Sends `head`, then `body` slowly (as a pipelined request behind it), reading nothing until the
+ * last byte went out; then reads to the close. Returns what it read and the first socket error.
+ */
+async function sendThenRead(head: string, body: Buffer): Promise<{ text: string; error?: string }> {
   const socket = connect(proxy.port, '127.0.0.1');
   await new Promise<void>((r) => socket.once('connect', () => r()));
   const closed = new Promise<void>((r) => socket.once('close', () => r()));
@@ -31,7 +35,7 @@ test('a refused request whose body is still arriving: the client reads its 400, 
   socket.on('error', (e: NodeJS.ErrnoException) => { error ??= e.code; });
   // Nothing is read until the whole body is sent: the answer waits in the client's buffer.
   socket.pause();
-  socket.write(`OPTIONS * HTTP/1.1\r\nHost: app\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+  socket.write(head);
   for (let i = 0; i < body.length && !socket.destroyed; i += 16 * 1024) {
     socket.write(body.subarray(i, i + 16 * 1024));
     await sleep(20);
@@ -42,7 +46,43 @@ test('a refused request whose body is still arriving: the client reads its 400, 
   socket.resume();
   if (!socket.destroyed) socket.end();
   await closed;
-  const text = Buffer.concat(got).toString('latin1');
+  return { text: Buffer.concat(got).toString('latin1'), error };
+}
+
+test.serial('a refused request whose body is still arriving: the client reads its 400, then the close', async (t) => {
+  const body = Buffer.alloc(256 * 1024, 'x');
+  const before = up.received.length;
+  const { text, error } = await sendThenRead(`OPTIONS * HTTP/1.1\r\nHost: app\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`, body);
   t.regex(text, /^HTTP\/1\.1 400 /, `got ${JSON.stringify(text.slice(0, 80))}, error ${error}`);
-  t.is(up.received.length, 0, 'never forwarded');
+  t.is(up.received.length, before, 'never forwarded');
+});
+
+// An Upgrade the proxy does not speak (h2c) is answered as the plain HTTP/1.1 request it also is,
+// and that answer is the connection's last (Node's parser is gone). Requests pipelined behind it
+// are never read: the close after the answer must linger there too (found by the fuzzer, seed
+// 20261208 case 11399, where the client lost a HEAD's 404).
+test.serial('an h2c Upgrade answered as plain HTTP with requests still arriving behind it: the client reads its answer, then the close', async (t) => {
+  const pipelined = Buffer.alloc(256 * 1024, 'y');
+  const before = up.received.length;
+  const { text, error } = await sendThenRead(
+    'GET /h2c-linger HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n' +
+      `POST /behind HTTP/1.1\r\nHost: app\r\nContent-Length: ${pipelined.length}\r\n\r\n`,
+    pipelined,
+  );
+  t.regex(text, /^HTTP\/1\.1 200 /, `got ${JSON.stringify(text.slice(0, 80))}, error ${error}`);
+  t.deepEqual(up.received.slice(before).map((r) => r.url), ['/h2c-linger'], 'only the upgrade request was forwarded');
+});
+
+// The same close for an answer that is last because the client said so: a client that pipelines
+// behind its own `Connection: close` breaks RFC 9112 §9.6, and nginx still lingers for it.
+test.serial('a Connection: close request with bytes still arriving behind it: the client reads its answer, then the close', async (t) => {
+  const pipelined = Buffer.alloc(256 * 1024, 'z');
+  const before = up.received.length;
+  const { text, error } = await sendThenRead(
+    'GET /close-linger HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n' +
+      `POST /behind-close HTTP/1.1\r\nHost: app\r\nContent-Length: ${pipelined.length}\r\n\r\n`,
+    pipelined,
+  );
+  t.regex(text, /^HTTP\/1\.1 200 /, `got ${JSON.stringify(text.slice(0, 80))}, error ${error}`);
+  t.deepEqual(up.received.slice(before).map((r) => r.url), ['/close-linger'], 'only the closing request was forwarded');
 });

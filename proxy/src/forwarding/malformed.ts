@@ -5,6 +5,7 @@
 // and ours before the fuzzer found it) cut answers that had nothing wrong with them.
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { lingeringClose } from './linger.js';
 
 const ANSWER: Record<string, string> = {
   // Node's own timers for a slow request head.
@@ -68,19 +69,34 @@ export class Pending {
 }
 
 export function onClientError(pending: Pending) {
+  // Node's parser stays in its error state and reports every chunk read after the bad bytes
+  // again: the first report decides how the connection ends.
+  const handled = new WeakSet<Duplex>();
   return (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (handled.has(socket)) return;
+    handled.add(socket);
     socket.on('error', () => socket.destroy());
     // The bad bytes (or the client's FIN) fell inside a request already on its way to the app: its
     // body can never end, so neither can its answer, and waiting for it would hold the connection
     // and the request for good (found by the fuzzer: a client that leaves mid-body). nginx ends
     // such a request and closes ("client prematurely closed connection"), after answering the
     // requests before it; so does the proxy, and the close aborts the cut request upstream.
-    // Nothing after the bad bytes is read: the parser cannot say where the next request starts.
+    // Nothing after the bad bytes is parsed into a request: the parser cannot say where the next
+    // one starts. They stay unread until the answers before them are out; then the connection
+    // closes the lingering way (linger.ts), which reads and drops them, so that the close is not
+    // a reset that loses those answers (found by the fuzzer: a request pipelined behind a
+    // `Connection: close` one, which Node's parser reports as bad bytes, cost the client its answer).
     socket.pause();
-    if (pending.cutShort(socket)) return void pending.whenIdle(socket, () => socket.destroy(), true);
+    if (pending.cutShort(socket)) {
+      return void pending.whenIdle(socket, () => {
+        lingeringClose(socket);
+        socket.end();
+      }, true);
+    }
     pending.whenIdle(socket, () => {
-      if (socket.writable && !socket.destroyed) socket.end(answerFor(err.code));
-      else socket.destroy();
+      lingeringClose(socket);
+      // Already ended when the last answer closed the connection itself (`Connection: close`).
+      if (socket.writable) socket.end(answerFor(err.code));
     });
   };
 }

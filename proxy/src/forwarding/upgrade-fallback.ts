@@ -4,6 +4,7 @@
 // would have built and, for a body, the stream its parser would have fed.
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
+import { lingeringClose } from './linger.js';
 import { RefusalReason, type Refusal } from './request-checks.js';
 
 export interface PlainExchange {
@@ -25,11 +26,14 @@ export function asPlainExchange(req: IncomingMessage, socket: Duplex, head: Buff
   const drain = (): void => { res.emit('drain'); };
   socket.on('drain', drain);
   res.once('close', () => socket.off('drain', drain));
+  // The answer is the connection's last, and requests pipelined behind it are never read: closing
+  // with them unread would make the kernel reset the connection, and a client that had not read
+  // the answer yet would lose it (found by the fuzzer). So it closes the lingering way, as the
+  // refusals on taken-over sockets do.
   res.on('finish', () => {
     res.detachSocket(socket as never);
-    const soon = (socket as Duplex & { destroySoon?: () => void }).destroySoon;
-    if (typeof soon === 'function') soon.call(socket);
-    else socket.end();
+    lingeringClose(socket);
+    socket.end();
   });
   const length = Number(req.headers['content-length'] ?? 0);
   if (!Number.isSafeInteger(length) || length <= 0) return { res };
