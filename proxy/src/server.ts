@@ -20,7 +20,7 @@ import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
 import { makeInTurn } from './forwarding/in-turn.js';
 import { ConnectionEnd, dropAfterLast, honourClose } from './forwarding/connection-end.js';
-import { lingerAfterAnswer } from './forwarding/linger.js';
+import { lingerOnLastAnswer } from './forwarding/linger.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
 import { StaleConnectionRetry } from './forwarding/stale-connection.js';
@@ -213,7 +213,6 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     res.on('error', onResponseError);
     honourClose(req, res);
     if (connectionEnd.isAfterLast(req, res)) return dropAfterLast(req);
-    if (!res.shouldKeepAlive) lingerAfterAnswer(req.socket);
     const refusal = refusalFor(req);
     if (refusal) {
       connectionEnd.last(req.socket);
@@ -270,6 +269,8 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => inTurn(socket, () => handleUpgrade(req, socket, head)));
   // Without a listener Node drops a CONNECT silently; a reverse proxy answers it, as nginx does.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => inTurn(socket, () => refuser.onSocket(socket, connectRefusal)));
+  // A connection's last answer, whoever wrote it, is followed by a lingering close, not a reset.
+  server.on('connection', lingerOnLastAnswer);
   // Malformed HTTP from a client: a 400 once the requests before it are answered, never a crash.
   server.on('clientError', onClientError(pending));
 

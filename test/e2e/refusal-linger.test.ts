@@ -86,3 +86,19 @@ test.serial('a Connection: close request with bytes still arriving behind it: th
   t.regex(text, /^HTTP\/1\.1 200 /, `got ${JSON.stringify(text.slice(0, 80))}, error ${error}`);
   t.deepEqual(up.received.slice(before).map((r) => r.url), ['/close-linger'], 'only the closing request was forwarded');
 });
+
+// Node's server answers some requests itself, without the proxy's handler (a missing Host: 400,
+// `Connection: close`): its close after that answer must linger as well (found by the fuzzer, seed
+// 20261208 case 21449, where the answer queued before Node's 400 was lost).
+test.serial('a request without Host pipelined behind an answer still on its way: the client reads both answers, then the close', async (t) => {
+  // Sent over about a second: Node's 400 goes out (after the first answer, 300 ms in) while it
+  // still arrives.
+  const body = Buffer.alloc(768 * 1024, 'w');
+  const before = up.received.length;
+  const { text, error } = await sendThenRead(
+    'GET /slow HTTP/1.1\r\nHost: app\r\n\r\n' + `POST /no-host HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`,
+    body,
+  );
+  t.regex(text, /^HTTP\/1\.1 200 [^]*HTTP\/1\.1 400 /, `got ${JSON.stringify(text.slice(0, 80))}, error ${error}`);
+  t.deepEqual(up.received.slice(before).map((r) => r.url), ['/slow'], 'only the first request was forwarded');
+});

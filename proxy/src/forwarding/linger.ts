@@ -1,6 +1,7 @@
 // The close after the last answer on a socket: a refusal, an Upgrade answered as plain HTTP on the
-// socket Node handed over, or an answer that is last because the client asked for it (`Connection:
-// close`, HTTP/1.0). Node closes such a socket the moment the answer is flushed; with request bytes
+// socket Node handed over, an answer that is last because the client asked for it (`Connection:
+// close`, HTTP/1.0), or one Node's server writes itself (a missing Host), and the close after bytes
+// Node cannot parse. Node closes such a socket the moment the answer is flushed; with request bytes
 // the client pipelined behind still unread, the kernel then sends an RST instead of a FIN, and a
 // client that had not read the answer yet loses it (found by the fuzzer, twice). A taken-over
 // socket has no parser reading it at all, so the client's FIN was never read either, and the
@@ -13,8 +14,8 @@ import type { LingeringSocket } from './node-internals.js';
 /** nginx's `lingering_timeout` default. */
 export const LINGER_MS = 5000;
 
-// A socket can reach more than one of the paths above (an Upgrade served as plain HTTP is also the
-// connection's last answer): it lingers once.
+// A socket can reach more than one of the paths above (bytes Node cannot parse behind a
+// `Connection: close` request): it lingers once.
 const lingering = new WeakSet<Duplex>();
 
 export function lingeringClose(socket: Duplex, lingerMs = LINGER_MS): void {
@@ -32,14 +33,19 @@ export function lingeringClose(socket: Duplex, lingerMs = LINGER_MS): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
-/**
- * The same close for a socket Node's HTTP server still owns, whose answer being written now is
- * its last: Node ends such a socket with `destroySoon()`, which destroys it the moment the answer
- * is flushed. Here the socket only ends its side; the lingering close above reads what still comes
- * (Node's parser hands any request in it to the server, which drops it: connection-end.ts) and
- * closes it.
- */
-export function lingerAfterAnswer(socket: Duplex): void {
-  (socket as LingeringSocket).destroySoon = () => { socket.end(); };
-  lingeringClose(socket);
+// Node's server ends a connection after its last answer in one place, `socket.destroySoon()` (its
+// resOnFinish), whoever decided the answer was last: a refusal, the client's `Connection: close`
+// or HTTP/1.0, or an answer Node writes itself without the proxy's handler (a 400 for a missing
+// Host). `destroySoon` destroys the socket the moment the answer is flushed. One function, not a
+// closure per connection: it only ends the socket's side and lets the lingering close above read
+// what still comes (Node's parser hands any request in it to the server, which drops it:
+// connection-end.ts) and close it.
+function endLingering(this: Duplex): void {
+  lingeringClose(this);
+  this.end();
+}
+
+/** Makes every close Node's HTTP server does after a connection's last answer a lingering one. */
+export function lingerOnLastAnswer(socket: Duplex): void {
+  (socket as LingeringSocket).destroySoon = endLingering;
 }

@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Counter, type OpenMetricsContentType, type Registry } from 'prom-client';
-import { lingerAfterAnswer, lingeringClose } from './linger.js';
+import { lingeringClose } from './linger.js';
 import type { Refusal } from './request-checks.js';
 
 const REASON_PHRASE: Record<Refusal['status'], string> = { 400: 'Bad Request', 501: 'Not Implemented' };
@@ -27,8 +27,9 @@ export function makeRefuser(registry: Registry<OpenMetricsContentType>): Refuser
     respond(res, refusal) {
       refused.inc({ reason: refusal.reason });
       const body = bodyOf(refusal);
+      // The answer is the connection's last: Node closes it after the answer, the lingering way
+      // (linger.ts, `lingerOnLastAnswer`).
       res.shouldKeepAlive = false;
-      if (res.socket) lingerAfterAnswer(res.socket);
       res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
       res.end(Buffer.from(body));
     },
