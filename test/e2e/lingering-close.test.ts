@@ -1,11 +1,11 @@
-// A connection the proxy ends while the client is still sending must close the lingering way, or
-// the client loses its answer. First, a request the proxy refuses (here `OPTIONS *`, asterisk-form)
-// while its body is still on its way: the client must get the 400 (found by the fuzzer, seed 20261204 case 74). Node's server
-// closed the socket as soon as the answer was flushed; with request bytes still unread, the
-// kernel sends an RST instead of a FIN, and a client that had not read the answer yet loses it.
-// nginx closes such a connection the lingering way; so does the proxy now. The client here sends
-// the head, then the body slowly, and reads the answer only after the last byte went out: the
-// unread-data close is certain, not a matter of timing.
+// The close after a connection's last answer (forwarding/linger.ts), whoever wrote that answer.
+// Node's server closed such a socket as soon as the answer was flushed; with request bytes still
+// unread, the kernel sends an RST instead of a FIN, and a client that had not read the answer yet
+// loses it. nginx closes such a connection the lingering way; so does the proxy. In each test the
+// client sends the head, then the rest slowly, and reads only after the last byte went out: the
+// unread-data close is certain, not a matter of timing. First, a request the proxy refuses (here
+// `OPTIONS *`, asterisk-form) while its body is still on its way: the client must get the 400
+// (found by the fuzzer, seed 20261204 case 74).
 import test from 'ava';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
