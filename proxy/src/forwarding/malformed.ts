@@ -84,8 +84,8 @@ export function onClientError(pending: Pending) {
     // Nothing after the bad bytes is parsed into a request: the parser cannot say where the next
     // one starts. They stay unread until the answers before them are out; then the connection
     // closes the lingering way (linger.ts), which reads and drops them, so that the close is not
-    // a reset that loses those answers (found by the fuzzer: a request pipelined behind a
-    // `Connection: close` one, which Node's parser reports as bad bytes, cost the client its answer).
+    // a reset that loses those answers (a request pipelined behind a `Connection: close` one is
+    // such bytes to Node's parser: test/e2e/lingering-close.test.ts).
     socket.pause();
     if (pending.cutShort(socket)) {
       return void pending.whenIdle(socket, () => {
