@@ -8,7 +8,7 @@ import { JsonBytes } from './json-bytes.js';
 
 /** How a codec writes a batch one span at a time (codecs.ts). */
 export interface Pieces<S> {
-  /** Writes one span's encoding at the end of `out`; on a throw, what it wrote is cut off again. */
+  /** Writes one span's encoding at the end of `out`. It may throw: the batch then cuts off what it wrote. */
   encodeInto(out: JsonBytes, span: S): void;
   /** What a batch is framed with: before its first piece, between two, after its last. */
   readonly frame: { readonly open: Uint8Array; readonly separator: Uint8Array; readonly close: Uint8Array };
