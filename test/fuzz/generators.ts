@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import type { Connection, Exchange, Fault, FuzzCase, FuzzRequest, Header, Reply, ResponseFraming } from './model.js';
+import { wsSessionArb } from './ws-generators.js';
 
 const HEX = [...'0123456789abcdef'];
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(...HEX), minLength: n, maxLength: n });
@@ -344,4 +345,6 @@ export const connectionArb: fc.Arbitrary<Connection> = fc.record({
 export const caseArb: fc.Arbitrary<FuzzCase> = fc.record({
   connections: fc.array(connectionArb, { minLength: 1, maxLength: 2 }),
   appConfig: replyArb('config'),
+  // A websocket in about one case of four, beside the connections (Gradio 3.x's queue).
+  websockets: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(wsSessionArb, { minLength: 1, maxLength: 2 }) }),
 });

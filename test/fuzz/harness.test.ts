@@ -7,10 +7,11 @@ import { caseArb } from './generators.js';
 import { DEFAULTS, Harness } from './harness.js';
 import { awaitedAnswers, MAX_HEAD_BYTES, proxyVerdict, refusedByProxy, runConnection, type ConnResult } from './client.js';
 import { checkAnswered, checkBytes, checkClose } from './invariants.js';
-import type { Connection, FuzzCase, FuzzRequest, Reply } from './model.js';
+import type { Connection, FuzzCase, FuzzRequest, Reply, WsSession } from './model.js';
 import type { UpstreamRecord } from './upstream.js';
 import { stringExpr } from './snippet.js';
 import { DirectTarget } from './target.js';
+import { frame } from './ws-wire.js';
 
 const direct = () => new Harness({ ...DEFAULTS, direct: true, enabled: new Set(['bytes', 'answer', 'close']) });
 
@@ -136,5 +137,57 @@ test('close: a complete answer where a stream was planned is followed by the ser
     t.deepEqual(checkClose(conn, res, 1000, { direct: false }), []);
   } finally {
     server.close();
+  }
+});
+
+// ---- websockets ------------------------------------------------------------------------------
+
+const wsSession = (over: Partial<WsSession> = {}): WsSession => ({
+  path: '/queue/join', headers: [], extensions: '', eager: false, withHead: 0, clientPieces: 2, serverPieces: 2, delayMs: 0, end: 'client-end',
+  clientBytes: frame({ payload: Buffer.from('{"fn_index":0,"session_hash":"HELLO"}'), opcode: 1 }).toString('latin1'),
+  serverBytes: frame({ payload: Buffer.from('{"msg":"send_hash"}'), opcode: 1 }).toString('latin1'),
+  ...over,
+});
+const wsCase = (s: WsSession): FuzzCase => ({ connections: [], websockets: [s], appConfig: plan(404, 'none') });
+
+test('websockets: each way of ending passes direct; a relay that alters a frame byte fails the bytes invariant', async (t) => {
+  const h = direct();
+  await h.start();
+  try {
+    for (const end of ['client-end', 'server-end', 'client-reset', 'server-reset'] as const) {
+      const out = await h.runCase(wsCase(wsSession({ end, eager: end === 'client-end', withHead: end === 'server-end' ? 3 : 0 })));
+      t.deepEqual(out.failures, [], end);
+      t.is(out.websockets[0]!.head?.status, 101);
+    }
+    const relay = await alteringRelay(h.upstream.port, 'HELLO', 'HELLx');
+    h.target = new DirectTarget(relay.port);
+    try {
+      t.deepEqual((await h.runCase(wsCase(wsSession()))).failures.map((f) => f.signature), ['websocket bytes to the app altered']);
+    } finally {
+      relay.server.close();
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+test('websockets: a relay that never passes the app\'s close on fails as a hang', async (t) => {
+  const h = new Harness({ ...DEFAULTS, caseDeadlineMs: 500, closeGraceMs: 300, direct: true, enabled: new Set(['bytes', 'answer', 'close']) });
+  await h.start();
+  // Passes bytes both ways, and the client's close to the app, but not the app's close to the client.
+  const server = createServer((client) => {
+    const up = connect({ port: h.upstream.port, host: '127.0.0.1' });
+    client.pipe(up);
+    up.on('data', (b: Buffer) => client.write(b));
+    client.on('error', () => up.destroy());
+    up.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  h.target = new DirectTarget((server.address() as { port: number }).port);
+  try {
+    t.deepEqual((await h.runCase(wsCase(wsSession({ end: 'server-end' })))).failures.map((f) => f.signature), ['hang: the client\'s websocket still open (server-end)']);
+  } finally {
+    server.close();
+    await h.stop();
   }
 });

@@ -5,6 +5,8 @@ import { checkAnswered, checkBytes, checkClose, type Failure, type Invariant } f
 import type { FuzzCase } from './model.js';
 import { DirectTarget, ProxyTarget, type ExportCounters, type Target } from './target.js';
 import { HostileUpstream } from './upstream.js';
+import { runWebsocket, type WsResult } from './ws-client.js';
+import { checkWebsocket } from './ws-invariants.js';
 
 export interface HarnessOptions {
   readonly direct: boolean;
@@ -27,6 +29,7 @@ export const DEFAULTS: Omit<HarnessOptions, 'direct' | 'enabled'> = {
 export interface CaseOutcome {
   readonly failures: Failure[];
   readonly results: readonly ConnResult[];
+  readonly websockets: readonly WsResult[];
   readonly ms: number;
 }
 
@@ -99,7 +102,20 @@ export class Harness {
     const mode = { direct: this.opts.direct };
     // Waiting for a close nobody checks would only slow the run down.
     const clientOpts = { port: this.target.port(), deadlineMs: this.opts.caseDeadlineMs, closeGraceMs: this.on('close') ? this.opts.closeGraceMs : 0, direct: this.opts.direct };
-    const results = await Promise.all(c.connections.map((conn, ci) => runConnection(conn, ids[ci]!, clientOpts)));
+    const sessions = c.websockets ?? [];
+    const wsIds = sessions.map((_, i) => `${tag}-w${i}`);
+    sessions.forEach((s, i) => this.upstream.wsPlans.set(wsIds[i]!, s));
+    const wsOpts = { port: clientOpts.port, deadlineMs: this.opts.caseDeadlineMs, closeGraceMs: this.opts.closeGraceMs };
+    const [results, websockets] = await Promise.all([
+      Promise.all(c.connections.map((conn, ci) => runConnection(conn, ids[ci]!, clientOpts))),
+      Promise.all(sessions.map((s, i) => runWebsocket(s, wsIds[i]!, wsOpts))),
+    ]);
+    // The app's side may close a moment after the client's: bounded by the grace.
+    await Promise.all(wsIds.map((id) => { const rec = this.upstream.wsRecords.get(id); return rec && Promise.race([rec.closed, sleep(this.opts.closeGraceMs)]); }));
+    sessions.forEach((s, i) => {
+      const f = checkWebsocket(s, websockets[i]!, this.upstream.wsRecords.get(wsIds[i]!), this.opts.closeGraceMs, mode);
+      failures.push(...f.filter((x) => this.on(x.invariant)));
+    });
     // A request still streaming into the upstream when the client gave up is not judged on bytes.
     c.connections.forEach((conn, ci) => {
       const r = results[ci]!;
@@ -110,8 +126,8 @@ export class Harness {
     const checking = Date.now();
     if (!this.opts.direct) await this.checkProcess(failures);
     this.checkMs += Date.now() - checking;
-    this.upstream.forget(ids.flat());
-    return { failures: dedupe([...late, ...failures]), results, ms: Date.now() - started };
+    this.upstream.forget([...ids.flat(), ...wsIds]);
+    return { failures: dedupe([...late, ...failures]), results, websockets, ms: Date.now() - started };
   }
 
   private async checkProcess(failures: Failure[]): Promise<void> {

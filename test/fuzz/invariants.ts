@@ -23,24 +23,24 @@ export interface Mode { readonly direct: boolean }
 
 // ---- what the proxy may change --------------------------------------------------------------
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding', 'content-length'];
+export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding', 'content-length'];
 const PROPAGATION = /^(traceparent|tracestate|b3|x-b3-.*)$/;
 const FORWARDED = /^x-forwarded-.*$/;
 /** Secrets and routing controls the proxy may consume (issue 9, item 8). */
 const CONSUMED = ['x-debug-tracing', 'x-canary', 'expect'];
 /** The proxy's canary pin cookie (default name): consumed like X-Canary; every other cookie must arrive. */
 const PIN_COOKIE = 'tts_route';
-const PROXY_OWNED = ['x-trace-id', 'traceresponse'];
-const RESPONSE_ADDED = [...PROXY_OWNED, 'date'];
+export const PROXY_OWNED = ['x-trace-id', 'traceresponse'];
+export const RESPONSE_ADDED = [...PROXY_OWNED, 'date'];
 
 /** Header names a sender lists in Connection (RFC 9110 §7.6.1): hop-by-hop for that message. */
-function connectionListed(lines: readonly Header[]): Set<string> {
+export function connectionListed(lines: readonly Header[]): Set<string> {
   const out = new Set<string>();
   for (const [k, v] of lines) if (k.toLowerCase() === 'connection') for (const t of v.split(',')) if (t.trim()) out.add(t.trim().toLowerCase());
   return out;
 }
 
-function pairs(raw: readonly string[]): Header[] {
+export function pairs(raw: readonly string[]): Header[] {
   const out: Header[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
   return out;
@@ -75,7 +75,7 @@ function grouped(lines: readonly Header[], skip: (name: string) => boolean): Map
   return out;
 }
 
-function headerDiff(where: string, expected: readonly Header[], actual: readonly Header[], skip: (n: string) => boolean, mayAdd: (n: string) => boolean): Failure[] {
+export function headerDiff(where: string, expected: readonly Header[], actual: readonly Header[], skip: (n: string) => boolean, mayAdd: (n: string) => boolean): Failure[] {
   const e = grouped(expected, skip);
   const a = grouped(actual, (n) => skip(n) || (!e.has(n) && mayAdd(n)));
   const out: Failure[] = [];
@@ -91,11 +91,11 @@ function headerDiff(where: string, expected: readonly Header[], actual: readonly
 /** Generated header names (random tokens) would make every signature distinct. */
 const sigName = (n: string) => (/^x-fuzz-[a-z]+$|^[a-z-]{1,40}$/.test(n) && !/^x-r-/.test(n) ? n : '<random name>');
 
-function describeBody(b: Buffer): string {
+export function describeBody(b: Buffer): string {
   return `${b.length} bytes ${JSON.stringify(b.subarray(0, 60).toString('latin1'))}`;
 }
 
-function firstDifference(a: Buffer, b: Buffer): number {
+export function firstDifference(a: Buffer, b: Buffer): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return n;

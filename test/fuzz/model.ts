@@ -79,4 +79,35 @@ export interface FuzzCase {
   readonly connections: readonly Connection[];
   /** What the upstream answers to requests the proxy makes by itself (GET /config, /info, files). */
   readonly appConfig: Reply;
+  /** Websockets alongside the connections (absent in cases printed before they were generated). */
+  readonly websockets?: readonly WsSession[];
+}
+
+/** Who ends a websocket session, and how: a close (FIN) after its bytes, or a reset. */
+export type WsEnd = 'client-end' | 'server-end' | 'client-reset' | 'server-reset';
+
+/**
+ * One websocket through the proxy (Gradio 3.x's queue runs on one): a handshake the app accepts,
+ * then frames both ways, valid and not, and one side ending it.
+ */
+export interface WsSession {
+  /** Request target of the handshake (the observed `/queue/join` routes, and one that is not). */
+  readonly path: string;
+  /** Extra handshake fields (propagation and the like); the upgrade fields and the id are added by the client. */
+  readonly headers: readonly Header[];
+  /** The 101's Sec-WebSocket-Extensions value ('' for none): what decides whether messages are read compressed. */
+  readonly extensions: string;
+  /** Bytes the client sends after the handshake (latin1): frames, masked or not, valid or not. */
+  readonly clientBytes: string;
+  /** Bytes the app sends after its 101 (latin1). */
+  readonly serverBytes: string;
+  /** The client sends its first piece right behind the handshake, before the 101 arrives. */
+  readonly eager: boolean;
+  /** This many of the app's bytes go out in the same write as its 101. */
+  readonly withHead: number;
+  readonly clientPieces: number;
+  readonly serverPieces: number;
+  /** ms between pieces. */
+  readonly delayMs: number;
+  readonly end: WsEnd;
 }

@@ -127,7 +127,7 @@ async function main(): Promise<number> {
   if (h.zipkinEvery > 1 && o.enabled.has('zipkin')) {
     const tail = await h.exportCheck();
     // Not a case of its own: the window's last case takes the failure.
-    if (tail.length) { passed--; record({ failures: tail, results: [], ms: 0 }, run - 1, undefined); }
+    if (tail.length) { passed--; record({ failures: tail, results: [], websockets: [], ms: 0 }, run - 1, undefined); }
   }
   h.zipkinEvery = 1;
   const todo = [...distinct.entries()].sort((a, b) => b[1].count - a[1].count).slice(0, o.path ? distinct.size : o.maxShrinks);

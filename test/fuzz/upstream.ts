@@ -3,7 +3,8 @@
 // reset, garbage, lying Content-Length, endless SSE, slow trickle. Answers on one connection are
 // written in order, so a client that pipelines to it directly (--direct) gets them in order too.
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Reply } from './model.js';
+import type { Reply, WsSession } from './model.js';
+import { parseHead, serveWebsocket, splitHead, type WsRecord } from './ws-upstream.js';
 import { ECHO_HEADER, ID_HEADER, MessageStream, bodiless, chunk, lastChunk, latin1, replyBody, replyHead, replyHeaders, split, type ParsedMessage } from './wire.js';
 
 /** What the upstream sent for one request, as far as it got. */
@@ -30,6 +31,9 @@ export class HostileUpstream {
   /** Planned answers by case id (the `x-fuzz-id` header). */
   readonly plans = new Map<string, Reply>();
   readonly records = new Map<string, UpstreamRecord>();
+  /** Planned websockets by id, and what happened on each. */
+  readonly wsPlans = new Map<string, WsSession>();
+  readonly wsRecords = new Map<string, WsRecord>();
   /** Answers for requests without an id: the proxy's own GET /config, /info and file probes. */
   appReply?: Reply;
   /** Requests the proxy made by itself (no id), for the report. */
@@ -56,13 +60,37 @@ export class HostileUpstream {
 
   /** Forgets a case's plans and records. */
   forget(ids: readonly string[]): void {
-    for (const id of ids) { this.plans.delete(id); this.records.delete(id); }
+    for (const id of ids) { this.plans.delete(id); this.records.delete(id); this.wsPlans.delete(id); this.wsRecords.delete(id); }
   }
 
   private serve(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
+    if (!this.wsPlans.size) return this.serveHttp(socket);
+    // A planned websocket's handshake comes first on a connection of its own (the proxy opens
+    // one per handshake): read the head before deciding which side serves the connection.
+    const head: Buffer[] = [];
+    const sniff = (b: Buffer) => {
+      head.push(b);
+      const all = Buffer.concat(head);
+      const split = splitHead(all);
+      if (!split && all.length < 64 << 10) return;
+      socket.off('data', sniff);
+      socket.off('end', unsniffed);
+      const msg = split && parseHead(split.head, 'request');
+      const id = msg && this.headerOf(msg, ID_HEADER);
+      const plan = id !== undefined ? this.wsPlans.get(id) : undefined;
+      if (msg?.upgrade && id !== undefined && plan && !this.wsRecords.has(id)) return void this.wsRecords.set(id, serveWebsocket(socket, msg, split!.rest, id, plan));
+      this.serveHttp(socket);
+      socket.emit('data', all);
+    };
+    const unsniffed = () => { socket.off('data', sniff); this.serveHttp(socket); socket.emit('data', Buffer.concat(head)); socket.emit('end'); };
+    socket.on('data', sniff);
+    socket.once('end', unsniffed);
+  }
+
+  private serveHttp(socket: Socket): void {
     const stream = new MessageStream('request');
     let seen = 0;
     let chain = Promise.resolve();
