@@ -2,14 +2,14 @@
 // a prediction span, or put client-chosen text into span names, attribute keys or metric labels.
 // The app is scripted (a real Gradio would not send most of this); spans are read back from the
 // file exporter.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { constants, deflateRawSync, gzipSync } from 'node:zlib';
 import { raw } from '../support/http.js';
 import { metricValue, scrape } from '../support/metrics.js';
 import { freePort } from '../support/ports.js';
@@ -38,6 +38,14 @@ const wsTraffic = (frameBytes: number): Buffer => {
   return Buffer.concat(Array.from({ length: Math.ceil(WS_BYTES / one.length) }, () => one));
 };
 const PLAIN_GZIP = gzipSync(plainString(2 * DENSE_MIB));
+// Bombs: one long string that deflates about 1000:1 (64 MiB in about 65 KB), as an answer's gzip
+// and as one compressed websocket message (RFC 7692: flushed, the 00 00 ff ff tail cut).
+const bombText = () => Buffer.concat([Buffer.from('{"data":["'), Buffer.alloc(64 << 20, 0x41), Buffer.from('"]}')]);
+const GZIP_BOMB = gzipSync(bombText());
+const WS_BOMB = (() => {
+  const z = deflateRawSync(bombText(), { finishFlush: constants.Z_SYNC_FLUSH });
+  return z.subarray(0, z.length - 4);
+})();
 
 function schema(apiNames: readonly string[]) {
   return {
@@ -70,6 +78,11 @@ async function startApp(opts: { deepConfig?: boolean } = {}): Promise<App> {
         return;
       }
       if (path === '/gradio_api/queue/join') return json(200, { event_id: `ev${++events}`, sha256: received.digest('hex') });
+      if (path === '/gradio_api/run/bomb') {
+        // The same bytes either way; only the control's are not said to be compressed.
+        const headers = req.url!.includes('control') ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', 'content-encoding': 'gzip' };
+        return void res.writeHead(200, headers).end(GZIP_BOMB);
+      }
       if (path === '/gradio_api/run/dense') {
         const body = req.url!.includes('control') ? PLAIN_GZIP : DENSE_GZIP;
         return void res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(body);
@@ -89,7 +102,8 @@ async function startApp(opts: { deepConfig?: boolean } = {}): Promise<App> {
   server.on('upgrade', (req, socket) => {
     socket.on('error', () => undefined);
     const accept = createHash('sha1').update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const extensions = req.headers['x-test-deflate'] ? 'Sec-WebSocket-Extensions: permessage-deflate\r\n' : '';
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${extensions}\r\n`);
     // The client says how many bytes it sends: its frames do not divide WS_BYTES evenly, and an
     // answer sent at WS_BYTES raced the last frame (a 7-byte frame's bytes still in flight).
     const expected = Number(req.headers['x-test-bytes']);
@@ -264,24 +278,57 @@ test.serial('a gzip answer that inflates to a token-dense body is not inflated f
   t.true(await alive(proxy));
 });
 
+/**
+ * One client websocket on /queue/join that sends `traffic` and waits for the app to say it got all
+ * of it. `deflate`: the app's 101 agrees on permessage-deflate, and the client waits for it before
+ * it sends, as a browser does (bytes that come with the handshake are forwarded, not read).
+ */
+const wsExchange = (t: ExecutionContext, traffic: Buffer, deflate = false) => async () => {
+  const socket = connect(proxy.port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  const got: Buffer[] = [];
+  socket.on('data', (c: Buffer) => got.push(c));
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  socket.write(`GET /queue/join HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Test-Bytes: ${traffic.length}\r\n${deflate ? 'X-Test-Deflate: 1\r\n' : ''}\r\n`);
+  if (deflate) await new Promise((r) => socket.once('data', r));
+  socket.write(traffic);
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 30_000))]);
+  const answer = Buffer.concat(got).toString('latin1');
+  t.true(answer.startsWith('HTTP/1.1 101'), answer.slice(0, 40));
+  t.true(answer.endsWith(String(traffic.length)), `the app got every byte (${traffic.length}): ${answer.slice(-12)}`);
+};
+
 test.serial('a client websocket of one-byte frames costs about what the same bytes in large frames do', async (t) => {
-  const exchange = (traffic: Buffer) => async () => {
-    const socket = connect(proxy.port, '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise<void>((r) => socket.once('connect', () => r()));
-    const got: Buffer[] = [];
-    socket.on('data', (c: Buffer) => got.push(c));
-    const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    socket.write(`GET /queue/join HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Test-Bytes: ${traffic.length}\r\n\r\n`);
-    socket.write(traffic);
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 30_000))]);
-    const answer = Buffer.concat(got).toString('latin1');
-    t.true(answer.startsWith('HTTP/1.1 101'), answer.slice(0, 40));
-    t.true(answer.endsWith(String(traffic.length)), `the app got every byte (${traffic.length}): ${answer.slice(-12)}`);
-  };
+  const exchange = (traffic: Buffer) => wsExchange(t, traffic);
   const cpu = await cpuOf(proxy.child.pid!, { plain: exchange(wsTraffic(64 << 10)), dense: exchange(wsTraffic(1)) });
   t.log(`CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
   t.true(cpu.dense! <= 3 * cpu.plain! + 10, `CPU ticks: dense ${cpu.dense}, plain ${cpu.plain}`);
+  t.true(await alive(proxy));
+});
+
+// Found by reading what the websocket fuzz cases cost (issue 10 session): only a connection's
+// 64 MiB budget stopped a compressed message's inflation, and only the capture's wish stopped an
+// answer's, which a long string never ends. Both cost 40-700 times the same bytes uncompressed.
+test.serial('a compressed websocket message that inflates a thousandfold costs about what the same bytes uncompressed do', async (t) => {
+  // Copies: masking writes over the payload it is given (ws's Sender, with readOnly false).
+  const plain = wsFrame(Buffer.from(WS_BOMB), { opcode: 1, mask: true });
+  const bomb = wsFrame(Buffer.from(WS_BOMB), { opcode: 1, mask: true, rsv1: true });
+  const cpu = await cpuOf(proxy.child.pid!, { plain: wsExchange(t, plain, true), dense: wsExchange(t, bomb, true) });
+  t.log(`CPU ticks: bomb ${cpu.dense}, plain ${cpu.plain} (${WS_BOMB.length} bytes)`);
+  t.true(cpu.dense! <= 3 * cpu.plain! + 10, `CPU ticks: bomb ${cpu.dense}, plain ${cpu.plain}`);
+  t.true(await alive(proxy));
+});
+
+test.serial('a gzip answer that inflates a thousandfold costs about what the same bytes uncompressed do, and passes whole', async (t) => {
+  const body = Buffer.from('{"data":["hi"]}');
+  const run = (which: string) => async () => {
+    const r = await raw(`${proxy.url}/gradio_api/run/bomb?${which}`, { body, headers: { 'content-type': 'application/json' } });
+    t.is(sha256(r.body), sha256(GZIP_BOMB), `${which}: the same bytes`);
+  };
+  const cpu = await cpuOf(proxy.child.pid!, { plain: run('control'), dense: run('bomb') });
+  t.log(`CPU ticks: bomb ${cpu.dense}, plain ${cpu.plain} (${GZIP_BOMB.length} bytes)`);
+  t.true(cpu.dense! <= 3 * cpu.plain! + 10, `CPU ticks: bomb ${cpu.dense}, plain ${cpu.plain}`);
   t.true(await alive(proxy));
 });
 

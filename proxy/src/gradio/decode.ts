@@ -3,6 +3,7 @@
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { guardedListener, Site } from '../guard.js';
+import { InflateBudget } from './inflate-budget.js';
 
 /**
  * Feeds `sink` the decoded bytes of a response that may be compressed (Gradio 5.36+ compresses
@@ -12,8 +13,14 @@ import { guardedListener, Site } from '../guard.js';
  * stops and `onEnd` is told at once: a few KiB of gzip can inflate to gigabytes, and inflating
  * them for a sink that reads nothing more was the app's way to keep the proxy busy for nothing.
  * `onEnd` is told once, however the stream ends.
+ *
+ * Decoding also stops once the output outgrows the input by the inflate budget
+ * (inflate-budget.ts): a sink that measures a long string wants every byte of it. `overBudget`
+ * is told first, so the sink can tell a cut from an end.
  */
-export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) => void, onEnd: () => void, wants?: () => boolean): { feed(c: Buffer): void; end(): void } {
+export function decodingFeeder(
+  encoding: string | undefined, sink: (c: Buffer) => void, onEnd: () => void, wants?: () => boolean, overBudget?: () => void,
+): { feed(c: Buffer): void; end(): void } {
   const enc = (encoding ?? '').trim().toLowerCase();
   let z: Transform | undefined;
   if (enc === 'gzip' || enc === 'x-gzip') z = createGunzip();
@@ -22,6 +29,7 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
   else if (enc !== '' && enc !== 'identity') return { feed: () => undefined, end: onEnd };
   if (!z) return { feed: sink, end: onEnd };
   const dec = z;
+  const budget = new InflateBudget();
   let ended = false;
   const endOnce = () => {
     if (ended) return;
@@ -38,7 +46,11 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
     return true;
   };
   const decoded = (c: Buffer) => {
-    if (!over()) sink(c);
+    if (over()) return;
+    if (budget.gave(c.length)) return void sink(c);
+    dec.destroy();
+    overBudget?.();
+    endOnce();
   };
   // These run from zlib's callbacks, outside any hook of the byte path: guarded here. The 'error'
   // listener must exist (an unheard 'error' throws), so it is registered before any write.
@@ -47,7 +59,9 @@ export function decodingFeeder(encoding: string | undefined, sink: (c: Buffer) =
   guardedListener(dec, 'error', Site.DECODER, endOnce);
   return {
     feed: (c) => {
-      if (!over()) dec.write(c);
+      if (over()) return;
+      budget.took(c.length);
+      dec.write(c);
     },
     end: () => {
       if (!ended && !dec.writableEnded) dec.end();

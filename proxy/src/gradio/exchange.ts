@@ -63,7 +63,7 @@ export function responseJson(limits?: ConstructorParameters<typeof JsonCapture>[
   let feeder: { feed(c: Buffer): void; end(): void } | undefined;
   return {
     get result() { return c.result; },
-    start(res: IncomingMessage) { feeder = decodingFeeder(res.headers['content-encoding'] as string | undefined, (b) => c.feed(b), () => c.end(), () => c.wantsMore); },
+    start(res: IncomingMessage) { feeder = decodingFeeder(res.headers['content-encoding'] as string | undefined, (b) => c.feed(b), () => c.end(), () => c.wantsMore, () => c.truncate()); },
     feed(b: Buffer) { feeder?.feed(b); },
     end() { if (feeder) feeder.end(); else c.end(); },
   };
@@ -77,7 +77,7 @@ function getJson(url: URL, timeoutMs: number): Promise<Captured | undefined> {
       res.on('error', () => resolve(undefined));
       if (res.statusCode !== 200) { res.resume(); resolve(undefined); return; }
       const c = new JsonCapture(CONFIG_LIMITS);
-      const f = decodingFeeder(res.headers['content-encoding'] as string | undefined, (b) => c.feed(b), () => c.end(), () => c.wantsMore);
+      const f = decodingFeeder(res.headers['content-encoding'] as string | undefined, (b) => c.feed(b), () => c.end(), () => c.wantsMore, () => c.truncate());
       guardedListener(res, 'data', Site.FETCH, (b: Buffer) => f.feed(b));
       guardedListener(res, 'end', Site.FETCH, () => f.end());
       c.result.then((r) => resolve(r.value), () => resolve(undefined));

@@ -200,6 +200,17 @@ export class JsonCapture {
     return !this.done && !this.invalid && !this.truncated;
   }
 
+  /**
+   * A budget outside the capture is spent (what its bytes inflate from, inflate-budget.ts): the
+   * value so far is the result, marked truncated, as at a budget of its own.
+   */
+  truncate(): void {
+    if (!this.wantsMore) return;
+    // Never in practice (the floor is far past the fast path), but a buffered body cut here is not one to parse.
+    this.small = undefined;
+    this.stopReading();
+  }
+
   /** A budget is spent: nothing read from here on could change the result, so nothing more is read. */
   private stopReading(): void {
     this.truncated = true;

@@ -2,10 +2,12 @@
 // (RFC 7692) undone on the side when the two ends negotiated it (Gradio 3.x's server and both
 // official clients do: the browser and Python's `websockets` offer it). With context takeover,
 // a direction's messages share one LZ77 window, so one inflater per direction reads them all,
-// in order; without it, each message gets its own. Inflated bytes are budgeted per connection
-// (a small message can inflate to gigabytes); past the budget the direction stops being read.
+// in order; without it, each message gets its own. Inflated bytes are budgeted per connection,
+// by what passed and in all (a small message can inflate to gigabytes: inflate-budget.ts); past
+// the budget the direction stops being read.
 import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
 import { guarded, guardedListener, Site } from '../guard.js';
+import { InflateBudget } from './inflate-budget.js';
 import { JsonCapture } from './json-capture.js';
 import { FrameReader, type MessageSink } from './ws-frames.js';
 
@@ -30,7 +32,7 @@ export function negotiatedDeflate(header: string | string[] | undefined): Deflat
 export type ReadProblem = 'too_large' | 'invalid_deflate' | 'too_many_frames';
 
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
-/** Inflated bytes read per connection and direction. */
+/** Inflated bytes read per connection and direction, whatever passed (within inflate-budget.ts's ratio). */
 export const INFLATE_BUDGET = 64 << 20;
 
 interface Inflating {
@@ -46,7 +48,7 @@ export class MessageReader implements MessageSink {
   private current?: { capture?: JsonCapture; inflating?: Inflating };
   private shared?: Inflating;
   private readonly open = new Set<JsonCapture>();
-  private inflated = 0;
+  private readonly budget = new InflateBudget(INFLATE_BUDGET);
   private stopped = false;
 
   /**
@@ -76,7 +78,10 @@ export class MessageReader implements MessageSink {
   data(bytes: Buffer): void {
     const cur = this.current;
     if (!cur || this.stopped) return;
-    if (cur.inflating) cur.inflating.z.write(bytes);
+    if (cur.inflating) {
+      this.budget.took(bytes.length);
+      cur.inflating.z.write(bytes);
+    }
     else cur.capture?.feed(bytes);
   }
 
@@ -137,8 +142,7 @@ export class MessageReader implements MessageSink {
     const z = createInflateRaw({ windowBits: 15 });
     const inflating: Inflating = { z, waiting: [] };
     guardedListener(z, 'data', Site.STREAM_MESSAGE, (out: Buffer) => {
-      this.inflated += out.length;
-      if (this.inflated > INFLATE_BUDGET) return this.giveUp('too_large');
+      if (!this.budget.gave(out.length)) return this.giveUp('too_large');
       inflating.waiting[0]?.feed(out);
     });
     // Always listened to: an 'error' without a listener would end the process.

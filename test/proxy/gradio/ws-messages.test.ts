@@ -2,7 +2,9 @@
 // deflate stream flushed with Z_SYNC_FLUSH per message, its 00 00 ff ff tail cut), with the
 // window kept across messages (context takeover) or not, and a bomb past the budget.
 import test from 'ava';
+import { randomBytes } from 'node:crypto';
 import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
+import { INFLATE_FLOOR, INFLATE_RATIO } from '../../../proxy/src/gradio/inflate-budget.js';
 import type { JsonCapture } from '../../../proxy/src/gradio/json-capture.js';
 import { INFLATE_BUDGET, MessageReader, negotiatedDeflate } from '../../../proxy/src/gradio/ws-messages.js';
 import { wsFrame } from '../../support/ws-frame.js';
@@ -100,4 +102,35 @@ test('a flood of tiny messages is reported once as too_many_frames, and the read
   t.is(captures.length, read, 'nothing is read after it');
   t.true(read < 50_000, `${read} messages read`);
   await Promise.all(captures.map((c) => c.result));
+});
+
+/** Feeds one compressed message in pieces, as a socket would, and waits until its inflation is over. */
+async function feedCompressed(text: string, deflate: { noContextTakeover: boolean }) {
+  const payload = await compressor()(text);
+  const c = collect(deflate);
+  const f = frame(payload);
+  for (let i = 0; i < f.length; i += 16 << 10) c.reader.feed(f.subarray(i, i + (16 << 10)));
+  await Promise.race([c.values(), new Promise((r) => setTimeout(r, 5000))]);
+  return { ...c, compressed: payload.length };
+}
+
+// Found by reading what the websocket fuzz cases cost (issue 10 session): one 95 KB message that
+// inflates to 96 MiB cost the proxy 150-185 ms of CPU, 40 times what the same bytes cost
+// uncompressed, because only the connection's 64 MiB budget stopped it. A client could send one
+// per connection, on as many connections as it liked (test/e2e/hostile-observation.test.ts).
+for (const noContextTakeover of [false, true]) {
+  test(`${noContextTakeover ? 'no context takeover' : 'context takeover'}: a message that inflates a thousandfold stops the reading past floor + ratio × its size, far below the budget`, async (t) => {
+    const { tooLarge, compressed } = await feedCompressed(`{"data":"${'a'.repeat(2 * INFLATE_FLOOR)}"}`, { noContextTakeover });
+    t.true(INFLATE_FLOOR + INFLATE_RATIO * compressed < 2 * INFLATE_FLOOR && 2 * INFLATE_FLOOR < INFLATE_BUDGET, `${compressed} compressed bytes`);
+    t.is(tooLarge(), 1);
+  });
+}
+
+test('a message of several MiB that compresses as real payloads do is read whole', async (t) => {
+  // Base64 (a Gradio 3.x inline upload) deflates about 4:3.
+  const audio = randomBytes(3 * INFLATE_FLOOR).toString('base64');
+  const { tooLarge, values } = await feedCompressed(JSON.stringify({ data: [audio], fn_index: 0 }), { noContextTakeover: false });
+  t.is(tooLarge(), 0);
+  const [value] = await values();
+  t.like(value, { fn_index: 0, data: [{ kind: 'long-string', length: audio.length }] });
 });
