@@ -19,7 +19,7 @@ import { discardRest } from './forwarding/discard-body.js';
 import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
 import { makeInTurn } from './forwarding/in-turn.js';
-import { ConnectionEnd, dropAfterLast, honourClose } from './forwarding/connection-end.js';
+import { ConnectionEnd, dropAfterLast, dropTakenOverAfterLast, honourClose } from './forwarding/connection-end.js';
 import { lingerOnLastAnswer } from './forwarding/linger.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
@@ -260,15 +260,17 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const pending = new Pending();
   // Upgrades and CONNECTs pipelined behind answers still being written wait their turn.
   const inTurn = makeInTurn(pending, protect);
+  // What Node hands over behind a connection's last answer is not served (connection-end.ts).
+  const unlessEnded = (socket: Duplex, fn: () => void) => (): void => (connectionEnd.ended(socket) ? dropTakenOverAfterLast(socket) : fn());
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     pending.track(req.socket, res);
     protect(req.socket, () => handleRequest(req, res));
   };
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, onRequest);
   server.on('checkContinue', onCheckContinue(onRequest));
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => inTurn(socket, () => handleUpgrade(req, socket, head)));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => inTurn(socket, unlessEnded(socket, () => handleUpgrade(req, socket, head))));
   // Without a listener Node drops a CONNECT silently; a reverse proxy answers it, as nginx does.
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => inTurn(socket, () => refuser.onSocket(socket, connectRefusal)));
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => inTurn(socket, unlessEnded(socket, () => refuser.onSocket(socket, connectRefusal))));
   // A connection's last answer, whoever wrote it, is followed by a lingering close, not a reset.
   server.on('connection', lingerOnLastAnswer);
   // Malformed HTTP from a client: a 400 once the requests before it are answered, never a crash.

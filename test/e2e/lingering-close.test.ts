@@ -102,3 +102,31 @@ test.serial('a request without Host pipelined behind an answer still on its way:
   t.regex(text, /^HTTP\/1\.1 200 [^]*HTTP\/1\.1 400 /, `got ${JSON.stringify(text.slice(0, 80))}, error ${error}`);
   t.deepEqual(up.received.slice(before).map((r) => r.url), ['/slow'], 'only the first request was forwarded');
 });
+
+// While a connection lingers, Node's parser still reads what arrives, and hands an upgrade or a
+// CONNECT to the proxy as for any connection: a websocket handshake pipelined behind a refused
+// `OPTIONS *` reached the app (found by the fuzzer, seed 20261209 case 71206). Only plain requests
+// were checked against the connection's last answer.
+const LATE: [string, string][] = [
+  ['a websocket handshake', 'GET /late-ws HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'],
+  ['an h2c Upgrade', 'GET /late-h2c HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n'],
+  ['a CONNECT', 'CONNECT app:443 HTTP/1.1\r\nHost: app:443\r\n\r\n'],
+  ['a plain request', 'GET /late-plain HTTP/1.1\r\nHost: app\r\n\r\n'],
+];
+for (const [what, late] of LATE) {
+  test.serial(`${what} that arrives while the connection lingers after its last answer is neither forwarded nor answered`, async (t) => {
+    const body = Buffer.alloc(96 * 1024, 'v');
+    for (const [first, status, forwarded] of [
+      [`OPTIONS * HTTP/1.1\r\nHost: app\r\nContent-Length: ${body.length}\r\n\r\n`, 400, []],
+      [`POST /last HTTP/1.1\r\nHost: app\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`, 200, ['/last']],
+    ] as const) {
+      const before = up.received.length;
+      // The body arrives over about 100 ms, the late request in its last piece.
+      const { text, error } = await sendThenRead(first, Buffer.concat([body, Buffer.from(late)]));
+      t.is([...text.matchAll(/HTTP\/1\.1 \d{3} /g)].length, 1, `one answer: ${JSON.stringify(text.slice(0, 80))}, error ${error}`);
+      t.regex(text, new RegExp(`^HTTP/1\\.1 ${status} `));
+      await sleep(100);
+      t.deepEqual(up.received.slice(before).map((r) => r.url), [...forwarded], `${first.split(' ')[0]} first: nothing after it reached the app`);
+    }
+  });
+}

@@ -5,6 +5,7 @@
 // request is dropped here, before it can run on the app for nobody (found by the fuzzer).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { lingeringClose } from './linger.js';
 import type { HttpSocket } from './node-internals.js';
 
 export class ConnectionEnd {
@@ -27,6 +28,26 @@ export class ConnectionEnd {
     if (!res.shouldKeepAlive) this.ending.add(socket);
     return false;
   }
+
+  /**
+   * Whether `socket`'s connection has had (or is writing) its last answer. For an upgrade or a
+   * CONNECT, which reach the proxy without a response of their own to judge them by.
+   */
+  ended(socket: Duplex): boolean {
+    return this.ending.has(socket) || socket.destroyed || socket.writableEnded;
+  }
+}
+
+/**
+ * An upgrade or a CONNECT read behind a connection's last answer: Node's parser still reads while
+ * the connection lingers, and hands them over as on any connection (a websocket handshake behind a
+ * refused `OPTIONS *` reached the app: found by the fuzzer). Never served; the socket, now the
+ * proxy's, closes the lingering way.
+ */
+export function dropTakenOverAfterLast(socket: Duplex): void {
+  lingeringClose(socket);
+  if (!socket.writableEnded) socket.end();
+  socket.resume();
 }
 
 /** Drops a request that will never be answered: its body is drained, nothing is forwarded. */
