@@ -32,7 +32,7 @@ export function negotiatedDeflate(header: string | string[] | undefined): Deflat
 export type ReadProblem = 'too_large' | 'invalid_deflate' | 'too_many_frames';
 
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
-/** Inflated bytes read per connection and direction, whatever passed (within inflate-budget.ts's ratio). */
+/** The most a connection's direction inflates in all, however much passed (inflate-budget.ts's ratio stops it sooner). */
 export const INFLATE_BUDGET = 64 << 20;
 
 interface Inflating {
@@ -81,8 +81,7 @@ export class MessageReader implements MessageSink {
     if (cur.inflating) {
       this.budget.took(bytes.length);
       cur.inflating.z.write(bytes);
-    }
-    else cur.capture?.feed(bytes);
+    } else cur.capture?.feed(bytes);
   }
 
   end(): void {
