@@ -36,7 +36,7 @@ for (const [encoding, encoded] of [['gzip', gzipSync(PLAIN)], ['br', brotliCompr
   });
 }
 
-// Found by reading what the websocket fuzz cases cost (issue 10 session): a response of 510 KB
+// Found while measuring what the fuzzer's websocket cases cost: a response of 510 KB
 // gzip that inflates to 512 MiB, one long string, cost the proxy 1.5 s of CPU, since a capture reads
 // a long string to its end. Decoding is now bounded by the bytes passed (inflate-budget.ts).
 test('gzip: a bomb is decoded only to floor + ratio × its size, then the sink is stopped and the end told once', async (t) => {

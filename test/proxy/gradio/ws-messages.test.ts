@@ -114,7 +114,7 @@ async function feedCompressed(text: string, deflate: { noContextTakeover: boolea
   return { ...c, compressed: payload.length };
 }
 
-// Found by reading what the websocket fuzz cases cost (issue 10 session): one 95 KB message that
+// Found while measuring what the fuzzer's websocket cases cost: one 95 KB message that
 // inflates to 96 MiB cost the proxy 150-185 ms of CPU, 40 times what the same bytes cost
 // uncompressed, because only the connection's 64 MiB budget stopped it. A client could send one
 // per connection, on as many connections as it liked (test/e2e/hostile-observation.test.ts).
