@@ -5,7 +5,7 @@
 // request is dropped here, before it can run on the app for nobody (found by the fuzzer).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { lingeringClose } from './linger.js';
+import { endLingering } from './linger.js';
 import type { HttpSocket } from './node-internals.js';
 
 export class ConnectionEnd {
@@ -45,8 +45,8 @@ export class ConnectionEnd {
  * proxy's, closes the lingering way.
  */
 export function dropTakenOverAfterLast(socket: Duplex): void {
-  lingeringClose(socket);
-  if (!socket.writableEnded) socket.end();
+  endLingering(socket);
+  // Already lingering before Node handed it over, it may have been paused since.
   socket.resume();
 }
 

@@ -40,12 +40,17 @@ export function lingeringClose(socket: Duplex, lingerMs = LINGER_MS): void {
 // closure per connection: it only ends the socket's side and lets the lingering close above read
 // what still comes (Node's parser hands any request in it to the server, which drops it:
 // connection-end.ts) and close it.
-function endLingering(this: Duplex): void {
-  lingeringClose(this);
-  this.end();
+function destroySoonLingering(this: Duplex): void {
+  endLingering(this);
 }
 
 /** Makes every close Node's HTTP server does after a connection's last answer a lingering one. */
 export function lingerOnLastAnswer(socket: Duplex): void {
-  (socket as LingeringSocket).destroySoon = endLingering;
+  (socket as LingeringSocket).destroySoon = destroySoonLingering;
+}
+
+/** Ends the proxy's side of `socket` (once) and lets it close the lingering way. */
+export function endLingering(socket: Duplex): void {
+  lingeringClose(socket);
+  if (!socket.writableEnded) socket.end();
 }

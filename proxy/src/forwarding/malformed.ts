@@ -5,7 +5,7 @@
 // and ours before the fuzzer found it) cut answers that had nothing wrong with them.
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { lingeringClose } from './linger.js';
+import { endLingering, lingeringClose } from './linger.js';
 
 const ANSWER: Record<string, string> = {
   // Node's own timers for a slow request head.
@@ -88,10 +88,7 @@ export function onClientError(pending: Pending) {
     // such bytes to Node's parser: test/e2e/lingering-close.test.ts).
     socket.pause();
     if (pending.cutShort(socket)) {
-      return void pending.whenIdle(socket, () => {
-        lingeringClose(socket);
-        socket.end();
-      }, true);
+      return void pending.whenIdle(socket, () => endLingering(socket), true);
     }
     pending.whenIdle(socket, () => {
       lingeringClose(socket);

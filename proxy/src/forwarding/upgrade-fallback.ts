@@ -4,7 +4,7 @@
 // would have built and, for a body, the stream its parser would have fed.
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
-import { lingeringClose } from './linger.js';
+import { endLingering } from './linger.js';
 import { RefusalReason, type Refusal } from './request-checks.js';
 
 export interface PlainExchange {
@@ -32,8 +32,7 @@ export function asPlainExchange(req: IncomingMessage, socket: Duplex, head: Buff
   // refusals on taken-over sockets do.
   res.on('finish', () => {
     res.detachSocket(socket as never);
-    lingeringClose(socket);
-    socket.end();
+    endLingering(socket);
   });
   const length = Number(req.headers['content-length'] ?? 0);
   if (!Number.isSafeInteger(length) || length <= 0) return { res };
