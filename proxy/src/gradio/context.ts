@@ -1,6 +1,7 @@
 // Everything the Gradio observers share, built once by the composition root.
 import type { Tracer } from '@opentelemetry/api';
 import { createHmac, randomBytes } from 'node:crypto';
+import type { Agent } from 'node:http';
 import { boundedMemo } from '../memo.js';
 import type { AudioMeta } from '../audio/probe.js';
 import { SchemaStore } from './app-config.js';
@@ -23,6 +24,12 @@ export interface GradioOptions {
   readonly maxTextChars: number;
   /** How long a message of an event this replica has not seen submitted waits for its submission (default 30 s). */
   readonly earlyTtlMs?: number;
+  /**
+   * The keep-alive agent the proxy forwards with. Its own requests to the app ride the same
+   * connections and keep the same idle clock (below the app's, so none meets a connection the app
+   * is closing); unset, Node's global agent.
+   */
+  readonly appAgent?: Agent;
 }
 
 export interface GradioCounters {
@@ -87,6 +94,8 @@ export interface AppView {
   readonly schemas: SchemaStore;
   /** Fetching the schema from the app when it has not passed by: one at a time, at most every 30 s. */
   readonly fetch: { inflight?: Promise<void>; last: number };
+  /** How the proxy's own requests (schema, output probes) reach the app: `GradioOptions.appAgent`. */
+  readonly agent?: Agent;
 }
 
 /**
@@ -141,7 +150,7 @@ export function buildGradioContext(tracer: Tracer, options: GradioOptions, count
     tracer, options, counters,
     app(upstream) {
       let a = apps.get(upstream.origin);
-      if (!a) apps.set(upstream.origin, (a = { upstream, schemas: new SchemaStore(), fetch: { last: 0 } }));
+      if (!a) apps.set(upstream.origin, (a = { upstream, schemas: new SchemaStore(), fetch: { last: 0 }, agent: options.appAgent }));
       return a;
     },
     files: new BoundedTable<AudioMeta>({

@@ -1,7 +1,7 @@
 // What every Gradio observer shares: the exchange record, schema learning, and the start and
 // completion of prediction spans.
 import type { Attributes } from '@opentelemetry/api';
-import type { IncomingMessage } from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
 import { request } from 'node:http';
 import { probeDataUrl } from '../audio/probe.js';
 import type { ObservedRequest } from '../observer.js';
@@ -71,9 +71,9 @@ export function responseJson(limits?: ConstructorParameters<typeof JsonCapture>[
 
 // ---- schema: learnt from /config and /info as they pass, fetched once when missing ----------
 
-function getJson(url: URL, timeoutMs: number): Promise<Captured | undefined> {
+function getJson(url: URL, timeoutMs: number, agent: Agent | undefined): Promise<Captured | undefined> {
   return new Promise((resolve) => {
-    const req = request(url, { timeout: timeoutMs, headers: { accept: 'application/json' } }, guarded(Site.FETCH, (res: IncomingMessage) => {
+    const req = request(url, { timeout: timeoutMs, headers: { accept: 'application/json' }, agent }, guarded(Site.FETCH, (res: IncomingMessage) => {
       res.on('error', () => resolve(undefined));
       if (res.statusCode !== 200) { res.resume(); resolve(undefined); return; }
       const c = new JsonCapture(CONFIG_LIMITS);
@@ -98,10 +98,10 @@ export function ensureSchema(app: AppView): Promise<void> {
   if (Date.now() - f.last < 30_000) return Promise.resolve();
   f.last = Date.now();
   f.inflight = guardedAsync(Site.SCHEMA_FETCH, async () => {
-    const config = await getJson(new URL('/config', app.upstream), 3000);
+    const config = await getJson(new URL('/config', app.upstream), 3000, app.agent);
     app.schemas.setConfig(config);
     const prefix = app.schemas.get()?.apiPrefix ?? '';
-    app.schemas.setInfo(await getJson(new URL(`${prefix}/info`, app.upstream), 3000));
+    app.schemas.setInfo(await getJson(new URL(`${prefix}/info`, app.upstream), 3000, app.agent));
   }).then(() => { f.inflight = undefined; });
   return f.inflight;
 }
@@ -234,7 +234,7 @@ export function complete(x: Pick<Exchange, 'g' | 'req'>, p: Prediction, success:
     p.waitFor(guardedAsync(Site.OUTPUT_PROBE, async () => {
       const r = await probeOutput(file, {
         upstream: app.upstream, apiPrefix: app.schemas.get()?.apiPrefix ?? '', timeoutMs: 3000,
-        headers: cookie ? { cookie } : {},
+        headers: cookie ? { cookie } : {}, agent: app.agent,
       });
       if (!r) return;
       p.set(r.attributes);

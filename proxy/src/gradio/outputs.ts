@@ -2,7 +2,7 @@
 // cannot wait to see the bytes go by: after completion it reads just enough from the app itself
 // — an HLS playlist (Gradio 5+/6 streaming audio; the sum of #EXTINF), or the first bytes of a
 // `file=` download (Range request) — and keeps only the numbers.
-import { request, type IncomingMessage } from 'node:http';
+import { request, type Agent, type IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { probeAudio, PROBE_HEAD_BYTES, type AudioMeta } from '../audio/probe.js';
 import * as A from '../spans/attributes.js';
@@ -62,6 +62,19 @@ export function parseHlsPlaylist(text: string): { durationS: number; segments: n
 interface FetchResult { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
 
 /**
+ * Done with an answer after `received` body bytes. One whose declared length they are ends by
+ * itself, and its connection goes back to the pool for the next probe or forwarded request (a
+ * probe follows every completed prediction: closing the connection each time cost the app a
+ * connection per prediction). Any other is cut: bytes still to come (a whole file sent for a
+ * range, Gradio 4.44.1's answer that declares one byte more than it sends, a chunked body) would
+ * reach whatever used the connection next.
+ */
+function leave(res: IncomingMessage, received: number): void {
+  const declared = res.headers['content-length'];
+  if (declared === undefined || Number(declared) !== received) res.destroy();
+}
+
+/**
  * How many body bytes the answer can bring, at most `maxBytes`: what its Content-Range covers,
  * clamped to the total it names, else its Content-Length. An app's framing can be wrong (Gradio
  * 4.44.1 says one byte more than a short file has and never ends the answer), so the probe stops
@@ -85,9 +98,9 @@ function usableBytes(res: IncomingMessage, maxBytes: number): number {
  * with what arrived so far when the answer fails or times out (a head is a head, however the
  * rest went); undefined only when no answer began.
  */
-function fetchHead(url: URL, headers: Record<string, string>, maxBytes: number, timeoutMs: number): Promise<FetchResult | undefined> {
+function fetchHead(url: URL, headers: Record<string, string>, maxBytes: number, timeoutMs: number, agent: Agent | undefined): Promise<FetchResult | undefined> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', headers, timeout: timeoutMs }, guarded(Site.FETCH, (res: IncomingMessage) => {
+    const req = request(url, { method: 'GET', headers, timeout: timeoutMs, agent }, guarded(Site.FETCH, (res: IncomingMessage) => {
       const parts: Buffer[] = [];
       let n = 0;
       const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) });
@@ -98,12 +111,12 @@ function fetchHead(url: URL, headers: Record<string, string>, maxBytes: number, 
         n += c.length;
         if (n >= want) {
           done();
-          res.destroy();
+          leave(res, n);
         }
       });
       guardedListener(res, 'end', Site.FETCH, done);
       guardedListener(res, 'close', Site.FETCH, done);
-      if (want === 0) { done(); res.destroy(); }
+      if (want === 0) { done(); leave(res, 0); }
     }));
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
@@ -119,13 +132,15 @@ export interface ProbeTarget {
   /** Headers the client sent that the app may need to serve the file (cookies for auth). */
   readonly headers: Record<string, string>;
   readonly timeoutMs: number;
+  /** The keep-alive agent the proxy forwards with: a probe uses a connection it has, and keeps its idle clock. */
+  readonly agent?: Agent;
 }
 
 /** Attributes for the first output audio file, or undefined when nothing could be learned. */
 export async function probeOutput(file: OutputFile, t: ProbeTarget): Promise<{ attributes: Attributes; durationS?: number } | undefined> {
   if (file.isStream && file.path.endsWith('.m3u8')) {
     const url = new URL(`${t.apiPrefix}/stream/${file.path}`, t.upstream);
-    const r = await fetchHead(url, t.headers, 1 << 20, t.timeoutMs);
+    const r = await fetchHead(url, t.headers, 1 << 20, t.timeoutMs, t.agent);
     if (!r || r.status !== 200) return undefined;
     const p = parseHlsPlaylist(r.body.toString('utf8'));
     return {
@@ -141,7 +156,7 @@ export async function probeOutput(file: OutputFile, t: ProbeTarget): Promise<{ a
   const url = new URL(`${t.apiPrefix}/file=${file.path}`, t.upstream);
   // FileData.size, when the app gave it, bounds the range: no app has to clamp a range past the end.
   const head = file.size !== undefined && file.size > 0 ? Math.min(PROBE_HEAD_BYTES, file.size) : PROBE_HEAD_BYTES;
-  const r = await fetchHead(url, { ...t.headers, range: `bytes=0-${head - 1}` }, head, t.timeoutMs);
+  const r = await fetchHead(url, { ...t.headers, range: `bytes=0-${head - 1}` }, head, t.timeoutMs, t.agent);
   if (!r || (r.status !== 200 && r.status !== 206)) return undefined;
   const range = /\/(\d+)$/.exec(String(r.headers['content-range'] ?? ''));
   const total = range ? Number(range[1]) : Number(r.headers['content-length'] ?? r.body.length);

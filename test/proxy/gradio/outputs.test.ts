@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createServer, type ServerResponse } from 'node:http';
+import { Agent, createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findOutputFiles, parseHlsPlaylist, probeOutput } from '../../../proxy/src/gradio/outputs.js';
 import * as A from '../../../proxy/src/spans/attributes.js';
@@ -57,6 +57,61 @@ test('a short file whose answer never ends (Gradio 4.44.1): the probe answers wi
     // FileData.size known: the range asks for no more than the file.
     t.deepEqual(asked, [`bytes=0-${wav.length - 1}`]);
   } finally {
+    app.close();
+  }
+});
+
+// Every completed prediction with an audio output costs the app one probe. A probe that closed
+// its connection after every answer made the proxy open a connection per prediction: a connect
+// and a close on both sides, and a TIME_WAIT socket per prediction on the proxy's host.
+async function rangeServer(file: Buffer, ignoresRange = false) {
+  let connections = 0;
+  const server = createServer((req, res) => {
+    if (ignoresRange) {
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(file.length) });
+      res.end(file);
+      return;
+    }
+    const m = /^bytes=0-(\d+)$/.exec(String(req.headers.range));
+    const end = Math.min(file.length - 1, m ? Number(m[1]) : file.length - 1);
+    res.writeHead(206, { 'content-type': 'audio/wav', 'content-range': `bytes 0-${end}/${file.length}`, 'content-length': String(end + 1) });
+    res.end(file.subarray(0, end + 1));
+  });
+  server.on('connection', () => { connections += 1; });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    connections: () => connections,
+    close: () => { server.closeAllConnections(); server.close(); },
+  };
+}
+
+test('a probe whose answer ends leaves its connection to the app for the next one; one cut short closes it', async (t) => {
+  const wav = makeWav({ seconds: 1, rate: 22050 });
+  const app = await rangeServer(wav);
+  const agent = new Agent({ keepAlive: true });
+  try {
+    // FileData.size known: the range covers the file, and the answer ends with its last byte.
+    for (let i = 0; i < 3; i++) {
+      const r = await probeOutput({ path: '/tmp/gradio/x/audio.wav', isStream: false, size: wav.length, extension: 'wav' }, { upstream: app.url, apiPrefix: '', headers: {}, timeoutMs: 3000, agent });
+      t.is(r?.durationS, 1);
+    }
+    t.is(app.connections(), 1, 'three probes, one connection');
+    // An app that ignores the range sends the whole file: the bytes past the head are not
+    // wanted, and a connection with an answer still arriving on it can never be used again.
+    const long = makeWav({ seconds: 10, rate: 22050 });
+    const big = await rangeServer(long, true);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await probeOutput({ path: '/tmp/gradio/x/long.wav', isStream: false, extension: 'wav' }, { upstream: big.url, apiPrefix: '', headers: {}, timeoutMs: 3000, agent });
+        t.is(r?.durationS, 10);
+      }
+      t.is(big.connections(), 2, 'each answer cut short closed its connection');
+    } finally {
+      big.close();
+    }
+  } finally {
+    agent.destroy();
     app.close();
   }
 });
