@@ -31,6 +31,12 @@ export interface LoadSpec {
   expect?: 'event_id' | 'asset' | 'file';
   /** Requests per second offered over all connections (autocannon's overallRate); unset: as fast as answered. */
   rate?: number;
+  /**
+   * A Gradio prediction as a page makes it: `url` is the app's root, and each unit is a POST to
+   * queue/join with a session of its own, then GET queue/data for that session, read to its end
+   * (`sseEvents` events). Requests, rates and latencies then count predictions, not HTTP requests.
+   */
+  prediction?: { joinBody: Record<string, unknown> };
 }
 
 export interface Percentiles { p50: number; p90: number; p99: number; max: number; mean: number; n: number }
@@ -79,7 +85,39 @@ function verifier(spec: LoadSpec): (body: string | Buffer | undefined) => boolea
   return (body) => String(body ?? '').includes('"event_id"');
 }
 
+/** The JSON answer to a join: what the stream of its session is then asked for. */
+const isJoinAnswer = (body: string): boolean => body.includes('"event_id"');
+
+let sessions = 0;
+
+/** A join, then its session's stream: one prediction, two requests on one connection. */
+function predictionRequests(spec: LoadSpec): autocannon.Request[] {
+  const joinBody = spec.prediction!.joinBody;
+  return [
+    {
+      method: 'POST', path: '/gradio_api/queue/join', headers: { 'content-type': 'application/json' },
+      setupRequest(req, context) {
+        // A session per prediction, as many pages each make one (the pid keeps them distinct
+        // across measurements): no one session's table fills up.
+        const session = `bench${process.pid.toString(36)}x${(sessions++).toString(36)}`;
+        (context as { session?: string }).session = session;
+        return { ...req, body: JSON.stringify({ ...joinBody, session_hash: session }) };
+      },
+    },
+    {
+      method: 'GET', headers: { accept: 'text/event-stream' },
+      setupRequest(req, context) {
+        return { ...req, path: `/gradio_api/queue/data?session_hash=${(context as { session?: string }).session}` };
+      },
+    },
+  ];
+}
+
+/** HTTP requests per unit the spec counts: two per prediction. */
+const requestsPerUnit = (spec: LoadSpec): number => (spec.prediction ? 2 : 1);
+
 function baseOptions(spec: LoadSpec, durationS: number): autocannon.Options {
+  const verify = verifier(spec);
   return {
     url: spec.url,
     method: spec.method,
@@ -89,8 +127,9 @@ function baseOptions(spec: LoadSpec, durationS: number): autocannon.Options {
     pipelining: 1,
     duration: durationS,
     timeout: 10,
-    verifyBody: verifier(spec),
-    ...(spec.rate ? { overallRate: spec.rate } : {}),
+    verifyBody: spec.prediction ? (body) => isJoinAnswer(String(body ?? '')) || verify(body) : verify,
+    ...(spec.prediction ? { requests: predictionRequests(spec) } : {}),
+    ...(spec.rate ? { overallRate: spec.rate * requestsPerUnit(spec) } : {}),
   };
 }
 
@@ -112,7 +151,12 @@ async function main(): Promise<void> {
       const ee = client as unknown as NodeJS.EventEmitter;
       let sentAt = 0n;
       let first = true;
+      // A prediction's latency runs from its join to its stream's end: every other request and response.
+      const unit = requestsPerUnit(spec);
+      let sent = 0;
+      let answered = 0;
       ee.on('request', () => {
+        if (sent++ % unit) return;
         sentAt = process.hrtime.bigint();
         first = true;
       });
@@ -123,18 +167,22 @@ async function main(): Promise<void> {
           ttfe.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
         });
       }
-      ee.on('response', (_status: number, _bytes: number, durationMs: number) => latency.push(durationMs));
+      ee.on('response', (_status: number, _bytes: number, durationMs: number) => {
+        if (unit === 1) latency.push(durationMs);
+        else if (++answered % unit === 0) latency.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
+      });
     },
   });
   const cpu = process.cpuUsage(cpu0);
 
+  const unit = requestsPerUnit(spec);
   const out: LoadResult = {
-    requests: result.requests.total,
+    requests: result.requests.total / unit,
     durationS: result.duration,
-    rps: result.requests.total / result.duration,
+    rps: result.requests.total / unit / result.duration,
     latencyMs: latency.summary(),
     ttfeMs: spec.ttfe ? ttfe.summary() : undefined,
-    autocannon: { p50: result.latency.p50, p99: result.latency.p99, rpsAverage: result.requests.average },
+    autocannon: { p50: result.latency.p50, p99: result.latency.p99, rpsAverage: result.requests.average / unit },
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,

@@ -6,9 +6,9 @@
 //   traced        load → tts-trace-proxy (real CLI, 100% sampled, Zipkin export) → upstream
 //   nginx+traced  load → nginx (repo template) → tts-trace-proxy → upstream
 //   traced …      the traced proxy with one switch off (exporter, access log, Gradio, ratio 0.01)
-// for four payloads: a ~20 KB static asset GET, a ~200-byte JSON POST answered with a small JSON
-// (a distinct event_id each), an SSE stream (10 events 5 ms apart), and a 256 KiB WAV download
-// (direct, plain-proxy and traced only). For each proxy it prints
+// for five payloads: a ~20 KB static asset GET, a ~200-byte JSON POST answered with a small JSON
+// (a distinct event_id each), an SSE stream (10 events 5 ms apart), a 256 KiB WAV download
+// (direct, plain-proxy and traced only), and a whole prediction (that join, then its stream). For each proxy it prints
 // req/s and CPU µs per request against plain http-proxy. Every box above is its own process; the load generator is autocannon
 // in a fresh child process per measurement (see load.ts for why). Then the head ratio inside one
 // traced process (1.0 against 0.01, switched through its admin API). Then memory (memory.ts): 1,000
@@ -100,7 +100,7 @@ const JOIN_BODY = JSON.stringify({
 });
 
 interface Payload {
-  readonly name: 'static' | 'json' | 'sse' | 'file';
+  readonly name: 'static' | 'json' | 'sse' | 'file' | 'prediction';
   readonly spec: (url: string, o: Options) => LoadSpec;
   /** The sanity check of one answer's body. */
   readonly ok: (body: string) => boolean;
@@ -144,6 +144,17 @@ const PAYLOADS: readonly Payload[] = [
     ok: isWavFile,
     targets: ['direct', 'plain-proxy', 'traced'],
   },
+  {
+    // The join above never meets its stream, so every one of its predictions ends abandoned: an
+    // error, which the tail keeps at any head ratio. This is the path a page takes: each unit is a
+    // join and then its session's stream read to \`process_completed\`, and counts as one request.
+    name: 'prediction',
+    spec: (url, o) => ({
+      url, method: 'POST', headers: {}, prediction: { joinBody: JSON.parse(JOIN_BODY) as Record<string, unknown> },
+      connections: o.connections, warmupS: o.warmupS, durationS: o.durationS, ttfe: false, sseEvents: SSE_EVENTS,
+    }),
+    ok: (body) => body.split('\n\n').length - 1 === SSE_EVENTS,
+  },
 ];
 
 const carries = (payload: Payload, target: { name: string }): boolean => !payload.targets || payload.targets.includes(target.name);
@@ -167,7 +178,7 @@ const ABLATIONS: readonly Ablation[] = [
  */
 const PAIRED_RATIO = 0.01;
 const PAIRED_WINDOWS = 4;
-const PAIRED_PAYLOADS = ['static', 'json'];
+const PAIRED_PAYLOADS = ['static', 'json', 'prediction'];
 // Only the bench's own proxy on 127.0.0.1 ever sees it.
 const PAIRED_ADMIN_TOKEN = 'bench-paired-ratio';
 const PAIRED_TARGET = 'traced (paired ratio)';
@@ -276,13 +287,31 @@ async function settle(targets: readonly Target[], o: Options, payloads: readonly
   }
 }
 
+async function answerTo(url: string, init: RequestInit): Promise<{ r: Response; body: string }> {
+  const r = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+  return { r, body: await r.text() };
+}
+
+/**
+ * A join, then its session's stream, as load.ts makes them. The stream answers as the last
+ * request; it is made to fail unless it carries the join's own event (a pairing that broke would
+ * measure the `json` payload's abandoned predictions under another name).
+ */
+async function onePrediction(base: string, joinBody: Record<string, unknown>): Promise<{ r: Response; body: string }> {
+  const session = `benchcheck${process.pid}`;
+  const join = await answerTo(`${base}/gradio_api/queue/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...joinBody, session_hash: session }) });
+  const eventId = /"event_id":"(\w+)"/.exec(join.body)?.[1];
+  if (join.r.status !== 200 || eventId === undefined) return join;
+  const stream = await answerTo(`${base}/gradio_api/queue/data?session_hash=${session}`, { headers: { accept: 'text/event-stream' } });
+  return stream.body.includes(`"event_id":"${eventId}"`) ? stream : { r: stream.r, body: `(no event ${eventId} in the stream) ${stream.body}` };
+}
+
 /** One request per target and payload before measuring: a broken path must not become a fast number. */
 async function sanityCheck(targets: readonly Target[], traced: ReadonlySet<string>, o: Options): Promise<void> {
   for (const t of targets) {
     for (const p of PAYLOADS) {
       const spec = p.spec(t.url, o);
-      const r = await fetch(spec.url, { method: spec.method, headers: spec.headers, body: spec.body, signal: AbortSignal.timeout(5000) });
-      const body = await r.text();
+      const { r, body } = spec.prediction ? await onePrediction(spec.url, spec.prediction.joinBody) : await answerTo(spec.url, { method: spec.method, headers: spec.headers, body: spec.body });
       const ok = r.status === 200 && p.ok(body);
       if (!ok) throw new Error(`sanity check failed: ${t.name} ${p.name} → HTTP ${r.status}: ${body.slice(0, 300)}`);
       if (traced.has(t.name) && !r.headers.get('x-trace-id')) throw new Error(`sanity check failed: ${t.name} ${p.name} has no x-trace-id header`);
@@ -608,7 +637,7 @@ async function main(): Promise<number> {
   out(`All processes (load generator, upstream app, proxies, nginx workers, span sink) run on 127.0.0.1 and share these ${ncpu} cores:`);
   out('a hop costs CPU that the load generator and the app would otherwise get, so the ratios, not the absolute numbers, are the result.');
   out(`load: autocannon in a child process, ${o.connections} connections, pipelining 1, ${o.warmupS} s warm-up (discarded) + ${o.durationS} s measured, per target and payload; each proxy started afresh per round and settled first (${o.settleS} s of each payload, unmeasured).`);
-  out(`payloads: static = GET /assets/index.js (~20 KB); json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out, a distinct event_id each); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end); file = GET /gradio_api/file=… (a ${WAV_FILE_BYTES >> 10} KiB WAV; direct, plain-proxy and traced only).`);
+  out(`payloads: static = GET /assets/index.js (~20 KB); json = POST /gradio_api/queue/join (${Buffer.byteLength(JOIN_BODY)} B JSON in, small JSON out, a distinct event_id each); sse = GET /gradio_api/queue/data (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart, then end); file = GET /gradio_api/file=… (a ${WAV_FILE_BYTES >> 10} KiB WAV; direct, plain-proxy and traced only); prediction = a join with a session of its own, then GET queue/data for that session to its process_completed (${SSE_EVENTS} events ${SSE_INTERVAL_MS} ms apart), counted as one request: its rows are per prediction.`);
   out(`ablations: the traced proxy with one switch off each: ${ABLATIONS.map((a) => a.name).join(', ')}; and side by side with a traced proxy: ${SIDE_BY_SIDE.map((a) => a.name).join(', ')}.`);
   out(`traced proxy: real CLI, every request sampled (SERVER + CLIENT span), batch export with default settings to ${zipkinUrl ? `Zipkin at ${zipkinUrl}` : 'the bench\'s span sink'}; access log on (stdout → /dev/null).`);
   out();
@@ -778,7 +807,7 @@ async function main(): Promise<number> {
       const spans = sink.spans();
       const perRequest = handled ? spans / handled : NaN;
       out(`spans: the sink received ${spans} spans in ${sink.batches()} batches (${sink.rejected()} rejected); the proxy handled ${handled ?? '?'} requests` +
-        ` (incl. warm-ups and sanity checks) → ${f(perRequest)} spans/request (2 per static, SSE or file request, SERVER and CLIENT; 4 per join, with gradio.predict and gradio.queue). proxy exit: ${proxyExit}.`);
+        ` (incl. warm-ups and sanity checks) → ${f(perRequest)} spans/request (2 per static, SSE or file request, SERVER and CLIENT; 4 per join, with gradio.predict and gradio.queue; a prediction's two requests make 6). proxy exit: ${proxyExit}.`);
       out(`spans received inside the measured windows: ${summaries.filter((m) => m.target !== 'direct' && m.target !== 'plain-proxy').map((m) => `${m.target}/${m.payload} ${m.rounds.reduce((n, r) => n + (r.spansInWindow ?? 0), 0)}`).join(', ')}`);
       spanSummary = { sink: true, spans, batches: sink.batches(), rejected: sink.rejected(), proxyRequestsHandled: handled, spansPerRequest: perRequest };
     } else {
