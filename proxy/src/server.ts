@@ -86,8 +86,12 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   // Both idle clocks are the agent's sweep, not http-proxy's `proxyTimeout` (a socket timer armed
   // per request: forwarding/idle-sweep.ts).
   const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: config.upstreamKeepaliveTimeoutMs, busyIdleMs: config.upstreamIdleTimeoutMs });
+  // The proxy's own requests to the app (schema, output probes) keep connections of their own,
+  // on the same idle clock: an app's odd answer to one of them stays on a connection that never
+  // carries a client's request.
+  const ownAgent = config.gradio ? new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: config.upstreamKeepaliveTimeoutMs }) : undefined;
   const gradio = config.gradio ? buildGradioContext(tracer, {
-    sessionKey: config.sessionKey, probeOutputs: config.probeOutputs, appAgent: agent,
+    sessionKey: config.sessionKey, probeOutputs: config.probeOutputs, appAgent: ownAgent,
     predictionTtlMs: config.predictionTtlMs, maxPredictions: config.maxPredictions, maxPredictionsPerSession: config.maxPredictionsPerSession, maxFiles: config.maxFiles,
     fileTtlMs: 30 * 60_000, maxAudioS: config.ruleMaxAudioS, maxTextChars: config.ruleMaxTextChars,
   }, {

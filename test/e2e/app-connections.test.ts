@@ -1,5 +1,6 @@
 // The proxy's own requests to the app (the schema fetch, the output probe after each completed
-// prediction) ride the connections it forwards on. A probe that closed its connection after every
+// prediction) keep their connections to it, in a pool apart from the forwarded requests' (an odd
+// answer to the proxy's own request never reaches a client). A probe that closed its connection after every
 // answer made the proxy connect anew for each prediction: a connect and a close on both sides, and
 // a TIME_WAIT socket per prediction left on the proxy's host (the bench's `prediction` payload
 // showed a connect per prediction). The app here speaks Gradio's queue protocol just far enough
@@ -81,7 +82,7 @@ function call(agent: Agent, method: string, path: string, body?: string): Promis
   });
 }
 
-test.serial('predictions with an audio output, one after another: the proxy probes each output on the connections it already has', async (t) => {
+test.serial('predictions with an audio output, one after another: the proxy probes each output on a connection it already has', async (t) => {
   // One client connection, as one page's: the proxy needs one to the app for it.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
@@ -99,7 +100,7 @@ test.serial('predictions with an audio output, one after another: the proxy prob
     agent.destroy();
   }
   t.is(probes, PREDICTIONS);
-  // One connection for the client's requests; the schema fetch and the probes may have found it
-  // busy once and opened one more. Before the fix: one more per probe.
+  // One connection for the client's requests, one for the proxy's own (schema fetch, probes).
+  // Before the fix: one more per probe.
   t.true(connections <= 2, `${connections} connections to the app for ${PREDICTIONS} predictions`);
 });

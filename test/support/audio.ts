@@ -6,6 +6,8 @@ export interface WavOptions {
   readonly freq?: number;
   /** Insert a LIST chunk between fmt and data, as many encoders do. */
   readonly listChunk?: boolean;
+  /** Insert a JUNK chunk of this many bytes between fmt and data, as writers that reserve room for a larger header do. */
+  readonly junkBytes?: number;
 }
 
 export function makeWav(o: WavOptions): Buffer {
@@ -16,7 +18,9 @@ export function makeWav(o: WavOptions): Buffer {
     const v = Math.round(Math.sin((2 * Math.PI * (o.freq ?? 440) * i) / o.rate) * 12000);
     for (let c = 0; c < channels; c++) data.writeInt16LE(v, (i * channels + c) * 2);
   }
-  const list = o.listChunk ? Buffer.concat([Buffer.from('LIST'), Buffer.from([10, 0, 0, 0]), Buffer.from('INFOISFT\0\0')]) : Buffer.alloc(0);
+  const junk = Buffer.alloc(o.junkBytes ? 8 + o.junkBytes + (o.junkBytes & 1) : 0);
+  if (o.junkBytes) { junk.write('JUNK', 0); junk.writeUInt32LE(o.junkBytes, 4); }
+  const list = Buffer.concat([o.listChunk ? Buffer.concat([Buffer.from('LIST'), Buffer.from([10, 0, 0, 0]), Buffer.from('INFOISFT\0\0')]) : Buffer.alloc(0), junk]);
   const h = Buffer.alloc(36);
   h.write('RIFF', 0); h.writeUInt32LE(36 + list.length + 8 + data.length - 8 + 8, 4); h.write('WAVE', 8);
   h.write('fmt ', 12); h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(channels, 22);

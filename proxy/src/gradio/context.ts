@@ -25,9 +25,9 @@ export interface GradioOptions {
   /** How long a message of an event this replica has not seen submitted waits for its submission (default 30 s). */
   readonly earlyTtlMs?: number;
   /**
-   * The keep-alive agent the proxy forwards with. Its own requests to the app ride the same
-   * connections and keep the same idle clock (below the app's, so none meets a connection the app
-   * is closing); unset, Node's global agent.
+   * The keep-alive agent of the proxy's own requests to the app: a pool apart from the forwarded
+   * requests' (an odd answer to a probe never reaches a client), on their idle clock (below the
+   * app's, so none meets a connection the app is closing); unset, Node's global agent.
    */
   readonly appAgent?: Agent;
 }

@@ -126,13 +126,30 @@ function fetchHead(url: URL, headers: Record<string, string>, maxBytes: number, 
   });
 }
 
+/**
+ * What is first asked of an output that may be a WAV (named so, or not named): its header is in
+ * its first few hundred bytes, and reading 256 KiB of every output cost the app a 256 KiB read and
+ * the proxy a 256 KiB buffer for each prediction (two thirds of the proxy's CPU per prediction in
+ * the bench's prediction payload, most of it collecting those buffers).
+ */
+export const WAV_PROBE_BYTES = 16 * 1024;
+
+/** The first `bytes` of an output file, its total size, and what they say, or undefined when the app gave none. */
+async function readHead(url: URL, bytes: number, t: ProbeTarget): Promise<{ meta: AudioMeta | undefined; total: number } | undefined> {
+  const r = await fetchHead(url, { ...t.headers, range: `bytes=0-${bytes - 1}` }, bytes, t.timeoutMs, t.agent);
+  if (!r || (r.status !== 200 && r.status !== 206)) return undefined;
+  const range = /\/(\d+)$/.exec(String(r.headers['content-range'] ?? ''));
+  const total = range ? Number(range[1]) : Number(r.headers['content-length'] ?? r.body.length);
+  return { meta: await probeAudio(r.body, total), total };
+}
+
 export interface ProbeTarget {
   readonly upstream: URL;
   readonly apiPrefix: string;
   /** Headers the client sent that the app may need to serve the file (cookies for auth). */
   readonly headers: Record<string, string>;
   readonly timeoutMs: number;
-  /** The keep-alive agent the proxy forwards with: a probe uses a connection it has, and keeps its idle clock. */
+  /** The keep-alive agent of the proxy's own requests to the app (`GradioOptions.appAgent`). */
   readonly agent?: Agent;
 }
 
@@ -155,12 +172,15 @@ export async function probeOutput(file: OutputFile, t: ProbeTarget): Promise<{ a
   if (file.isStream) return undefined;
   const url = new URL(`${t.apiPrefix}/file=${file.path}`, t.upstream);
   // FileData.size, when the app gave it, bounds the range: no app has to clamp a range past the end.
-  const head = file.size !== undefined && file.size > 0 ? Math.min(PROBE_HEAD_BYTES, file.size) : PROBE_HEAD_BYTES;
-  const r = await fetchHead(url, { ...t.headers, range: `bytes=0-${head - 1}` }, head, t.timeoutMs, t.agent);
-  if (!r || (r.status !== 200 && r.status !== 206)) return undefined;
-  const range = /\/(\d+)$/.exec(String(r.headers['content-range'] ?? ''));
-  const total = range ? Number(range[1]) : Number(r.headers['content-length'] ?? r.body.length);
-  const meta: AudioMeta | undefined = await probeAudio(r.body, total);
+  const bounded = (n: number): number => (file.size !== undefined && file.size > 0 ? Math.min(n, file.size) : n);
+  const head = bounded(PROBE_HEAD_BYTES);
+  const first = file.extension === undefined || file.extension === 'wav' ? bounded(WAV_PROBE_BYTES) : head;
+  let found = await readHead(url, first, t);
+  // A WAV header past the small range (a JUNK or LIST chunk before the data), or another format
+  // under a WAV's name: the whole head, once.
+  if (found?.meta && first < head && (found.meta.format !== 'wav' || found.meta.sampleRate === undefined)) found = (await readHead(url, head, t)) ?? found;
+  if (!found) return undefined;
+  const { meta, total } = found;
   if (!meta) return { attributes: { [A.ATTR_AUDIO_OUTPUT_BYTES]: total, ...(file.extension ? { [A.ATTR_AUDIO_OUTPUT_FORMAT]: file.extension } : {}) } };
   const attributes: Attributes = { [A.ATTR_AUDIO_OUTPUT_FORMAT]: meta.format, [A.ATTR_AUDIO_OUTPUT_BYTES]: meta.bytes };
   if (meta.durationS !== undefined) attributes[A.ATTR_AUDIO_OUTPUT_DURATION_S] = Math.round(meta.durationS * 1000) / 1000;

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { Agent, createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findOutputFiles, parseHlsPlaylist, probeOutput } from '../../../proxy/src/gradio/outputs.js';
+import { findOutputFiles, parseHlsPlaylist, probeOutput, WAV_PROBE_BYTES } from '../../../proxy/src/gradio/outputs.js';
+import { PROBE_HEAD_BYTES } from '../../../proxy/src/audio/probe.js';
 import * as A from '../../../proxy/src/spans/attributes.js';
 import { makeWav } from '../../support/audio.js';
 
@@ -45,7 +46,9 @@ async function overlongServer(file: Buffer, asked: string[]) {
 }
 
 test('a short file whose answer never ends (Gradio 4.44.1): the probe answers with the bytes it has, while the answer is still open', async (t) => {
-  const wav = makeWav({ seconds: 1, rate: 22050 });
+  // 16 KB, under the probe's first range for a WAV: the range covers the whole file, the case
+  // 4.44.1 answers wrongly.
+  const wav = makeWav({ seconds: 1, rate: 8000 });
   const asked: string[] = [];
   const app = await overlongServer(wav, asked);
   try {
@@ -81,6 +84,7 @@ async function rangeServer(file: Buffer, ignoresRange = false) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    server,
     connections: () => connections,
     close: () => { server.closeAllConnections(); server.close(); },
   };
@@ -114,4 +118,43 @@ test('a probe whose answer ends leaves its connection to the app for the next on
     agent.destroy();
     app.close();
   }
+});
+
+// A WAV's duration needs its header, which is in its first few hundred bytes; reading 256 KiB of
+// every output cost the app a 256 KiB read and the proxy a 256 KiB buffer per prediction (the
+// bench's prediction payload: a probe made up two thirds of the proxy's CPU per prediction).
+async function rangesAsked(file: Buffer, output: Omit<Parameters<typeof probeOutput>[0], 'path' | 'isStream'>) {
+  const app = await rangeServer(file);
+  const asked: string[] = [];
+  app.server.on('request', (req: import('node:http').IncomingMessage) => asked.push(String(req.headers.range)));
+  try {
+    const r = await probeOutput({ path: '/tmp/gradio/x/out', isStream: false, ...output }, { upstream: app.url, apiPrefix: '', headers: {}, timeoutMs: 3000 });
+    return { r, asked };
+  } finally {
+    app.close();
+  }
+}
+
+test('a WAV output is probed with a small range: its header, not the first 256 KiB', async (t) => {
+  const wav = makeWav({ seconds: 10, rate: 22050 });
+  for (const output of [{ size: wav.length, extension: 'wav' }, { extension: 'wav' }, {}]) {
+    const { r, asked } = await rangesAsked(wav, output);
+    t.is(r?.durationS, 10, JSON.stringify(output));
+    t.deepEqual(asked, [`bytes=0-${WAV_PROBE_BYTES - 1}`], JSON.stringify(output));
+  }
+});
+
+test('a WAV whose header ends past the small range is asked again for the whole head', async (t) => {
+  const wav = makeWav({ seconds: 10, rate: 22050, junkBytes: 40_000 });
+  const { r, asked } = await rangesAsked(wav, { size: wav.length, extension: 'wav' });
+  t.is(r?.durationS, 10);
+  t.is(r?.attributes[A.ATTR_AUDIO_OUTPUT_SAMPLE_RATE], 22050);
+  t.deepEqual(asked, [`bytes=0-${WAV_PROBE_BYTES - 1}`, `bytes=0-${PROBE_HEAD_BYTES - 1}`]);
+});
+
+test('an output named as another format is asked for the whole head at once', async (t) => {
+  // Not an MP3 inside: what is asked for follows the name; what is reported follows the bytes.
+  const wav = makeWav({ seconds: 10, rate: 22050 });
+  const { asked } = await rangesAsked(wav, { size: wav.length, extension: 'mp3' });
+  t.deepEqual(asked, [`bytes=0-${PROBE_HEAD_BYTES - 1}`]);
 });
