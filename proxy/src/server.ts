@@ -82,13 +82,9 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const bodies = new BodyScavenger();
   const lifecycleDeps: LifecycleDeps = { metrics, finish: finishDeps, reveal, bodies };
   const adminState: AdminState = { draining: false };
-  // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
-  // Both idle clocks are the agent's sweep, not http-proxy's `proxyTimeout` (a socket timer armed
-  // per request: forwarding/idle-sweep.ts).
-  const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: config.upstreamKeepaliveTimeoutMs, busyIdleMs: config.upstreamIdleTimeoutMs });
   // The proxy's own requests to the app (schema, output probes) keep connections of their own,
-  // on the same idle clock: an app's odd answer to one of them stays on a connection that never
-  // carries a client's request.
+  // on the forwarding pool's idle clock: an app's odd answer to one of them stays on a connection
+  // that never carries a client's request.
   const ownAgent = config.gradio ? new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: config.upstreamKeepaliveTimeoutMs }) : undefined;
   const gradio = config.gradio ? buildGradioContext(tracer, {
     sessionKey: config.sessionKey, probeOutputs: config.probeOutputs, appAgent: ownAgent,
@@ -104,6 +100,10 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
   const sweeper = gradio ? guardedInterval(Site.SWEEP, () => { gradio.predictions.sweep(); gradio.files.sweep(); gradio.early.sweep(); }, 10_000) : undefined;
 
   const badge = config.uiTraceBadge ? badgeScript(config.traceUrlTemplate) : undefined;
+  // Keep-alive to the app; without an agent http-proxy forces `Connection: close` per request.
+  // Both idle clocks are the agent's sweep, not http-proxy's `proxyTimeout` (a socket timer armed
+  // per request: forwarding/idle-sweep.ts).
+  const agent = new OutgoingAgent({ keepAlive: true, maxSockets: Infinity, idleMs: config.upstreamKeepaliveTimeoutMs, busyIdleMs: config.upstreamIdleTimeoutMs });
   const targets = new Targets(config.arms.flatMap((a) => a.replicas));
   const fallback = targets.of(config.arms[0]!.replicas[0]!);
   const proxy = httpProxy.createProxyServer({

@@ -63,7 +63,7 @@ interface FetchResult { status: number; headers: Record<string, string | string[
 
 /**
  * Done with an answer after `received` body bytes. One whose declared length they are ends by
- * itself, and its connection goes back to the pool for the next probe or forwarded request (a
+ * itself, and its connection goes back to the pool for the proxy's next request to the app (a
  * probe follows every completed prediction: closing the connection each time cost the app a
  * connection per prediction). Any other is cut: bytes still to come (a whole file sent for a
  * range, Gradio 4.44.1's answer that declares one byte more than it sends, a chunked body) would
