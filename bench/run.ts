@@ -8,9 +8,10 @@
 //   traced …      the traced proxy with one switch off (exporter, access log, Gradio, ratio 0.01)
 // for five payloads: a ~20 KB static asset GET, a ~200-byte JSON POST answered with a small JSON
 // (a distinct event_id each), an SSE stream (10 events 5 ms apart), a 256 KiB WAV download
-// (direct, plain-proxy and traced only), and a whole prediction (that join, then its stream). For each proxy it prints
-// req/s and CPU µs per request against plain http-proxy. Every box above is its own process; the load generator is autocannon
-// in a fresh child process per measurement (see load.ts for why). Then the head ratio inside one
+// (direct, plain-proxy and traced only), and a whole prediction (that join, then its stream).
+// For each proxy it prints req/s and CPU µs per request against plain http-proxy. Every box above
+// is its own process; the load generator is autocannon in a fresh child process per measurement
+// (see load.ts for why). Then the head ratio inside one
 // traced process (1.0 against 0.01, switched through its admin API). Then memory (memory.ts): 1,000
 // held SSE streams and uploads of 20 and 200 MiB, each on a fresh proxy process (and 20 MiB again on
 // processes left to settle after start-up). Nothing is asserted: the
@@ -147,7 +148,7 @@ const PAYLOADS: readonly Payload[] = [
   {
     // The join above never meets its stream, so every one of its predictions ends abandoned: an
     // error, which the tail keeps at any head ratio. This is the path a page takes: each unit is a
-    // join and then its session's stream read to \`process_completed\`, and counts as one request.
+    // join and then its session's stream read to `process_completed`, and counts as one request.
     name: 'prediction',
     spec: (url, o) => ({
       url, method: 'POST', headers: {}, prediction: { joinBody: JSON.parse(JOIN_BODY) as Record<string, unknown> },
