@@ -59,8 +59,11 @@ function appHandler(req: IncomingMessage, res: import('node:http').ServerRespons
 test.before(async () => {
   app = createServer(appHandler);
   app.on('connection', () => { connections += 1; });
+  // Neither side closes an idle connection while the test runs, however slowly a busy machine
+  // runs it: every new connection is then the proxy's choice.
+  app.keepAliveTimeout = 600_000;
   await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-  proxy = await startProxy({ upstream: `http://127.0.0.1:${(app.address() as AddressInfo).port}` });
+  proxy = await startProxy({ upstream: `http://127.0.0.1:${(app.address() as AddressInfo).port}`, args: ['--upstream-keepalive-timeout', '0'] });
 });
 
 test.after.always(async () => {

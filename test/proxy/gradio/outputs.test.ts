@@ -81,6 +81,8 @@ async function rangeServer(file: Buffer, ignoresRange = false) {
     res.end(file.subarray(0, end + 1));
   });
   server.on('connection', () => { connections += 1; });
+  // Never closed for idleness while a test runs, however slow the machine: a new connection is the probe's doing.
+  server.keepAliveTimeout = 600_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
