@@ -6,7 +6,7 @@
 // showed a connect per prediction). The app here speaks Gradio's queue protocol just far enough
 // for a prediction with a WAV output; what is counted is its TCP connections.
 import test from 'ava';
-import { Agent, createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeWav } from '../support/audio.js';
 import { startProxy, type RunningProxy } from '../support/proxy.js';
@@ -21,7 +21,7 @@ let connections = 0;
 let probes = 0;
 const joined = new Map<string, string>();
 
-function appHandler(req: IncomingMessage, res: import('node:http').ServerResponse): void {
+function appHandler(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://app');
   if (req.method === 'POST' && url.pathname === '/gradio_api/queue/join') {
     let body = '';

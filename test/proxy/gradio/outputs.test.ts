@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Agent, createServer, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findOutputFiles, parseHlsPlaylist, probeOutput, WAV_PROBE_BYTES } from '../../../proxy/src/gradio/outputs.js';
 import { PROBE_HEAD_BYTES } from '../../../proxy/src/audio/probe.js';
@@ -97,7 +97,7 @@ test('a probe whose answer ends leaves its connection to the app for the next on
   const app = await rangeServer(wav);
   const agent = new Agent({ keepAlive: true });
   try {
-    // FileData.size known: the range covers the file, and the answer ends with its last byte.
+    // A range the app answers exactly: each answer ends with the range's last byte.
     for (let i = 0; i < 3; i++) {
       const r = await probeOutput({ path: '/tmp/gradio/x/audio.wav', isStream: false, size: wav.length, extension: 'wav' }, { upstream: app.url, apiPrefix: '', headers: {}, timeoutMs: 3000, agent });
       t.is(r?.durationS, 1);
@@ -128,7 +128,7 @@ test('a probe whose answer ends leaves its connection to the app for the next on
 async function rangesAsked(file: Buffer, output: Omit<Parameters<typeof probeOutput>[0], 'path' | 'isStream'>) {
   const app = await rangeServer(file);
   const asked: string[] = [];
-  app.server.on('request', (req: import('node:http').IncomingMessage) => asked.push(String(req.headers.range)));
+  app.server.on('request', (req: IncomingMessage) => asked.push(String(req.headers.range)));
   try {
     const r = await probeOutput({ path: '/tmp/gradio/x/out', isStream: false, ...output }, { upstream: app.url, apiPrefix: '', headers: {}, timeoutMs: 3000 });
     return { r, asked };
