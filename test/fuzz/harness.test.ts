@@ -10,7 +10,7 @@ import { checkAnswered, checkBytes, checkClose } from './invariants.js';
 import type { Connection, FuzzCase, FuzzRequest, Reply, WsSession } from './model.js';
 import type { UpstreamRecord } from './upstream.js';
 import { stringExpr } from './snippet.js';
-import { DirectTarget } from './target.js';
+import { DirectTarget, type Target } from './target.js';
 import { frame } from './ws-wire.js';
 
 const direct = () => new Harness({ ...DEFAULTS, direct: true, enabled: new Set(['bytes', 'answer', 'close']) });
@@ -190,4 +190,35 @@ test('websockets: a relay that never passes the app\'s close on fails as a hang'
     server.close();
     await h.stop();
   }
+});
+
+// A window's request still counted in flight: the report says whether the proxy let it go late
+// or holds it, which a replay of the window's cases alone could not tell (seeds 20261209, 20261212).
+function countingTarget(active: () => number): Target {
+  return {
+    direct: false, port: () => 0, alive: () => true, healthy: async () => true, rssBytes: () => undefined,
+    deathNote: () => '', restart: async () => undefined, stop: async () => undefined,
+    counters: async () => ({ exported: 0, rejected: 0, droppedOther: 0, queued: 0, active: active() }),
+  };
+}
+
+test('health: a request counted in flight past the window is reported as released late, or as held', async (t) => {
+  // Let go 4 s after the check starts: past its 1 s wait however slowly a busy machine runs it,
+  // and well inside the watch.
+  const watched = new Harness({ ...DEFAULTS, releaseWatchMs: 20_000, direct: false, enabled: new Set(['health', 'zipkin']) });
+  const releaseAt = Date.now() + 4000;
+  watched.target = countingTarget(() => (Date.now() < releaseAt ? 1 : 0));
+  const late = await watched.exportCheck();
+  t.is(late.length, 1);
+  t.regex(late[0]!.detail, /^1 more requests still counted in http_server_active_requests after 1 s; back to the earlier count \d+ ms later$/);
+  // Released: the next window starts from 0 again, so a new one would count.
+  t.deepEqual(await watched.exportCheck(), []);
+
+  const held = new Harness({ ...DEFAULTS, releaseWatchMs: 300, direct: false, enabled: new Set(['health', 'zipkin']) });
+  held.target = countingTarget(() => 1);
+  const kept = await held.exportCheck();
+  t.is(kept.length, 1);
+  t.regex(kept[0]!.detail, /after 1 s, and still after 0\.3 s more$/);
+  // Held: counted once, not again in every later window.
+  t.deepEqual(await held.exportCheck(), []);
 });
