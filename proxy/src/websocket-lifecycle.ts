@@ -4,7 +4,7 @@
 // closes. Observers are reached only through observer.ts.
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { finishRequest, type FinishDeps } from './finish.js';
+import { closeRequest, finishRequest, type FinishDeps } from './finish.js';
 import { guard, Site } from './guard.js';
 import { recordUpstreamFailure, SETTLE_MS } from './lifecycle.js';
 import type { Metrics } from './metrics.js';
@@ -64,6 +64,9 @@ export class WebsocketLifecycle {
   private readonly onClose = (): void => {
     const s = this.state;
     this.observer?.onClose?.(false);
+    // The exchange is over: it leaves the in-flight gauges now, as an HTTP one does, though its
+    // span waits for the parsers below (found by the fuzzer's health check).
+    guard(Site.FINISH, () => closeRequest(s, this.deps.metrics));
     const done = () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), this.deps.finish));
     // As for HTTP (lifecycle.ts): the SERVER span waits, bounded, for what the frames said.
     const pending = this.observer?.settled?.();

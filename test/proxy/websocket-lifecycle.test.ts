@@ -74,3 +74,22 @@ test('the observer reads frames from the tick after the 101, when http-proxy has
   await until(() => seen.length === 2);
   t.deepEqual(seen.sort(), ['app:hello', 'client:hi']);
 });
+
+// As for HTTP (lifecycle.test.ts): the exchange leaves the in-flight gauges when the client's
+// socket closes, though its SERVER span waits for the parsers. The websocket's waited with the span
+// (up to SETTLE_MS): the fuzzer's health check saw 4 requests in flight after their window's
+// connections had closed, let go 3 s later, in a window of five websockets on /queue/join.
+test('the SERVER span waits for the parsers, but the request leaves the in-flight gauge when the socket closes', async (t) => {
+  let settle!: () => void;
+  const settled = new Promise<void>((r) => { settle = r; });
+  const x = setup({ settled: () => settled, onClose: () => undefined });
+  x.proxyReq.emit('upgrade', { headers: {} } as IncomingMessage, new PassThrough());
+  x.socket.destroy();
+  await new Promise((r) => setImmediate(r));
+  t.is(x.server().length, 0, 'not before the parsers are done');
+  t.is(await x.active(), 0, 'but the exchange is no longer in flight');
+  t.is(await x.streams(), 0);
+  settle();
+  await until(() => x.server().length === 1);
+  t.is(await x.active(), 0, 'and not counted down twice');
+});
