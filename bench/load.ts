@@ -139,6 +139,7 @@ async function main(): Promise<void> {
   // Warm-up: same connections and payload, result thrown away (JIT, pools, nginx keep-alive).
   if (spec.warmupS > 0) await autocannon(baseOptions(spec, spec.warmupS));
 
+  const unit = requestsPerUnit(spec);
   const latency = new Samples();
   const ttfe = new Samples();
   process.stdout.write('main-start\n');
@@ -152,7 +153,6 @@ async function main(): Promise<void> {
       let sentAt = 0n;
       let first = true;
       // A prediction's latency runs from its join to its stream's end: every other request and response.
-      const unit = requestsPerUnit(spec);
       let sent = 0;
       let answered = 0;
       ee.on('request', () => {
@@ -175,7 +175,6 @@ async function main(): Promise<void> {
   });
   const cpu = process.cpuUsage(cpu0);
 
-  const unit = requestsPerUnit(spec);
   const out: LoadResult = {
     requests: result.requests.total / unit,
     durationS: result.duration,
