@@ -160,7 +160,7 @@ const PAYLOADS: readonly Payload[] = [
 
 const carries = (payload: Payload, target: { name: string }): boolean => !payload.targets || payload.targets.includes(target.name);
 
-interface Ablation { readonly name: string; readonly env?: NodeJS.ProcessEnv; readonly args?: readonly string[] }
+interface Ablation { readonly name: string; readonly env?: NodeJS.ProcessEnv; readonly args?: readonly string[]; readonly plain?: boolean }
 
 /** The traced proxy with one switch each turned off: where its cost comes from. */
 const ABLATIONS: readonly Ablation[] = [
@@ -193,10 +193,17 @@ const PAIRED_TARGET = 'traced (paired ratio)';
  * per request, and the row is the median over the pairs. `traced core` has every switch off:
  * what no switch removes (the forwarding policy, the request's lifecycle, its SERVER and CLIENT
  * spans recorded, the metrics, the trace headers). The head ratio has its own section.
+ *
+ * Plain `http-proxy` is the last switch: everything off. The rounds measure each proxy alone and
+ * saturated, where the slower traced proxy leaves its peers (load generator, app) idle more often
+ * and pays their wake-ups in kernel time on every write; loaded together, both meet the same busy
+ * peers. The rounds stay the issue's measure; this row says how much of their ratio is that.
  */
+const PLAIN_SIDE: Ablation = { name: 'plain http-proxy', plain: true };
 const SIDE_BY_SIDE: readonly Ablation[] = [
   ...ABLATIONS.filter((a) => a.name !== 'traced ratio=0.01'),
   { name: 'traced core', env: { OTEL_TRACES_EXPORTER: 'none', TTS_PROXY_ACCESS_LOG: 'off' }, args: ['--gradio', 'false'] },
+  PLAIN_SIDE,
 ];
 const SIDE_BY_SIDE_PAIRS = 4;
 const SIDE_BY_SIDE_PAYLOADS = ['static', 'json'];
@@ -529,7 +536,7 @@ async function sideBySide(upstreamUrl: string, spansUrl: string, serviceName: st
     for (const a of SIDE_BY_SIDE) {
       const [t, x] = await Promise.all([
         startTracedProxy(upstreamUrl, spansUrl, serviceName, nodeArgs),
-        startTracedProxy(upstreamUrl, spansUrl, serviceName, nodeArgs, a.env, a.args),
+        a.plain ? startPlainProxy(upstreamUrl) : startTracedProxy(upstreamUrl, spansUrl, serviceName, nodeArgs, a.env, a.args),
       ]);
       stoppers.push(() => t.stop(), () => x.stop());
       const both: Target[] = [{ ...t, name: 'traced' }, { ...x, name: a.name }];
@@ -788,6 +795,9 @@ async function main(): Promise<number> {
     out('loaded together (each on its own connections), so that no process-to-process spread enters the ratio as it does in the ablation rows above;');
     out('"core" has every switch off. CPU÷traced is the median of the pairs\' ratios, "pairs" their range; the µs columns are medians:');
     out(sideBySideTable(sides));
+    for (const r of sides.filter((x) => x.ablation === PLAIN_SIDE.name)) {
+      out(`Traced against plain http-proxy loaded together, ${r.payload}: ${f(1 / r.cpuRatio)}× its CPU per request (pairs ${spread(r.ratios.map((x) => 1 / x))}); alone and saturated (the rounds) it is the ratio table's CPU÷plain.`);
+    }
     out();
     out('ttfe = time to first SSE event (first body byte). bad = errors/timeouts/non-2xx/body mismatches.');
     out('Ratios compare with "direct" for the same payload; req/s÷direct < 1 and p99÷direct > 1 mean overhead.');
