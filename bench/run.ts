@@ -196,8 +196,9 @@ const PAIRED_TARGET = 'traced (paired ratio)';
  *
  * Plain `http-proxy` is the last switch: everything off. The rounds measure each proxy alone and
  * saturated, where the slower traced proxy leaves its peers (load generator, app) idle more often
- * and pays their wake-ups in kernel time on every write; loaded together, both meet the same busy
- * peers. The rounds stay the issue's measure; this row says how much of their ratio is that.
+ * and, by the kernel time measured there (docs/operations.md), pays more for waking them; loaded
+ * together, both meet the same busy peers. The rounds stay the issue's measure; this row says how
+ * far the two measures part.
  */
 const PLAIN_SIDE: Ablation = { name: 'plain http-proxy', plain: true };
 const SIDE_BY_SIDE: readonly Ablation[] = [
@@ -796,7 +797,7 @@ async function main(): Promise<number> {
     out('"core" has every switch off. CPU÷traced is the median of the pairs\' ratios, "pairs" their range; the µs columns are medians:');
     out(sideBySideTable(sides));
     for (const r of sides.filter((x) => x.ablation === PLAIN_SIDE.name)) {
-      out(`Traced against plain http-proxy loaded together, ${r.payload}: ${f(1 / r.cpuRatio)}× its CPU per request (pairs ${spread(r.ratios.map((x) => 1 / x))}); alone and saturated (the rounds) it is the ratio table's CPU÷plain.`);
+      out(`Traced against plain http-proxy loaded together, ${r.payload}: ${f(median(r.ratios.map((x) => 1 / x)))}× its CPU per request (pairs ${spread(r.ratios.map((x) => 1 / x))}); alone and saturated (the rounds) it is the ratio table's CPU÷plain.`);
     }
     out();
     out('ttfe = time to first SSE event (first body byte). bad = errors/timeouts/non-2xx/body mismatches.');
