@@ -89,6 +89,28 @@ test('the model: a request the proxy refuses ends its connection; one forwarded 
     'the refused request itself must still be answered');
 });
 
+// CI run AN (seed 20261207, case 2607): a request the app had received went unanswered, reported as
+// "answered upstream" whether or not the app had finished its answer, and without saying how the
+// client's connection ended. The failure now tells those apart.
+test('an unanswered request says how far the app got and how the connection ended', (t) => {
+  const req: FuzzRequest = { method: 'PATCH', target: '/queue/data', version: '1.1', headers: [['Host', 'fuzz.test']], body: '', framing: 'none', chunks: 1, trailers: [], close: true, truncatedBy: 0, valid: true };
+  const reply: Reply = { status: 200, reason: 'OK', headers: [], body: '', gzip: false, framing: 'eof', trailers: [], pieces: 1, delayMs: 0, fault: 'none', garbage: '' };
+  const conn: Connection = { write: 'whole', cuts: [], exchanges: [{ request: req, reply }] };
+  const ids = ['k2-0-0'];
+  const sent = (done: boolean) => ({ reply, method: 'PATCH', body: [], done });
+  const received = {} as UpstreamRecord['received'];
+  const judge = (rec: UpstreamRecord | undefined, socketError?: string) =>
+    checkAnswered(conn, { ids, responses: [], closedByServer: true, timedOut: false, socketError }, rec ? new Map([[ids[0]!, rec]]) : new Map(), { direct: false });
+  const [inFlight] = judge({ received, sent: sent(false) }, 'ECONNRESET');
+  t.is(inFlight?.signature, 'connection closed without an answer (received upstream)');
+  t.regex(inFlight?.detail ?? '', /reset \(ECONNRESET\)/);
+  const [answered] = judge({ received, sent: sent(true) });
+  t.is(answered?.signature, 'connection closed without an answer (answered upstream)');
+  t.regex(answered?.detail ?? '', /closed \(FIN\)/);
+  t.is(judge({ received })[0]?.signature, 'connection closed without an answer (received upstream)');
+  t.is(judge(undefined)[0]?.signature, 'connection closed without an answer (not forwarded)');
+});
+
 const request = (method: string, target: string, close = false, body = ''): FuzzRequest =>
   ({ method, target, version: '1.1', headers: [['Host', 'fuzz.test']], body, framing: body ? 'chunked' : 'none', chunks: 1, trailers: [], close, truncatedBy: 0, valid: true });
 const plan = (status: number, fault: Reply['fault'], body = ''): Reply =>
