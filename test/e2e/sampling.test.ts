@@ -66,13 +66,20 @@ test('ratio 0.1 over 2,000 requests: ~10% of normal traces, 100% of error, slow 
     const tag = (id: string, key: string) => spans.find((s) => s.traceId === id && s.kind === 'SERVER')?.tags?.[key];
     const keptNormal = of('normal').filter((s) => traces.has(s.traceId!)).length;
     t.log(`normal traces kept: ${keptNormal} / 2000 (head-sampled: ${headSampledNormal.length})`);
-    t.true(keptNormal >= 140 && keptNormal <= 260, `${keptNormal} normal traces kept, expected 200 ± 60`);
+    // The ratio decides the head-sampled share; how many more the tail keeps as slow depends on
+    // how loaded the machine is (nine beside stress-ng in one CI run), so each of those is checked
+    // for being slow at the proxy instead of their number being bounded.
+    t.true(headSampledNormal.length >= 140 && headSampledNormal.length <= 260, `${headSampledNormal.length} normal traces head-sampled, expected 200 ± 60`);
     // The kept normal traces are the head-sampled ones (the flag the app saw), plus any that the
     // loaded machine made slower than the threshold, which say so.
     const extra = of('normal').filter((s) => traces.has(s.traceId!) && !s.sampled);
-    for (const s of extra) t.is(tag(s.traceId!, 'tts.sampling.tail_reason'), 'slow', `unsampled normal trace ${s.traceId} kept`);
+    t.is(keptNormal, headSampledNormal.length + extra.length);
+    for (const s of extra) {
+      t.is(tag(s.traceId!, 'tts.sampling.tail_reason'), 'slow', `unsampled normal trace ${s.traceId} kept`);
+      const server = spans.find((x) => x.traceId === s.traceId && x.kind === 'SERVER');
+      t.true((server?.duration ?? 0) >= 500_000, `unsampled normal trace ${s.traceId} kept as slow, but its SERVER span took ${server?.duration} µs`);
+    }
     t.true(headSampledNormal.every((id) => traces.get(id) === 2));
-    t.true(extra.length <= 5, `${extra.length} normal requests were slow`);
     for (const k of ['error', 'slow', 'b3multi', 'b3single', 'token']) {
       const kept = of(k).filter((s) => traces.get(s.traceId!) === 2).length;
       t.is(kept, of(k).length, `${k}: ${kept} of ${of(k).length} traces kept whole`);
