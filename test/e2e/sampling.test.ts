@@ -63,7 +63,8 @@ test('ratio 0.1 over 2,000 requests: ~10% of normal traces, 100% of error, slow 
       return mustKeep.every((id) => m.get(id) === 2) && headSampledNormal.every((id) => m.get(id) === 2);
     });
     const traces = byTrace(spans);
-    const tag = (id: string, key: string) => spans.find((s) => s.traceId === id && s.kind === 'SERVER')?.tags?.[key];
+    const serverOf = (id: string) => spans.find((s) => s.traceId === id && s.kind === 'SERVER');
+    const tag = (id: string, key: string) => serverOf(id)?.tags?.[key];
     const keptNormal = of('normal').filter((s) => traces.has(s.traceId!)).length;
     t.log(`normal traces kept: ${keptNormal} / 2000 (head-sampled: ${headSampledNormal.length})`);
     // The ratio decides the head-sampled share; how many more the tail keeps as slow depends on
@@ -76,7 +77,7 @@ test('ratio 0.1 over 2,000 requests: ~10% of normal traces, 100% of error, slow 
     t.is(keptNormal, headSampledNormal.length + extra.length);
     for (const s of extra) {
       t.is(tag(s.traceId!, 'tts.sampling.tail_reason'), 'slow', `unsampled normal trace ${s.traceId} kept`);
-      const server = spans.find((x) => x.traceId === s.traceId && x.kind === 'SERVER');
+      const server = serverOf(s.traceId!);
       t.true((server?.duration ?? 0) >= 500_000, `unsampled normal trace ${s.traceId} kept as slow, but its SERVER span took ${server?.duration} µs`);
     }
     t.true(headSampledNormal.every((id) => traces.get(id) === 2));

@@ -265,8 +265,9 @@ export function checkAnswered(conn: Connection, res: ConnResult, records: Readon
     if (m && !m.complete) return [{ invariant: 'answer', signature: 'answer cut short', detail: `answer #${i} (${m.status}) to ${x.request.method} ${x.request.target} ended early` }];
     // How far the app got (its record is made on receipt, `done` once its whole answer is written)
     // and how the client's connection ended: the two a diagnosis starts from.
-    const reached = !rec ? 'not forwarded' : rec.sent?.done ? 'answered upstream' : 'received upstream';
-    const arrived = !rec ? 'it never reached the upstream' : rec.sent?.done ? 'the upstream answered it well-formed' : 'the upstream received it and had not finished answering';
+    const [reached, arrived] = !rec ? ['not forwarded', 'it never reached the upstream']
+      : rec.sent?.done ? ['answered upstream', 'the upstream answered it well-formed']
+      : ['received upstream', 'the upstream received it and had not finished answering'];
     const ended = res.socketError ? `reset (${res.socketError})` : 'closed (FIN)';
     return [{ invariant: 'answer', signature: `connection closed without an answer (${reached})`, detail: `request #${i} ${x.request.method} ${x.request.target}: no answer before the connection ${ended}; ${arrived}` }];
   }
