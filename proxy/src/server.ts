@@ -19,7 +19,7 @@ import { discardRest } from './forwarding/discard-body.js';
 import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
 import { makeInTurn } from './forwarding/in-turn.js';
-import { ConnectionEnd, dropAfterLast, dropTakenOverAfterLast, honourClose } from './forwarding/connection-end.js';
+import { ConnectionEnd, connectionFieldFor, dropAfterLast, dropTakenOverAfterLast, honourClose } from './forwarding/connection-end.js';
 import { lingerOnLastAnswer } from './forwarding/linger.js';
 import { OutgoingAgent } from './forwarding/outgoing-agent.js';
 import { onUpstreamRequest, stripRequestHeaders } from './forwarding/request-policy.js';
@@ -224,7 +224,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     }
     // The badge's script is the proxy's own, never the app's (--ui-trace-badge).
     if (badge && req.method === 'GET' && (req.url ?? '').split('?')[0] === BADGE_SCRIPT_PATH) {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(badge) });
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(badge), connection: connectionFieldFor(res) });
       return void res.end(badge);
     }
     // A body read off an upgraded socket replaces `req` as what http-proxy streams upstream.

@@ -12,6 +12,8 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 
 let app: Server;
+/** What the app answered, in order. */
+const seen: string[] = [];
 let proxy: RunningProxy;
 /** A proxy whose app is down: nothing listens on its port. */
 let down: RunningProxy;
@@ -23,7 +25,9 @@ test.before(async () => {
   app = createServer((req, res) => {
     // The app dies on this request as soon as its head arrives.
     if (req.url === '/fail-early') return void req.socket.destroy();
+    seen.push(req.url ?? '');
     req.resume();
+    if (req.url === '/slow') return void req.on('end', () => setTimeout(() => res.end(`ok ${req.url}`), 200));
     req.on('end', () => res.end(`ok ${req.url}`));
   });
   await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
@@ -116,4 +120,21 @@ test.serial('the app fails before the body has all arrived: 502, the rest is rea
     clearTimeout(timer);
     t.regex(text, /HTTP\/1\.1 200 [^]*ok \/after$/, `${framing}: the request behind it is answered`);
   }
+});
+
+// Node turns a connection's keep-alive off when it writes the final answer to an `Expect:
+// 100-continue` request that got no `100 Continue`, in case the client holds the body back. An
+// answer queued behind a slow one gets no interim answer (forwarding/continue.ts). Forwarded
+// answers state the connection's keep-alive themselves; the proxy's own 502 did not, so it closed
+// the connection after the requests pipelined behind it had already gone to the app: the app
+// answered them for nobody (found by the fuzzer, seed 20261207 case 2607).
+test.serial('an Expect: 100-continue request the proxy answers itself, queued behind a slow answer: the requests pipelined behind it are still answered', async (t) => {
+  seen.length = 0;
+  const r = await rawExchange(proxy.port, 'GET /slow HTTP/1.1\r\nHost: app\r\n\r\n' +
+    'POST /fail-early HTTP/1.1\r\nHost: app\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc' +
+    'GET /after HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n', 10_000);
+  t.deepEqual(seen, ['/slow', '/after'], 'the app answered the request behind the failed one');
+  t.deepEqual(r.statuses.filter((st) => st !== 100), [200, 502, 200]);
+  t.true(r.text.endsWith('ok /after'));
+  t.true(r.closed);
 });

@@ -72,3 +72,17 @@ export function honourClose(req: IncomingMessage, res: ServerResponse): void {
     }
   }
 }
+
+/**
+ * The Connection field of every answer written on a client connection, forwarded or the proxy's
+ * own: whether the connection goes on after it, as the client asked (its `close`, its version).
+ * Always stated, because Node otherwise decides at writeHead, and turns keep-alive off for an
+ * `Expect: 100-continue` request that got no `100 Continue` (an answer ready before its turn gets
+ * none: continue.ts), by then after the requests pipelined behind it may have gone to the app,
+ * which then answered them for nobody (found by the fuzzer). Keeping the connection is RFC 9110
+ * §10.1.1's other choice for such a request: the proxy reads the rest of its body, as it does
+ * for any answer that comes before the body's end (discard-body.ts).
+ */
+export function connectionFieldFor(res: ServerResponse): 'keep-alive' | 'close' {
+  return res.shouldKeepAlive ? 'keep-alive' : 'close';
+}

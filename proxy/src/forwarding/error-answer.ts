@@ -2,6 +2,7 @@
 // and a submission the input rules refuse (422). JSON, with the trace id when there is one.
 import type { ServerResponse } from 'node:http';
 import type { Classified } from '../errors.js';
+import { connectionFieldFor } from './connection-end.js';
 
 export interface TraceFields {
   readonly traceId?: string;
@@ -15,7 +16,7 @@ export function answerUpstreamError(res: ServerResponse, c: Classified, trace?: 
   // write the whole head as UTF-8 (header bytes above 0x7F change).
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   const body = Buffer.from(JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: trace?.traceId }));
-  res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': body.length, ...trace?.headers });
+  res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': body.length, connection: connectionFieldFor(res), ...trace?.headers });
   res.end(body);
 }
 
@@ -31,5 +32,5 @@ export function answerRejected(res: ServerResponse, violations: readonly Violati
     error: `rejected by tts-trace-proxy input rules: ${violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
     error_type: errorType, violations, trace_id: trace?.traceId,
   });
-  res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...trace?.headers }).end(Buffer.from(body));
+  res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: connectionFieldFor(res), ...trace?.headers }).end(Buffer.from(body));
 }

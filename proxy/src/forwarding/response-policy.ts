@@ -3,6 +3,7 @@
 // the client can take them, the client connection's own keep-alive is stated, and an answer the
 // app cut short cuts the client's connection too.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connectionFieldFor } from './connection-end.js';
 import { keepsResponseTrailer, responseFieldsToForward } from './hop-by-hop.js';
 import { restoreRepeatedFields } from './repeated-fields.js';
 import { relayResponseTrailers } from './trailers.js';
@@ -12,9 +13,8 @@ export function applyResponsePolicy(proxyRes: IncomingMessage, req: IncomingMess
   // A new object (IncomingMessage.headers has a setter): what http-proxy reads and copies from here on.
   proxyRes.headers = responseFieldsToForward(proxyRes.headers, keepsResponseTrailer(proxyRes.headers, req.httpVersion));
   restoreRepeatedFields(proxyRes.headers, proxyRes.rawHeaders);
-  // Our connection with the client is not the app's: Node knows whether the client asked to
-  // close (or spoke HTTP/1.0), and http-proxy copies this field into the answer.
-  proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+  // Our connection with the client is not the app's; http-proxy copies this field into the answer.
+  proxyRes.headers.connection = connectionFieldFor(res);
   // For an HTTP/1.0 client http-proxy copies the client's own Connection value into the answer
   // (tokens it lists, and `keep-alive` beside `close`, included); it reads it from here.
   if (req.httpVersion === '1.0') req.headers.connection = proxyRes.headers.connection;
