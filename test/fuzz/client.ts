@@ -61,6 +61,15 @@ export const refusedByProxy = (r: FuzzRequest, id: string): boolean => proxyVerd
 export const replyCloses = (r: Reply) => r.framing === 'eof' || hasToken(r.headers, 'connection', /\bclose\b/i);
 
 /**
+ * Whether the app's fault on this answer may end the client's connection. Through the proxy, an
+ * app that resets before a byte of its answer gets the proxy's own 502 (or, sent again, the app's
+ * answer), and the connection goes on, as behind nginx (test/e2e/body-after-error). Expecting
+ * nothing after any fault hid a proxy 502 that ended its connection after the requests behind it
+ * had gone to the app (seed 20261207 case 2607). Direct, the reset is the client's.
+ */
+export const faultEndsConnection = (r: Reply, direct: boolean): boolean => r.fault !== 'none' && (direct || r.fault !== 'reset-before');
+
+/**
  * How many leading requests must get an answer before anything else is expected of the
  * connection: up to a request that ends it (close, upgrade, refused, a broken answer).
  */
@@ -71,7 +80,7 @@ export function awaitedAnswers(conn: Connection, direct: boolean, ids?: readonly
     // Near the head limit the proxy may answer it itself or forward it: not awaited either way.
     if (!direct && proxyVerdict(x.request, ids?.[i] ?? 'k0-0-0') === 'either') break;
     n++;
-    if (x.reply.fault !== 'none' || !x.request.valid || x.request.close || switchesProtocol(x.request)) break;
+    if (faultEndsConnection(x.reply, direct) || !x.request.valid || x.request.close || switchesProtocol(x.request)) break;
     if (!direct && refusedByProxy(x.request, ids?.[i] ?? 'k0-0-0')) break;
     if (direct && replyCloses(x.reply)) break;
   }

@@ -116,6 +116,28 @@ const request = (method: string, target: string, close = false, body = ''): Fuzz
 const plan = (status: number, fault: Reply['fault'], body = ''): Reply =>
   ({ status, reason: 'X', headers: [], body, gzip: false, framing: 'length', trailers: [], pieces: 1, delayMs: 0, fault, garbage: fault === 'garbage' ? 'junk' : '' });
 
+// Seed 20261207 case 2607: the proxy's own 502 ended its connection after the request behind it
+// had gone to the app. The model expected nothing after any fault of the app's, so only a 502 the
+// plan did not foresee (a stale connection) could show it. An app that resets before answering
+// leaves the client's connection to the proxy; a fault inside an answer under way ends it.
+test('the model: through the proxy, requests behind an app reset before its answer are still awaited', (t) => {
+  const conn = (fault: Reply['fault']): Connection => ({ write: 'whole', cuts: [], exchanges: [
+    { request: request('POST', '/a', false, 'abc'), reply: plan(200, fault) },
+    { request: request('GET', '/b', true), reply: plan(200, 'none', 'ok') },
+  ] });
+  const ids = ['k3-0-0', 'k3-0-1'];
+  t.is(awaitedAnswers(conn('reset-before'), false, ids), 2);
+  t.is(awaitedAnswers(conn('reset-before'), true, ids), 1, 'direct, the reset is the client\'s');
+  for (const fault of ['garbage', 'reset-after-headers', 'reset-mid-body', 'short-length', 'long-length'] as const) t.is(awaitedAnswers(conn(fault), false, ids), 1, fault);
+  const gateway = { status: 502, reason: 'Bad Gateway', headers: ['Content-Length', '0'], body: [], trailers: [], complete: true, upgrade: false };
+  const records = new Map<string, UpstreamRecord>([
+    [ids[0]!, { received: {} as UpstreamRecord['received'], sent: { reply: plan(200, 'reset-before'), method: 'POST', body: [], done: false } }],
+    [ids[1]!, { received: {} as UpstreamRecord['received'], sent: { reply: plan(200, 'none', 'ok'), method: 'GET', body: [], done: true } }],
+  ]);
+  const lost = checkAnswered(conn('reset-before'), { ids, responses: [gateway], closedByServer: true, timedOut: false }, records, { direct: false });
+  t.deepEqual(lost.map((f) => f.signature), ['connection closed without an answer (answered upstream)']);
+});
+
 // Found by the fuzzer (seed 20261209, case 4298): the app's connection closed under a request whose
 // planned answer was garbage, so the proxy answered it 502 and the requests pipelined behind it
 // ran. The client, waiting only up to the planned fault, closed after the 502; the answer that

@@ -1,7 +1,7 @@
 // The invariants checked after every case. Each is named so a run can switch it on or off
 // (`--only`, `--skip`); each failure carries a short signature so distinct defects are counted once.
 import type { ConnResult } from './client.js';
-import { awaitedAnswers, proxyVerdict, switchesProtocol } from './client.js';
+import { awaitedAnswers, faultEndsConnection, proxyVerdict, switchesProtocol } from './client.js';
 import type { Connection, FuzzRequest, Header } from './model.js';
 import type { UpstreamRecord } from './upstream.js';
 import { ECHO_HEADER, ID_HEADER, bodiless, bodyOf, latin1, replyBody, type ParsedMessage } from './wire.js';
@@ -259,7 +259,7 @@ export function checkAnswered(conn: Connection, res: ConnResult, records: Readon
     if (m?.complete) continue;
     const x = conn.exchanges[i]!;
     const rec = records.get(res.ids[i]!);
-    const broken = rec?.sent && rec.sent.reply.fault !== 'none';
+    const broken = rec?.sent && faultEndsConnection(rec.sent.reply, mode.direct);
     if (broken || !x.request.valid) return [];
     if (resetLater(conn, i)) return [];
     if (m && !m.complete) return [{ invariant: 'answer', signature: 'answer cut short', detail: `answer #${i} (${m.status}) to ${x.request.method} ${x.request.target} ended early` }];
