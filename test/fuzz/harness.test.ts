@@ -138,6 +138,25 @@ test('the model: through the proxy, requests behind an app reset before its answ
   t.deepEqual(lost.map((f) => f.signature), ['connection closed without an answer (answered upstream)']);
 });
 
+test('through the proxy: its 502 to an Expect: 100-continue request queued behind a slow answer leaves the connection to the request behind it', async (t) => {
+  const h = new Harness({ ...DEFAULTS, direct: false, enabled: new Set(['crash', 'bytes', 'answer', 'close']) });
+  await h.start();
+  try {
+    const expecting: FuzzRequest = { ...request('POST', '/upload'), headers: [['Host', 'fuzz.test'], ['Expect', '100-continue']], body: 'abc', framing: 'length' };
+    const c: FuzzCase = {
+      connections: [{ write: 'whole', cuts: [], exchanges: [
+        { request: request('GET', '/config'), reply: { ...plan(200, 'none', 'x'.repeat(40)), pieces: 4, delayMs: 60 } },
+        { request: expecting, reply: plan(200, 'reset-before') },
+        { request: request('GET', '/info', true), reply: plan(200, 'none', 'ok') },
+      ] }],
+      appConfig: plan(404, 'none'),
+    };
+    t.deepEqual((await h.runCase(c)).failures.map((f) => `${f.invariant}: ${f.signature}`), []);
+  } finally {
+    await h.stop();
+  }
+});
+
 // Found by the fuzzer (seed 20261209, case 4298): the app's connection closed under a request whose
 // planned answer was garbage, so the proxy answered it 502 and the requests pipelined behind it
 // ran. The client, waiting only up to the planned fault, closed after the 502; the answer that
