@@ -136,6 +136,10 @@ test('the model: through the proxy, requests behind an app reset before its answ
   ]);
   const lost = checkAnswered(conn('reset-before'), { ids, responses: [gateway], closedByServer: true, timedOut: false }, records, { direct: false });
   t.deepEqual(lost.map((f) => f.signature), ['connection closed without an answer (answered upstream)']);
+  // A websocket handshake the app resets: the proxy closes the client's connection (seed 20270107 case 2183).
+  const upgrade: FuzzRequest = { ...request('GET', '/ws'), headers: [['Host', 'fuzz.test'], ['Connection', 'Upgrade'], ['Upgrade', 'websocket']] };
+  const handshake: Connection = { write: 'whole', cuts: [], exchanges: [{ request: upgrade, reply: plan(201, 'reset-before') }] };
+  t.deepEqual(checkAnswered(handshake, { ids: [ids[0]!], responses: [], closedByServer: true, timedOut: false }, records, { direct: false }), []);
 });
 
 test('through the proxy: its 502 to an Expect: 100-continue request queued behind a slow answer leaves the connection to the request behind it', async (t) => {
