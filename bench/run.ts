@@ -797,7 +797,8 @@ async function main(): Promise<number> {
     out('"core" has every switch off. CPU÷traced is the median of the pairs\' ratios, "pairs" their range; the µs columns are medians:');
     out(sideBySideTable(sides));
     for (const r of sides.filter((x) => x.ablation === PLAIN_SIDE.name)) {
-      out(`Traced against plain http-proxy loaded together, ${r.payload}: ${f(median(r.ratios.map((x) => 1 / x)))}× its CPU per request (pairs ${spread(r.ratios.map((x) => 1 / x))}); alone and saturated (the rounds) it is the ratio table's CPU÷plain.`);
+      const tracedOverPlain = r.ratios.map((x) => 1 / x);
+      out(`Traced against plain http-proxy loaded together, ${r.payload}: ${f(median(tracedOverPlain))}× its CPU per request (pairs ${spread(tracedOverPlain)}); alone and saturated (the rounds) it is the ratio table's CPU÷plain.`);
     }
     out();
     out('ttfe = time to first SSE event (first body byte). bad = errors/timeouts/non-2xx/body mismatches.');

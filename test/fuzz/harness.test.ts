@@ -130,9 +130,10 @@ test('the model: through the proxy, requests behind an app reset before its answ
   t.is(awaitedAnswers(conn('reset-before'), true, ids), 1, 'direct, the reset is the client\'s');
   for (const fault of ['garbage', 'reset-after-headers', 'reset-mid-body', 'short-length', 'long-length'] as const) t.is(awaitedAnswers(conn(fault), false, ids), 1, fault);
   const gateway = { status: 502, reason: 'Bad Gateway', headers: ['Content-Length', '0'], body: [], trailers: [], complete: true, upgrade: false };
+  const received = {} as UpstreamRecord['received'];
   const records = new Map<string, UpstreamRecord>([
-    [ids[0]!, { received: {} as UpstreamRecord['received'], sent: { reply: plan(200, 'reset-before'), method: 'POST', body: [], done: false } }],
-    [ids[1]!, { received: {} as UpstreamRecord['received'], sent: { reply: plan(200, 'none', 'ok'), method: 'GET', body: [], done: true } }],
+    [ids[0]!, { received, sent: { reply: plan(200, 'reset-before'), method: 'POST', body: [], done: false } }],
+    [ids[1]!, { received, sent: { reply: plan(200, 'none', 'ok'), method: 'GET', body: [], done: true } }],
   ]);
   const lost = checkAnswered(conn('reset-before'), { ids, responses: [gateway], closedByServer: true, timedOut: false }, records, { direct: false });
   t.deepEqual(lost.map((f) => f.signature), ['connection closed without an answer (answered upstream)']);

@@ -12,11 +12,16 @@ export interface TraceFields {
 /** 502/504 for a failed upstream exchange; a response already under way is cut instead. */
 export function answerUpstreamError(res: ServerResponse, c: Classified, trace?: TraceFields): void {
   if (res.headersSent) return void res.destroy();
-  // None of the app's half-copied headers, and a Buffer body, since a string body makes Node
-  // write the whole head as UTF-8 (header bytes above 0x7F change).
+  // None of the app's half-copied headers.
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  const body = Buffer.from(JSON.stringify({ error: c.message, error_type: c.errorType, trace_id: trace?.traceId }));
-  res.writeHead(c.status, { 'content-type': 'application/json', 'content-length': body.length, connection: connectionFieldFor(res), ...trace?.headers });
+  answerJson(res, c.status, { error: c.message, error_type: c.errorType, trace_id: trace?.traceId }, trace);
+}
+
+/** One JSON answer of the proxy's own, stating the connection's fate as forwarded answers do. */
+function answerJson(res: ServerResponse, status: number, value: unknown, trace?: TraceFields): void {
+  // A Buffer body: a string body makes Node write the whole head as UTF-8 (header bytes above 0x7F change).
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length, connection: connectionFieldFor(res), ...trace?.headers });
   res.end(body);
 }
 
@@ -28,9 +33,8 @@ export interface Violation {
 
 /** 422 for a submission the input rules refuse; nothing reached the app. */
 export function answerRejected(res: ServerResponse, violations: readonly Violation[], errorType: string, trace?: TraceFields): void {
-  const body = JSON.stringify({
+  answerJson(res, 422, {
     error: `rejected by tts-trace-proxy input rules: ${violations.map((v) => `${v.rule} (${v.actual} > ${v.limit})`).join(', ')}`,
     error_type: errorType, violations, trace_id: trace?.traceId,
-  });
-  res.writeHead(422, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: connectionFieldFor(res), ...trace?.headers }).end(Buffer.from(body));
+  }, trace);
 }
