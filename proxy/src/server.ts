@@ -14,7 +14,8 @@ import { observe, observeWebsocket } from './gradio/observe.js';
 import { gate, isGated } from './gradio/gate.js';
 import { isWebsocketUpgrade, UPSTREAM_CONNECTION, upstreamHeaders } from './forwarding/hop-by-hop.js';
 import { applyResponsePolicy } from './forwarding/response-policy.js';
-import { answerRejected, answerUpstreamError } from './forwarding/error-answer.js';
+import { answerRejected, answerUpstreamError, answerUpstreamErrorOnSocket } from './forwarding/error-answer.js';
+import type { UpstreamRequest } from './forwarding/node-internals.js';
 import { discardRest } from './forwarding/discard-body.js';
 import { onClientError, Pending } from './forwarding/malformed.js';
 import { onCheckContinue } from './forwarding/continue.js';
@@ -138,15 +139,21 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
       life?.upstreamRequest(proxyReq);
     }, () => proxy.web(req, res, options, (err) => upstreamFailed(err, req, res, options, life, tries)));
   };
-  const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}, life?: WebsocketLifecycle): void =>
+  // A handshake the app failed before answering a byte gets the proxy's 502/504, as nginx answers
+  // it; once any of an answer (a 101, a refusal) went to the client, only a close is left.
+  const forwardWs = (req: IncomingMessage, socket: Duplex, head: Buffer, options: WebOptions = {}, life?: WebsocketLifecycle): void => {
+    let upstream: UpstreamRequest | undefined;
     wsAgent.creating((proxyReq) => {
+      upstream = proxyReq as UpstreamRequest;
       onUpstreamRequest(req, proxyReq, true, targetIsRoot(options));
       onWebsocketUpstreamRequest(proxyReq, socket);
       life?.upstreamRequest(proxyReq);
     }, () => proxy.ws(req, socket, head, { ...options, agent: wsAgent }, (err) => {
-      life?.upstreamFailed(err);
-      socket.destroy();
+      const c = life ? life.upstreamFailed(err) : classify(err, false);
+      if (upstream?.res) socket.destroy();
+      else answerUpstreamErrorOnSocket(socket, c, life?.traceFields());
     }));
+  };
 
   // The proxy's own answer to a failed upstream exchange. Forwarding policy: an unobserved
   // request gets the same answer, only without trace fields.
@@ -257,7 +264,7 @@ export function buildProxy(config: ProxyConfig): ProxyApp {
     if (!s) return forwardWs(req, socket, head);
     // Gradio 3.x's queue runs over this websocket: its frames are read as they pass.
     const obs = gradio ? guard(Site.OBSERVE, () => { const o = observeWebsocket(gradio, s, req, s.startedAt); return o && guardObserver(o); }) : undefined;
-    const life = new WebsocketLifecycle(socket, s, obs, { metrics, finish: finishDeps });
+    const life = new WebsocketLifecycle(socket, s, obs, { metrics, finish: finishDeps, reveal });
     forwardWs(req, socket, head, { target: s.upstream ? targets.of(s.upstream) : fallback, headers: s.upstreamHeaders ?? {} }, life);
   }
 

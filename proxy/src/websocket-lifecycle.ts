@@ -6,18 +6,26 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { closeRequest, finishRequest, type FinishDeps } from './finish.js';
 import { guard, Site } from './guard.js';
-import { recordUpstreamFailure, SETTLE_MS } from './lifecycle.js';
+import type { Classified } from './errors.js';
+import type { TraceFields } from './forwarding/error-answer.js';
+import { recordUpstreamFailure, SETTLE_MS, traceHeaders } from './lifecycle.js';
 import type { Metrics } from './metrics.js';
 import type { Observer } from './observer.js';
 import type { RequestState } from './request-state.js';
+import type { SampledFlag } from './sampling/reveal.js';
 import { within } from './within.js';
 
 export interface WebsocketLifecycleDeps {
   readonly metrics: Metrics;
   readonly finish: FinishDeps;
+  /** The sampled flag the client is shown (sampling/reveal.ts). */
+  readonly reveal: SampledFlag;
 }
 
 export class WebsocketLifecycle {
+  /** The status of the proxy's own answer, when the app failed before answering. */
+  private answered?: number;
+
   constructor(
     private readonly socket: Duplex,
     readonly state: RequestState,
@@ -37,9 +45,17 @@ export class WebsocketLifecycle {
     proxyReq.on('upgrade', this.onUpgrade);
   }
 
-  /** http-proxy gave up on the app. */
-  upstreamFailed(err: unknown): void {
-    recordUpstreamFailure(this.state, err);
+  /** http-proxy gave up on the app: records why, and says how the client is answered. */
+  upstreamFailed(err: unknown): Classified {
+    const c = recordUpstreamFailure(this.state, err);
+    this.answered = c.status;
+    return c;
+  }
+
+  /** The trace fields for an answer the proxy writes itself. */
+  traceFields(): TraceFields | undefined {
+    const s = this.state;
+    return guard(Site.TRACE_HEADERS, () => ({ traceId: s.serverSpan?.spanContext().traceId, headers: traceHeaders(s, this.deps.reveal) }));
   }
 
   private readonly onUpgrade = (proxyRes: IncomingMessage, proxySocket: Duplex): void => {
@@ -67,7 +83,7 @@ export class WebsocketLifecycle {
     // The exchange is over: it leaves the in-flight gauges now, as an HTTP one does, though its
     // span waits for the parsers below (found by the fuzzer's health check).
     guard(Site.FINISH, () => closeRequest(s, this.deps.metrics));
-    const done = () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? (s.errorType ? 502 : 101), this.deps.finish));
+    const done = () => guard(Site.FINISH, () => finishRequest(s, s.upstreamStatus ?? this.answered ?? 101, this.deps.finish));
     // As for HTTP (lifecycle.ts): the SERVER span waits, bounded, for what the frames said.
     const pending = this.observer?.settled?.();
     if (pending) void within(pending, SETTLE_MS).then(done);

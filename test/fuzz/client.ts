@@ -66,11 +66,11 @@ export const replyCloses = (r: Reply) => r.framing === 'eof' || hasToken(r.heade
  * answer), and the connection goes on, as behind nginx (test/e2e/body-after-error). Expecting
  * nothing after any fault hid a proxy 502 that ended its connection after the requests behind it
  * had gone to the app (seed 20261207 case 2607). Direct, the reset is the client's. A websocket
- * handshake's connection is closed without an answer instead (forwarding/stale-connection.ts;
- * nginx would answer 502: seed 20270107 case 2183).
+ * handshake gets the 502 too, as its connection's last answer (it was closed without one before:
+ * seed 20270107 case 2183).
  */
-export const faultEndsConnection = (q: FuzzRequest, r: Reply, direct: boolean): boolean =>
-  r.fault !== 'none' && (direct || r.fault !== 'reset-before' || switchesProtocol(q));
+export const faultEndsConnection = (r: Reply, direct: boolean): boolean =>
+  r.fault !== 'none' && (direct || r.fault !== 'reset-before');
 
 /**
  * How many leading requests must get an answer before anything else is expected of the
@@ -83,7 +83,7 @@ export function awaitedAnswers(conn: Connection, direct: boolean, ids?: readonly
     // Near the head limit the proxy may answer it itself or forward it: not awaited either way.
     if (!direct && proxyVerdict(x.request, ids?.[i] ?? 'k0-0-0') === 'either') break;
     n++;
-    if (faultEndsConnection(x.request, x.reply, direct) || !x.request.valid || x.request.close || switchesProtocol(x.request)) break;
+    if (faultEndsConnection(x.reply, direct) || !x.request.valid || x.request.close || switchesProtocol(x.request)) break;
     if (!direct && refusedByProxy(x.request, ids?.[i] ?? 'k0-0-0')) break;
     if (direct && replyCloses(x.reply)) break;
   }

@@ -259,7 +259,7 @@ export function checkAnswered(conn: Connection, res: ConnResult, records: Readon
     if (m?.complete) continue;
     const x = conn.exchanges[i]!;
     const rec = records.get(res.ids[i]!);
-    const broken = rec?.sent && faultEndsConnection(x.request, rec.sent.reply, mode.direct);
+    const broken = rec?.sent && faultEndsConnection(rec.sent.reply, mode.direct);
     if (broken || !x.request.valid) return [];
     if (resetLater(conn, i)) return [];
     if (m && !m.complete) return [{ invariant: 'answer', signature: 'answer cut short', detail: `answer #${i} (${m.status}) to ${x.request.method} ${x.request.target} ended early` }];

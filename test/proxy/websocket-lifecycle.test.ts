@@ -22,7 +22,7 @@ function setup(observer?: Observer) {
   const socket = new PassThrough();
   const s = newState('/queue/join', '/queue/join', 'GET', ROOT_CONTEXT);
   s.serverSpan = tracer.startSpan('GET /queue/join', { kind: SpanKind.SERVER });
-  const life = new WebsocketLifecycle(socket, s, observer, { metrics, finish: { metrics, accessLog: undefined } });
+  const life = new WebsocketLifecycle(socket, s, observer, { metrics, finish: { metrics, accessLog: undefined }, reveal: () => true });
   const proxyReq = new EventEmitter() as unknown as ClientRequest;
   life.upstreamRequest(proxyReq);
   const sum = async (m: { get(): Promise<{ values: { value: number }[] }> }) => (await m.get()).values.reduce((n, v) => n + v.value, 0);
@@ -59,6 +59,19 @@ test('a handshake the app refuses: the app\'s status; one it never answers: 502 
   failed.socket.destroy();
   await until(() => failed.server().length === 1);
   assertSpan(t, failed.server()[0], { status: SpanStatusCode.ERROR, attributes: { [A.ATTR_HTTP_RESPONSE_STATUS_CODE]: 502, [A.ATTR_ERROR_TYPE]: A.ErrorType.UPSTREAM_UNAVAILABLE } });
+});
+
+test('a handshake the app never answers in time: the proxy answers 504, and the SERVER span says what the client got', async (t) => {
+  const x = setup();
+  x.s.timedOut = true;
+  const c = x.life.upstreamFailed(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+  t.is(c.status, 504);
+  const fields = x.life.traceFields();
+  t.is(fields?.traceId, x.s.serverSpan!.spanContext().traceId);
+  t.regex(fields?.headers.traceresponse ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  x.socket.destroy();
+  await until(() => x.server().length === 1);
+  assertSpan(t, x.server()[0], { status: SpanStatusCode.ERROR, attributes: { [A.ATTR_HTTP_RESPONSE_STATUS_CODE]: 504, [A.ATTR_ERROR_TYPE]: A.ErrorType.UPSTREAM_TIMEOUT } });
 });
 
 test('the observer reads frames from the tick after the 101, when http-proxy has piped both sockets', async (t) => {

@@ -1,8 +1,10 @@
 // The answers the proxy writes itself on the forwarding path: a failed upstream exchange (502/504)
 // and a submission the input rules refuse (422). JSON, with the trace id when there is one.
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Classified } from '../errors.js';
 import { connectionFieldFor } from './connection-end.js';
+import { lingeringClose } from './linger.js';
 
 export interface TraceFields {
   readonly traceId?: string;
@@ -14,7 +16,25 @@ export function answerUpstreamError(res: ServerResponse, c: Classified, trace?: 
   if (res.headersSent) return void res.destroy();
   // None of the app's half-copied headers.
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  answerJson(res, c.status, { error: c.message, error_type: c.errorType, trace_id: trace?.traceId }, trace);
+  answerJson(res, c.status, upstreamErrorBody(c, trace), trace);
+}
+
+const upstreamErrorBody = (c: Classified, trace: TraceFields | undefined) => ({ error: c.message, error_type: c.errorType, trace_id: trace?.traceId });
+
+/**
+ * The same answer on a socket Node's server handed over (a websocket handshake the app failed
+ * before answering a byte), as nginx answers it. No response object frames it there, and the
+ * handshake was the connection's last request, so it says `close` and the socket closes the
+ * lingering way.
+ */
+export function answerUpstreamErrorOnSocket(socket: Duplex, c: Classified, trace?: TraceFields): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = Buffer.from(JSON.stringify(upstreamErrorBody(c, trace)));
+  let head = `HTTP/1.1 ${c.status} ${STATUS_CODES[c.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n`;
+  // The proxy's own fields (hex ids and flags), never a client's bytes.
+  for (const name in trace?.headers) head += `${name}: ${trace.headers[name]}\r\n`;
+  lingeringClose(socket);
+  socket.end(Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), body]));
 }
 
 /** One JSON answer of the proxy's own, stating the connection's fate as forwarded answers do. */
