@@ -147,6 +147,15 @@ test('the model: through the proxy, requests behind an app reset before its answ
   t.is(awaitedAnswers(handshake, false, ids), 1, 'nothing after a handshake is awaited');
   t.deepEqual(checkAnswered(handshake, { ids, responses: [], closedByServer: true, timedOut: false }, records, { direct: false }).map((f) => f.signature), ['connection closed without an answer (received upstream)']);
   t.deepEqual(checkAnswered(handshake, { ids, responses: [gateway], closedByServer: true, timedOut: false }, records, { direct: false }), []);
+  // Nor does such a fault later on the connection excuse an earlier answer that never came: only
+  // one that ends the client's connection can take answers from it.
+  const behind: Connection = { write: 'whole', cuts: [], exchanges: [
+    { request: request('GET', '/b'), reply: plan(200, 'none', 'ok') },
+    { request: request('POST', '/a', false, 'abc'), reply: plan(200, 'reset-before') },
+  ] };
+  const swapped = new Map([[ids[0]!, records.get(ids[1]!)!], [ids[1]!, records.get(ids[0]!)!]]);
+  t.deepEqual(checkAnswered(behind, { ids, responses: [], closedByServer: true, timedOut: false }, swapped, { direct: false }).map((f) => f.signature), ['connection closed without an answer (answered upstream)']);
+  t.deepEqual(checkAnswered(behind, { ids, responses: [], closedByServer: true, timedOut: false }, swapped, { direct: true }), [], 'direct, the reset is the client\'s');
 });
 
 test('through the proxy: a websocket handshake the app resets before answering gets the proxy\'s 502', async (t) => {

@@ -137,10 +137,13 @@ export function checkRequest(r: FuzzRequest, id: string, got: ParsedMessage, mod
  * A reset later on the connection may discard answers the peer has not read yet (TCP drops
  * the unread receive queue on RST), so an earlier answer cut short, or lost whole, is not held
  * against anyone. (The proxy closes a client's connection at once when the app dies mid-body;
- * a lingering close, as nginx does, would keep those answers: a possible improvement.)
+ * a lingering close, as nginx does, would keep those answers: a possible improvement.) Only a
+ * fault that ends the client's connection counts: through the proxy, an app that resets before
+ * its answer gets the proxy's 502 instead (`faultEndsConnection`), and excusing the answers before
+ * it would hide a lost one.
  */
-function resetLater(conn: Connection, i: number): boolean {
-  return conn.exchanges.slice(i + 1).some((x) => x.reply.fault !== 'none');
+function resetLater(conn: Connection, i: number, direct: boolean): boolean {
+  return conn.exchanges.slice(i + 1).some((x) => faultEndsConnection(x.reply, direct));
 }
 
 // ---- response side --------------------------------------------------------------------------
@@ -173,7 +176,7 @@ function checkResponse(conn: Connection, i: number, res: ParsedMessage, rec: Ups
   const method = conn.exchanges[i]!.request.method;
   if (r.fault === 'none' && sent.done) {
     const full = bodiless(r.status, method) ? Buffer.alloc(0) : replyBody(r);
-    if (!res.complete && (resetLater(conn, i) || unread)) return out;
+    if (!res.complete && (resetLater(conn, i, mode.direct) || unread)) return out;
     if (!res.complete) out.push({ invariant: 'bytes', signature: 'well-formed response cut short', detail: `the answer (${describeBody(full)}) did not complete; got ${describeBody(got)}` });
     else if (!got.equals(full)) out.push({ invariant: 'bytes', signature: 'response body altered', detail: `response body: upstream sent ${describeBody(full)}, client got ${describeBody(got)} (first difference at ${firstDifference(full, got)})` });
     // Trailers need chunked framing towards the client: an HTTP/1.0 client and a refused websocket
@@ -261,7 +264,7 @@ export function checkAnswered(conn: Connection, res: ConnResult, records: Readon
     const rec = records.get(res.ids[i]!);
     const broken = rec?.sent && faultEndsConnection(rec.sent.reply, mode.direct);
     if (broken || !x.request.valid) return [];
-    if (resetLater(conn, i)) return [];
+    if (resetLater(conn, i, mode.direct)) return [];
     if (m && !m.complete) return [{ invariant: 'answer', signature: 'answer cut short', detail: `answer #${i} (${m.status}) to ${x.request.method} ${x.request.target} ended early` }];
     // How far the app got (its record is made on receipt, `done` once its whole answer is written)
     // and how the client's connection ended: the two a diagnosis starts from.
