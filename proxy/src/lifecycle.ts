@@ -7,6 +7,7 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { classify, type Classified } from './errors.js';
 import { CLIENT_CLOSED_REQUEST, closeRequest, endClientSpan, endTimeNow, finishRequest, type FinishDeps } from './finish.js';
+import type { TraceFields } from './forwarding/error-answer.js';
 import { isBodyless } from './forwarding/stale-connection.js';
 import { guard, Site } from './guard.js';
 import type { Metrics } from './metrics.js';
@@ -34,6 +35,11 @@ export function traceHeaders(s: RequestState, reveal: SampledFlag): Record<strin
   if (!sc) return {};
   const flags = reveal(s.parentContext, sc) ? '01' : '00';
   return { 'x-trace-id': sc.traceId, traceresponse: `00-${sc.traceId}-${sc.spanId}-${flags}` };
+}
+
+/** The trace fields for an answer the proxy writes itself (HTTP or a websocket handshake), under the guard. */
+export function traceFieldsFor(s: RequestState, reveal: SampledFlag): TraceFields | undefined {
+  return guard(Site.TRACE_HEADERS, () => ({ traceId: s.serverSpan?.spanContext().traceId, headers: traceHeaders(s, reveal) }));
 }
 
 /** Why the exchange with the app failed, on the request (error.type) and its CLIENT span (the code only). */
@@ -121,9 +127,8 @@ export class RequestLifecycle {
   }
 
   /** The trace fields for an answer the proxy writes itself. */
-  traceFields(): { traceId?: string; headers: Record<string, string> } | undefined {
-    const s = this.state;
-    return guard(Site.TRACE_HEADERS, () => ({ traceId: s.serverSpan?.spanContext().traceId, headers: traceHeaders(s, this.deps.reveal) }));
+  traceFields(): TraceFields | undefined {
+    return traceFieldsFor(this.state, this.deps.reveal);
   }
 
   private readonly onRequestData = (chunk: Buffer): void => {

@@ -8,7 +8,7 @@ import { closeRequest, finishRequest, type FinishDeps } from './finish.js';
 import { guard, Site } from './guard.js';
 import type { Classified } from './errors.js';
 import type { TraceFields } from './forwarding/error-answer.js';
-import { recordUpstreamFailure, SETTLE_MS, traceHeaders } from './lifecycle.js';
+import { recordUpstreamFailure, SETTLE_MS, traceFieldsFor } from './lifecycle.js';
 import type { Metrics } from './metrics.js';
 import type { Observer } from './observer.js';
 import type { RequestState } from './request-state.js';
@@ -54,8 +54,7 @@ export class WebsocketLifecycle {
 
   /** The trace fields for an answer the proxy writes itself. */
   traceFields(): TraceFields | undefined {
-    const s = this.state;
-    return guard(Site.TRACE_HEADERS, () => ({ traceId: s.serverSpan?.spanContext().traceId, headers: traceHeaders(s, this.deps.reveal) }));
+    return traceFieldsFor(this.state, this.deps.reveal);
   }
 
   private readonly onUpgrade = (proxyRes: IncomingMessage, proxySocket: Duplex): void => {

@@ -1,10 +1,10 @@
 // A keep-alive connection to the app can be closed by the app just as the proxy reuses it: its
 // FIN is still in flight when the request goes out (uvicorn closes idle connections after 5 s, and
 // the fuzzer's app closes them at will). The request then fails before any answer, through no
-// fault of its own, and the client got a 502 (found by the fuzzer). As nginx does for a cached upstream connection, and as Node's
-// documentation advises (`request.reusedSocket`), such a request is sent once more, on a fresh
-// connection, when sending it again cannot repeat work the app did: it carries no body, so the
-// whole of it is still at hand, and the app answered nothing.
+// fault of its own, and the client got a 502 (found by the fuzzer). As nginx does for a cached
+// upstream connection, and as Node's documentation advises (`request.reusedSocket`), such a
+// request is sent once more, on a fresh connection, when sending it again cannot repeat work the
+// app did: it carries no body, so the whole of it is still at hand, and the app answered nothing.
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { UpstreamRequest } from './node-internals.js';
 
