@@ -69,8 +69,7 @@ export const replyCloses = (r: Reply) => r.framing === 'eof' || hasToken(r.heade
  * handshake gets the 502 too, as its connection's last answer (it was closed without one before:
  * seed 20270107 case 2183).
  */
-export const faultEndsConnection = (r: Reply, direct: boolean): boolean =>
-  r.fault !== 'none' && (direct || r.fault !== 'reset-before');
+export const faultEndsConnection = (r: Reply, direct: boolean): boolean => r.fault !== 'none' && (direct || r.fault !== 'reset-before');
 
 /**
  * How many leading requests must get an answer before anything else is expected of the

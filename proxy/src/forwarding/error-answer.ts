@@ -28,11 +28,19 @@ const upstreamErrorBody = (c: Classified, trace: TraceFields | undefined) => ({ 
  * lingering way.
  */
 export function answerUpstreamErrorOnSocket(socket: Duplex, c: Classified, trace?: TraceFields): void {
+  answerJsonOnSocket(socket, c.status, upstreamErrorBody(c, trace), trace?.headers);
+}
+
+/**
+ * One JSON answer of the proxy's own on a socket Node's server handed over (an upgrade, a
+ * CONNECT), where no response object frames it: always the connection's last, closed the
+ * lingering way. `headers` are the proxy's own fields (hex ids and flags), never a client's bytes.
+ */
+export function answerJsonOnSocket(socket: Duplex, status: number, value: unknown, headers?: Record<string, string>): void {
   if (!socket.writable) return void socket.destroy();
-  const body = Buffer.from(JSON.stringify(upstreamErrorBody(c, trace)));
-  let head = `HTTP/1.1 ${c.status} ${STATUS_CODES[c.status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n`;
-  // The proxy's own fields (hex ids and flags), never a client's bytes.
-  for (const name in trace?.headers) head += `${name}: ${trace.headers[name]}\r\n`;
+  const body = Buffer.from(JSON.stringify(value));
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n`;
+  for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
   lingeringClose(socket);
   socket.end(Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), body]));
 }

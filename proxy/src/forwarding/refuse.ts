@@ -3,10 +3,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Counter, type OpenMetricsContentType, type Registry } from 'prom-client';
-import { lingeringClose } from './linger.js';
+import { answerJsonOnSocket } from './error-answer.js';
 import type { Refusal } from './request-checks.js';
-
-const REASON_PHRASE: Record<Refusal['status'], string> = { 400: 'Bad Request', 501: 'Not Implemented' };
 
 export interface Refuser {
   /** Through Node's response: it frames the answer and closes the socket after it. */
@@ -22,23 +20,20 @@ export function makeRefuser(registry: Registry<OpenMetricsContentType>): Refuser
     labelNames: ['reason'],
     registers: [registry],
   });
-  const bodyOf = (r: Refusal) => JSON.stringify({ error: r.message, error_type: r.reason });
+  const valueOf = (r: Refusal) => ({ error: r.message, error_type: r.reason });
   return {
     respond(res, refusal) {
       refused.inc({ reason: refusal.reason });
-      const body = bodyOf(refusal);
+      const body = Buffer.from(JSON.stringify(valueOf(refusal)));
       // The answer is the connection's last: Node closes it after the answer, the lingering way
       // (linger.ts, `lingerOnLastAnswer`).
       res.shouldKeepAlive = false;
-      res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
-      res.end(Buffer.from(body));
+      res.writeHead(refusal.status, { 'content-type': 'application/json', 'content-length': body.length, connection: 'close' });
+      res.end(body);
     },
     onSocket(socket, refusal) {
       refused.inc({ reason: refusal.reason });
-      const body = bodyOf(refusal);
-      if (!socket.writable) return void socket.destroy();
-      lingeringClose(socket);
-      socket.end(`HTTP/1.1 ${refusal.status} ${REASON_PHRASE[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      answerJsonOnSocket(socket, refusal.status, valueOf(refusal));
     },
   };
 }
