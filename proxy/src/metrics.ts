@@ -231,7 +231,7 @@ export function buildMetrics(): Metrics {
     realtimeFactor: predictHistogram(METRIC.REALTIME_FACTOR, 'Processing time / output audio duration of a prediction (tts.realtime_factor).',
       ['gradio_api_name', 'tts_upstream_arm'], RTF_BUCKETS),
     samplingTraces: resolvedCounter({
-      name: METRIC.SAMPLING_TRACES, help: 'Traces decided by the proxy: kept (head, forced, error, slow) or dropped (unsampled).',
+      name: METRIC.SAMPLING_TRACES, help: 'Traces decided by the proxy: kept (head, forced, error, slow) or dropped (unsampled, rate_limited: the tail\'s keep budget was spent).',
       labelNames: ['decision', 'reason'], registers,
     }),
     forceRefused: new Counter({

@@ -24,7 +24,7 @@ test.before(async () => {
   proxy = await startProxy({
     upstream: app.url, zipkinUrl: await zipkinUrl(),
     env: {
-      OTEL_SERVICE_NAME: service, OTEL_TRACES_SAMPLER_ARG: '0', TTS_PROXY_FORCE_MAX_PER_S: '20',
+      OTEL_SERVICE_NAME: service, OTEL_TRACES_SAMPLER_ARG: '0', TTS_PROXY_FORCE_MAX_PER_S: '20', TTS_PROXY_TAIL_KEEP_MAX_PER_S: '20',
       TTS_PROXY_DEBUG_TOKEN: 'the-real-token', TTS_PROXY_ACCESS_LOG: 'off', OTEL_BSP_SCHEDULE_DELAY: '100',
     },
   });
@@ -86,6 +86,28 @@ test.serial('huge tracestate: the app gets at most 512 bytes of it; the oversize
   t.is(metricValue(await scrape(proxy.adminUrl), 'tts_proxy_propagation_oversize_total', { header: 'tracestate' }), 500);
   const seen = samples.map((s) => String(app.seen.get(s.traceId!)?.tracestate ?? ''));
   t.true(seen.every((ts) => ts.length <= 512), `longest tracestate sent upstream: ${Math.max(...seen.map((s) => s.length))}`);
+});
+
+test.serial('an error storm at ratio 0: the tail keeps what its budget allows, counts the rest, and exports exactly what it kept', async (t) => {
+  const m0 = await scrape(proxy.adminUrl);
+  const kept0 = metricValue(m0, 'tts_proxy_sampling_traces_total', { decision: 'kept', reason: 'error' });
+  const limited0 = metricValue(m0, 'tts_proxy_sampling_traces_total', { decision: 'dropped', reason: 'rate_limited' });
+  const started = Date.now();
+  const samples = await burst(proxy.url, 1000, 32, () => ({ path: '/x?status=500' }));
+  const seconds = (Date.now() - started) / 1000;
+  t.true(samples.every((s) => s.status === 500), 'every answer passes as the app gave it');
+  const m = await scrape(proxy.adminUrl);
+  const kept = metricValue(m, 'tts_proxy_sampling_traces_total', { decision: 'kept', reason: 'error' }) - kept0;
+  const limited = metricValue(m, 'tts_proxy_sampling_traces_total', { decision: 'dropped', reason: 'rate_limited' }) - limited0;
+  t.log(`1000 failing requests in ${seconds.toFixed(1)} s: ${kept} kept, ${limited} rate-limited`);
+  t.is(kept + limited, 1000);
+  t.true(kept >= 20, `${kept} kept: one second of burst at least`);
+  t.true(kept <= 20 * seconds + 21, `${kept} kept in ${seconds.toFixed(1)} s at 20/s`);
+  const ids = new Set(samples.map((s) => s.traceId!));
+  const ours = (spans: Awaited<ReturnType<typeof waitForSpans>>) => [...byTrace(spans.filter((s) => ids.has(s.traceId!))).keys()];
+  const spans = await waitForSpans(await zipkinUrl(), service, (sp) => ours(sp).length >= kept);
+  t.is(ours(spans).length, kept, 'Zipkin has the kept traces, and only those');
+  for (const s of spans.filter((x) => ids.has(x.traceId!) && x.kind === 'SERVER')) t.is(s.tags?.['tts.sampling.tail_reason'], 'error');
 });
 
 test.serial('10,000 distinct trace ids: nothing stays held, memory stays under the cap', async (t) => {

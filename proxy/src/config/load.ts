@@ -45,6 +45,7 @@ export interface ProxyConfig extends TraceSettings {
   readonly tailMaxTraces: number;
   readonly tailMaxSpans: number;
   readonly tailMaxSpansPerTrace: number;
+  readonly tailKeepMaxPerSecond: number;
   readonly debugToken: string;
   readonly forceB3Debug: boolean;
   readonly forceMaxPerSecond: number;

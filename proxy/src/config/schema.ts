@@ -69,6 +69,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Ended spans held across all those traces; beyond this the oldest traces are decided early (counted).' },
   { key: 'tailMaxSpansPerTrace', type: 'int', env: 'TTS_PROXY_TAIL_MAX_SPANS_PER_TRACE', default: '256', min: 1, max: 100000,
     description: 'Ended spans held for one trace; further spans of that trace are dropped (counted).' },
+  { key: 'tailKeepMaxPerSecond', type: 'number', env: 'TTS_PROXY_TAIL_KEEP_MAX_PER_S', default: '100', min: 0, max: 1000000,
+    description: 'Traces the tail may keep per second (errors, slow, and failures that end after their trace was dropped), with one second of burst; beyond it they are dropped and counted as rate_limited. 0: no limit.' },
   { key: 'debugToken', type: 'string', env: 'TTS_PROXY_DEBUG_TOKEN', default: '',
     description: 'Secret that forces sampling when a request carries X-Debug-Tracing: <token>. Empty: the header forces nothing.' },
   { key: 'forceB3Debug', type: 'bool', env: 'TTS_PROXY_FORCE_B3_DEBUG', default: 'true',

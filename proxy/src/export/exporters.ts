@@ -128,7 +128,7 @@ export function buildTracing(config: ProxyConfig, deps: TracingDeps): Tracing {
   const sampler = new HeadSampler(config.tracesSampler, ratio);
   const tail = new TailSampler({
     slowMs: config.tailSlowMs, maxWaitMs: config.tailMaxWaitMs, maxTraces: config.tailMaxTraces,
-    maxSpans: config.tailMaxSpans, maxSpansPerTrace: config.tailMaxSpansPerTrace,
+    maxSpans: config.tailMaxSpans, maxSpansPerTrace: config.tailMaxSpansPerTrace, maxKeepsPerSecond: config.tailKeepMaxPerSecond,
   }, (spans) => { for (const s of sinks) s(spans); }, {
     decided: (kept, reason) => metrics.samplingTraces.inc({ decision: kept ? 'kept' : 'dropped', reason }),
     early: (cause) => metrics.tailEarly.inc({ cause }),

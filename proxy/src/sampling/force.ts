@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context } from '@opentelemetry/api';
+import { TokenBucket } from './bucket.js';
 import { budgetKey, GuessLimiter } from './guess-limit.js';
 import { validB3Single } from '../../../common/propagation/b3-single.js';
 import { withForce, type ForceReason } from './head.js';
@@ -61,29 +62,10 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** A token bucket holding one second's worth of forced traces. */
-class Bucket {
-  private tokens: number;
-  private last: number;
-  constructor(private readonly perSecond: number, private readonly now: () => number) {
-    this.tokens = Math.max(1, perSecond);
-    this.last = now();
-  }
-  take(): boolean {
-    const t = this.now();
-    const cap = Math.max(1, this.perSecond);
-    this.tokens = Math.min(cap, this.tokens + ((t - this.last) / 1000) * this.perSecond);
-    this.last = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
 export type ForceDecider = (headers: IncomingHttpHeaders, client?: string) => ForceVerdict;
 
 export function makeForceDecider(opts: ForceOptions): ForceDecider {
-  const bucket = opts.maxPerSecond > 0 ? new Bucket(opts.maxPerSecond, opts.now ?? Date.now) : undefined;
+  const bucket = opts.maxPerSecond > 0 ? new TokenBucket(opts.maxPerSecond, opts.now ?? Date.now) : undefined;
   const guesses = opts.guessesPerMinute ? new GuessLimiter(opts.guessesPerMinute, opts.now ?? Date.now) : undefined;
   const token = opts.token;
   return (headers, client) => {

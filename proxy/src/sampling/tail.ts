@@ -4,7 +4,10 @@
 // pass straight through. A Gradio prediction's spans end on a later request than their SERVER
 // span (design §3), so "ended" means the trace's local open-span count reached zero, with a
 // maximum wait. Memory is capped three ways (traces, spans, spans per trace); every overflow is
-// counted, and an evicted trace is decided at once on what has ended so far. A held span's start
+// counted, and an evicted trace is decided at once on what has ended so far. Keeps are budgeted per
+// second, like forced traces: at a low head ratio, an error storm (or a client abandoning its
+// predictions by the thousand) would otherwise export every trace, which is the load the ratio was
+// set to shed, and the backend would get a flood of one failure. A held span's start
 // attributes may not be built yet (spans/tracer.ts, `attributesLater`): the decision needs none
 // of them, and a span leaves for export only through `fillAttributes`.
 import { SpanKind, SpanStatusCode, type Attributes, type Context } from '@opentelemetry/api';
@@ -12,6 +15,7 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as A from '../spans/attributes.js';
 import { guardedInterval, Site } from '../guard.js';
+import { TokenBucket } from './bucket.js';
 import { fillAttributes } from '../spans/tracer.js';
 
 export type KeepReason = 'head' | 'forced' | 'error' | 'slow';
@@ -20,13 +24,13 @@ export type OverflowLimit = 'traces' | 'spans' | 'spans_per_trace';
 
 export interface TailCounters {
   /** One per trace: kept (why) or dropped. */
-  decided(kept: boolean, reason: KeepReason | 'unsampled'): void;
+  decided(kept: boolean, reason: KeepReason | 'unsampled' | 'rate_limited'): void;
   /** A trace decided before all its spans ended. */
   early(cause: Exclude<DecideCause, 'complete'>): void;
   /** A cap was hit; `spans` is the number of spans it cost (0 for an early decision). */
   overflow(limit: OverflowLimit, spans: number): void;
   /** A span that ended after its trace was decided. */
-  late(outcome: 'kept' | 'dropped' | 'error_kept'): void;
+  late(outcome: 'kept' | 'dropped' | 'error_kept' | 'error_rate_limited'): void;
 }
 
 export interface TailOptions {
@@ -36,6 +40,8 @@ export interface TailOptions {
   readonly maxTraces: number;
   readonly maxSpans: number;
   readonly maxSpansPerTrace: number;
+  /** Traces (and lone late failures) the tail may keep per second, with a second of burst; 0 or absent: no budget. */
+  readonly maxKeepsPerSecond?: number;
   readonly now?: () => number;
   /** How often held traces are checked against maxWaitMs (default 1 s). */
   readonly sweepMs?: number;
@@ -80,10 +86,12 @@ export class TailSampler implements SpanProcessor {
   private readonly kept = new Map<string, number>();
   private held = 0;
   private readonly now: () => number;
+  private readonly budget: TokenBucket | undefined;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly opts: TailOptions, private readonly sink: SpanSink, private readonly counters: TailCounters) {
     this.now = opts.now ?? Date.now;
+    this.budget = opts.maxKeepsPerSecond ? new TokenBucket(opts.maxKeepsPerSecond, this.now) : undefined;
     this.sweeper = guardedInterval(Site.TAIL_SWEEP, () => this.sweep(), opts.sweepMs ?? 1000);
   }
 
@@ -100,7 +108,7 @@ export class TailSampler implements SpanProcessor {
     if (sampledFlag) return true;
     if (this.isKept(traceId)) return true;
     const p = this.pending.get(traceId);
-    return !!p && (p.error || p.slow);
+    return !!p && (p.error || p.slow) && (!this.budget || this.budget.ready());
   }
 
   // A trace is held or marked kept, never both (`decide` moves it from one to the other), so the
@@ -134,8 +142,13 @@ export class TailSampler implements SpanProcessor {
         return;
       }
       // Its trace was decided (dropped) before this span ended. A failure is still worth having,
-      // even without the spans that were dropped: a failed prediction must never be lost.
+      // even without the spans that were dropped: a failed prediction is not lost while the keep
+      // budget lasts, and is counted when it is spent.
       if (isError(span)) {
+        if (this.budget && !this.budget.take()) {
+          this.counters.late('error_rate_limited');
+          return;
+        }
         this.counters.late('error_kept');
         this.sink([fillAttributes(span)]);
       } else {
@@ -183,8 +196,9 @@ export class TailSampler implements SpanProcessor {
     this.held -= p.spans.length;
     if (cause !== 'complete') this.counters.early(cause);
     const reason: KeepReason | undefined = p.error ? 'error' : p.slow ? 'slow' : undefined;
-    this.counters.decided(reason !== undefined, reason ?? 'unsampled');
-    if (!reason) {
+    const refused = reason !== undefined && this.budget !== undefined && !this.budget.take();
+    this.counters.decided(reason !== undefined && !refused, refused ? 'rate_limited' : reason ?? 'unsampled');
+    if (!reason || refused) {
       p.spans.length = 0;
       return;
     }

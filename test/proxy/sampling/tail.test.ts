@@ -190,6 +190,62 @@ test('willKeep: what metrics ask before attaching an exemplar', (t) => {
   t.false(r.tail.willKeep(b.server.spanContext().traceId, false));
 });
 
+test('keep budget: an error storm keeps one second of burst, then the refill rate; the rest is counted as rate_limited', (t) => {
+  const r = rig({ maxKeepsPerSecond: 3 });
+  const failed = () => { const q = r.request(); r.end(q.client, 10, true); r.end(q.server); return q; };
+  for (let i = 0; i < 5; i++) failed();
+  t.is(r.exported.length, 6, 'three whole traces: the burst');
+  t.deepEqual(r.counts, { 'kept:error': 3, 'dropped:rate_limited': 2 });
+  t.is(r.tail.heldTraces, 0);
+  t.is(r.tail.heldSpans, 0);
+  r.clock.now += 500;
+  failed();
+  failed();
+  t.is(r.counts['kept:error'], 4, 'half a second refills 1.5 keeps');
+  t.is(r.counts['dropped:rate_limited'], 3);
+  // A slow trace draws on the same budget; head-sampled and forced ones never do.
+  r.clock.now += 1000;
+  for (let i = 0; i < 4; i++) { const q = r.request(); r.end(q.client, 1500); r.end(q.server, 1500); }
+  t.is(r.counts['kept:slow'], 3);
+  t.is(r.counts['dropped:rate_limited'], 4);
+  const forced = r.request(withForce(ROOT_CONTEXT, 'token'));
+  r.end(forced.client, 10, true);
+  r.end(forced.server);
+  t.is(r.counts['kept:forced'], 1);
+});
+
+test('keep budget: a failure ending after its trace was dropped takes a keep too; 0 means no budget', (t) => {
+  const r = rig({ maxKeepsPerSecond: 1, maxWaitMs: 1000 });
+  const a = r.request();
+  const b = r.request();
+  r.end(a.server);
+  r.end(b.server);
+  r.clock.now += 1000;
+  r.tail.sweep();
+  r.end(a.client, 20, true);
+  r.end(b.client, 20, true);
+  t.is(r.exported.length, 1);
+  t.is(r.counts['late:error_kept'], 1);
+  t.is(r.counts['late:error_rate_limited'], 1);
+
+  const open = rig({ maxKeepsPerSecond: 0 });
+  for (let i = 0; i < 50; i++) { const q = open.request(); open.end(q.client, 10, true); open.end(q.server); }
+  t.is(open.counts['kept:error'], 50);
+});
+
+test('keep budget: willKeep says no for a failing trace the budget cannot keep now', (t) => {
+  const r = rig({ maxKeepsPerSecond: 1 });
+  const a = r.request();
+  r.end(a.client, 10, true);
+  t.true(r.tail.willKeep(a.server.spanContext().traceId, false), 'a keep is left');
+  r.end(a.server);
+  const b = r.request();
+  r.end(b.client, 10, true);
+  t.false(r.tail.willKeep(b.server.spanContext().traceId, false), 'the budget is spent');
+  r.clock.now += 1000;
+  t.true(r.tail.willKeep(b.server.spanContext().traceId, false), 'refilled');
+});
+
 test('forceFlush decides every held trace (shutdown)', async (t) => {
   const r = rig();
   const a = r.request();
