@@ -147,7 +147,7 @@ const PAYLOADS: readonly Payload[] = [
   },
   {
     // The join above never meets its stream, so every one of its predictions ends abandoned: an
-    // error, which the tail keeps at any head ratio. This is the path a page takes: each unit is a
+    // error, which the tail keeps at any head ratio (up to its keep budget). This is the path a page takes: each unit is a
     // join and then its session's stream read to `process_completed`, and counts as one request.
     name: 'prediction',
     spec: (url, o) => ({
@@ -775,7 +775,8 @@ async function main(): Promise<number> {
     out(splitTable(summaries));
     if (Object.keys(ratioDecisions).length) {
       out(`traced ratio=0.01, traces decided (decision/reason): ${Object.entries(ratioDecisions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
-      out('Its join rows keep most traces: a join whose prediction is never read ends as prediction_abandoned, an error the tail keeps.');
+      out('A join whose prediction is never read ends as prediction_abandoned, an error the tail would keep: it keeps them up to its budget');
+      out('(TTS_PROXY_TAIL_KEEP_MAX_PER_S, 100 a second by default) and counts the rest as dropped/rate_limited.');
     }
     out();
     if (o.equalRate) {
