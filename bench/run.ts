@@ -147,8 +147,9 @@ const PAYLOADS: readonly Payload[] = [
   },
   {
     // The join above never meets its stream, so every one of its predictions ends abandoned: an
-    // error, which the tail keeps at any head ratio (up to its keep budget). This is the path a page takes: each unit is a
-    // join and then its session's stream read to `process_completed`, and counts as one request.
+    // error, which the tail keeps at any head ratio (up to its keep budget). This is the path a
+    // page takes: each unit is a join and then its session's stream read to `process_completed`,
+    // and counts as one request.
     name: 'prediction',
     spec: (url, o) => ({
       url, method: 'POST', headers: {}, prediction: { joinBody: JSON.parse(JOIN_BODY) as Record<string, unknown> },
