@@ -203,7 +203,7 @@ test('keep budget: an error storm keeps one second of burst, then the refill rat
   failed();
   t.is(r.counts['kept:error'], 4, 'half a second refills 1.5 keeps');
   t.is(r.counts['dropped:rate_limited'], 3);
-  // A slow trace draws on the same budget; head-sampled and forced ones never do.
+  // A slow trace draws on the same budget; a forced one, spent budget or not, does not.
   r.clock.now += 1000;
   for (let i = 0; i < 4; i++) { const q = r.request(); r.end(q.client, 1500); r.end(q.server, 1500); }
   t.is(r.counts['kept:slow'], 3);
